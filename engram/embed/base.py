@@ -1,0 +1,39 @@
+"""The embedder contract: texts in, L2-normalised float32 vectors out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors.
+
+    ``model_id`` identifies the model and any option that changes its output; it is
+    part of every cache key and is stored beside the vectors it produced, so vectors
+    from different models are never mixed.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Return an array of shape ``(len(texts), dim)``, rows L2-normalised."""
+        ...
+
+
+def normalize_rows(matrix: npt.NDArray[np.floating]) -> Vectors:
+    """Scale each row to unit length (zero rows stay zero) and cast to float32."""
+    out = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0.0] = 1.0
+    return (out / norms).astype(np.float32, copy=False)

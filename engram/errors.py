@@ -1,0 +1,53 @@
+"""Engram's exception tree.
+
+    EngramError
+    ├── ConfigError        bad settings or a missing optional dependency
+    ├── ValidationError    a caller passed bad input (names the field)
+    ├── NotFound           an id that does not exist in the caller's scope
+    ├── StoreError         the storage backend failed (wraps the driver error)
+    └── EmbeddingError     the embedder failed or returned something unusable
+
+Every error a user can trigger is one of these; internal failures are wrapped
+with context instead of leaking driver exceptions.
+"""
+
+from __future__ import annotations
+
+
+class EngramError(Exception):
+    """Base class of every error Engram raises on purpose."""
+
+
+class ConfigError(EngramError):
+    """The configuration is invalid or names something that is not installed."""
+
+
+class ValidationError(EngramError, ValueError):
+    """Input from the caller is invalid; ``field`` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFound(EngramError, LookupError):
+    """The requested object does not exist (or is outside the caller's scope)."""
+
+
+class StoreError(EngramError):
+    """The storage backend failed; the original exception is chained."""
+
+
+class EmbeddingError(EngramError):
+    """The embedder failed or returned vectors of the wrong shape."""
+
+
+__all__ = [
+    "ConfigError",
+    "EmbeddingError",
+    "EngramError",
+    "NotFound",
+    "StoreError",
+    "ValidationError",
+]

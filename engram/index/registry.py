@@ -1,0 +1,83 @@
+"""The in-memory indexes of every user scope, loaded from the store on first use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from engram.embed.base import Embedder, Vectors
+from engram.index.scope import ScopeIndex
+from engram.store import Store, StoredMemory
+
+log = logging.getLogger(__name__)
+
+
+def vectors_to_bytes(vectors: Vectors) -> list[bytes]:
+    """Row-wise float32 little-endian encoding, as stored in the key table."""
+    return [np.ascontiguousarray(row, dtype="<f4").tobytes() for row in vectors]
+
+
+class IndexRegistry:
+    """Holds one :class:`ScopeIndex` per user; the write path keeps them current."""
+
+    def __init__(self, store: Store, embedder: Embedder, *, k1: float, b: float) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._k1 = k1
+        self._b = b
+        self._scopes: dict[str, ScopeIndex] = {}
+        self._lock = threading.RLock()
+
+    def get(self, user_id: str) -> ScopeIndex:
+        """The user's index, loading it from the store the first time."""
+        with self._lock:
+            scope = self._scopes.get(user_id)
+            if scope is None:
+                scope = self._load(user_id)
+                self._scopes[user_id] = scope
+            return scope
+
+    def loaded(self, user_id: str) -> ScopeIndex | None:
+        """The user's index if it is already in memory."""
+        return self._scopes.get(user_id)
+
+    def _load(self, user_id: str) -> ScopeIndex:
+        stored = list(self._store.iter_indexable(user_id))
+        scope = ScopeIndex(self._embedder.dim, k1=self._k1, b=self._b)
+        self._insert(scope, stored)
+        log.debug("loaded index of %s: %d memories", user_id, len(scope))
+        return scope
+
+    def _insert(self, scope: ScopeIndex, stored: Sequence[StoredMemory]) -> None:
+        model_id = self._embedder.model_id
+        stale = [
+            key.text
+            for memory in stored
+            for key in memory.keys
+            if memory.model_id != model_id or key.vector is None
+        ]
+        fresh = iter(self._embedder.embed(stale)) if stale else iter(())
+        for memory in stored:
+            rows = []
+            for key in memory.keys:
+                if memory.model_id != model_id or key.vector is None:
+                    rows.append(next(fresh))
+                else:
+                    rows.append(np.frombuffer(key.vector, dtype="<f4"))
+            matrix = np.vstack(rows) if rows else np.zeros((0, self._embedder.dim), dtype=np.float32)
+            scope.upsert(memory.item, [k.text for k in memory.keys], matrix)
+
+    def apply(self, user_id: str, stored: Sequence[StoredMemory]) -> None:
+        """Bring a loaded index up to date with memories just committed."""
+        with self._lock:
+            scope = self._scopes.get(user_id)
+            if scope is not None:
+                self._insert(scope, stored)
+
+    def drop(self, user_id: str) -> None:
+        """Forget a user's index (it reloads on next use)."""
+        with self._lock:
+            self._scopes.pop(user_id, None)

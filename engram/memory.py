@@ -1,0 +1,317 @@
+"""``Memory``: the embedded engine's public facade.
+
+Thin on purpose: it validates arguments, then delegates to the write path
+(:mod:`engram.write`), the read path (:mod:`engram.read`) and the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from engram.config import Settings
+from engram.embed.base import Embedder
+from engram.errors import NotFound, ValidationError
+from engram.index.registry import IndexRegistry, vectors_to_bytes
+from engram.index.scope import Eligibility
+from engram.models import (
+    AddResult,
+    Episode,
+    HistoryAction,
+    HistoryEntry,
+    IndexKey,
+    KeyKind,
+    MemoryItem,
+    MemoryKind,
+    MemoryStatus,
+    SearchResult,
+    Stats,
+)
+from engram.read.fusion import FusionMethod
+from engram.read.search import SearchSettings, search_scope
+from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
+from engram.write.ingest import Ingestor
+from engram.write.messages import normalize_messages, parse_time, validate_id
+
+# Granularities a plain search returns: whole-message memories and knowledge, not the
+# round/session aggregates (ask for those with ``kinds=``).
+DEFAULT_SEARCH_KINDS: tuple[MemoryKind, ...] = (
+    MemoryKind.TURN,
+    MemoryKind.DOCUMENT,
+    MemoryKind.FACT,
+    MemoryKind.NOTE,
+    MemoryKind.SUMMARY,
+    MemoryKind.PROFILE,
+)
+
+MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
+
+
+def _kinds(kinds: Iterable[MemoryKind | str] | MemoryKind | str | None) -> tuple[MemoryKind, ...] | None:
+    if kinds is None:
+        return None
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    try:
+        return tuple(MemoryKind(k) for k in kinds)
+    except ValueError as exc:
+        raise ValidationError("kinds", f"{exc}; valid kinds: {[k.value for k in MemoryKind]}") from exc
+
+
+class Memory:
+    """Long-term memory on an embedded store.
+
+    >>> with Memory("memories.db") as m:                              # doctest: +SKIP
+    ...     m.add("I adopted a dog named Rex", user_id="ana")
+    ...     m.search("what pet does Ana have?", user_id="ana")
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        if store is None:
+            store = open_store(path if path is not None else self.settings.db_path)
+        self._store = store
+        if embedder is None:
+            from engram.embed import build_embedder
+
+            embedder = build_embedder(self.settings)
+        self._embedder = embedder
+        self._registry = IndexRegistry(store, embedder, k1=self.settings.bm25_k1, b=self.settings.bm25_b)
+        self._ingestor = Ingestor(store, embedder, self._registry)
+        self._search_settings = SearchSettings(
+            method=FusionMethod(self.settings.fusion),
+            weights={"dense": self.settings.dense_weight, "bm25": 1.0 - self.settings.dense_weight},
+        )
+        self._lock = threading.RLock()
+        self._closed = False
+
+    # -- context management --------------------------------------------------------
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store (and the embedder's cache, if it has one)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._store.close()
+        closer = getattr(self._embedder, "close", None)
+        if callable(closer):
+            closer()
+
+    @property
+    def store(self) -> Store:
+        """The underlying store (for tools and tests; prefer the methods here)."""
+        return self._store
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder in use."""
+        return self._embedder
+
+    # -- write -----------------------------------------------------------------------
+    def add(
+        self,
+        messages: MessagesInput,
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        timestamp: datetime | str | float | None = None,
+    ) -> AddResult:
+        """Store messages (strings or OpenAI-style dicts) and the memories derived from them.
+
+        Idempotent: a message already stored (same client ``id``, or same content,
+        speaker, session and time) is not stored again and counts in ``duplicates``.
+        """
+        user = validate_id(user_id, "user_id", required=True)
+        assert user is not None  # for the type checker: required=True never returns None
+        agent = validate_id(agent_id, "agent_id", required=False)
+        session = validate_id(session_id, "session_id", required=False)
+        when = parse_time(timestamp, "timestamp")
+        normalized = normalize_messages(messages)
+        with self._lock:
+            return self._ingestor.add(
+                normalized,
+                user_id=user,
+                agent_id=agent,
+                session_id=session,
+                timestamp=when,
+                now=datetime.now(UTC),
+            )
+
+    def process_pending(self, *, user_id: str | None = None) -> list[MemoryItem]:
+        """Derive memories for episodes stored by an ``add`` that failed after persisting them."""
+        with self._lock:
+            return self._ingestor.process(self._store.pending_episodes(user_id), now=datetime.now(UTC))
+
+    # -- read ------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: str,
+        limit: int | None = None,
+        kinds: Iterable[MemoryKind | str] | MemoryKind | str | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
+        as_of: datetime | str | None = None,
+    ) -> SearchResult:
+        """The memories most relevant to ``query`` in the user's scope, best first.
+
+        ``start``/``end`` bound the event time; ``as_of`` keeps only memories valid at
+        that time. Each hit's ``signals`` says how much each retrieval signal gave.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise ValidationError("query", "must be a non-empty string")
+        user = validate_id(user_id, "user_id", required=True)
+        assert user is not None
+        limit = self.settings.search_limit if limit is None else limit
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise ValidationError("limit", "must be an integer between 1 and 1000")
+        where = Eligibility(
+            kinds=_kinds(kinds) or DEFAULT_SEARCH_KINDS,
+            session_id=validate_id(session_id, "session_id", required=False),
+            agent_id=validate_id(agent_id, "agent_id", required=False),
+            start=parse_time(start, "start"),
+            end=parse_time(end, "end"),
+            as_of=parse_time(as_of, "as_of"),
+        )
+        with self._lock:
+            index = self._registry.get(user)
+            hits = search_scope(
+                index, self._embedder, query, where=where, limit=limit, settings=self._search_settings
+            )
+            if hits:
+                self._store.record_access([h.memory.id for h in hits], datetime.now(UTC))
+        return SearchResult(query=query, hits=hits)
+
+    def get(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
+        """One memory by id (any status). With ``user_id``, it must belong to that user."""
+        found = self._store.get_memories([memory_id])
+        if not found or (user_id is not None and found[0].user_id != user_id):
+            raise NotFound(f"memory {memory_id!r} not found")
+        return found[0]
+
+    def get_all(
+        self,
+        *,
+        user_id: str,
+        kinds: Iterable[MemoryKind | str] | MemoryKind | str | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        statuses: Iterable[MemoryStatus | str] | None = (MemoryStatus.ACTIVE,),
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[MemoryItem]:
+        """The user's memories in event-time order, paginated with ``limit``/``offset``."""
+        user = validate_id(user_id, "user_id", required=True)
+        assert user is not None
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise ValidationError("limit", "must be a non-negative integer")
+        if not isinstance(offset, int) or offset < 0:
+            raise ValidationError("offset", "must be a non-negative integer")
+        try:
+            status_filter = None if statuses is None else tuple(MemoryStatus(s) for s in statuses)
+        except ValueError as exc:
+            raise ValidationError("statuses", str(exc)) from exc
+        where = MemoryFilter(
+            user_id=user,
+            kinds=_kinds(kinds),
+            statuses=status_filter,
+            session_id=session_id,
+            agent_id=agent_id,
+        )
+        return self._store.list_memories(where, limit=limit, offset=offset)
+
+    def episodes(
+        self, *, user_id: str, session_id: str | None = None, limit: int | None = 100, offset: int = 0
+    ) -> list[Episode]:
+        """The raw episodes of a user, in arrival order."""
+        user = validate_id(user_id, "user_id", required=True)
+        assert user is not None
+        return self._store.list_episodes(user, session_id=session_id, limit=limit, offset=offset)
+
+    def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:
+        """Every recorded change of a memory, oldest first."""
+        self.get(memory_id, user_id=user_id)
+        return self._store.get_history(memory_id)
+
+    def stats(self, *, user_id: str | None = None) -> Stats:
+        """Counts for one user or the whole store."""
+        return self._store.stats(user_id)
+
+    # -- change ----------------------------------------------------------------------
+    def update(
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        user_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> MemoryItem:
+        """Replace a memory's text (re-indexed); the old text stays in its history."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError("text", "must be a non-empty string")
+        with self._lock:
+            old = self.get(memory_id, user_id=user_id)
+            if old.status == MemoryStatus.DELETED:
+                raise NotFound(f"memory {memory_id!r} was deleted")
+            now = datetime.now(UTC)
+            new = replace(
+                old,
+                text=text,
+                updated_at=now,
+                version=old.version + 1,
+                metadata={**old.metadata, **(metadata or {})},
+            )
+            vector = vectors_to_bytes(self._embedder.embed([text]))[0]
+            stored = StoredMemory(
+                item=new,
+                keys=(IndexKey(text=text, kind=KeyKind.TEXT, vector=vector),),
+                model_id=self._embedder.model_id,
+            )
+            with self._store.atomic():
+                self._store.replace_memory(stored)
+                self._store.add_history(
+                    [HistoryRecord(memory_id, HistoryAction.UPDATE, now, old_text=old.text, new_text=text)]
+                )
+            self._registry.apply(new.user_id, [stored])
+            return new
+
+    def delete(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
+        """Mark a memory deleted: it is never returned by search again; history records it."""
+        with self._lock:
+            old = self.get(memory_id, user_id=user_id)
+            if old.status == MemoryStatus.DELETED:
+                return old
+            now = datetime.now(UTC)
+            new = replace(old, status=MemoryStatus.DELETED, updated_at=now, expired_at=now)
+            with self._store.atomic():
+                self._store.replace_memory(StoredMemory(item=new, keys=(), model_id=None))
+                self._store.add_history(
+                    [HistoryRecord(memory_id, HistoryAction.DELETE, now, old_text=old.text)]
+                )
+            index = self._registry.loaded(new.user_id)
+            if index is not None:
+                index.remove(memory_id)
+            return new

@@ -1,0 +1,210 @@
+"""Domain records: plain typed data, no I/O.
+
+These are the objects the public API returns and the store contract speaks in.
+Times are timezone-aware UTC ``datetime`` values everywhere.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class MemoryKind(enum.StrEnum):
+    """Granularity or nature of a memory."""
+
+    TURN = "turn"  # one message
+    ROUND = "round"  # a message with the reply it got
+    SESSION = "session"  # a whole session
+    FACT = "fact"  # an atomic statement
+    NOTE = "note"  # an A-MEM note
+    SUMMARY = "summary"  # session / daily / global summary
+    PROFILE = "profile"  # a user attribute
+    DOCUMENT = "document"  # a chunk of a document handed in as text
+
+
+class MemoryStatus(enum.StrEnum):
+    """Lifecycle state; only ``active`` memories are searched by default."""
+
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+    ARCHIVED = "archived"
+    DELETED = "deleted"
+
+
+class HistoryAction(enum.StrEnum):
+    """What happened to a memory in one history entry."""
+
+    ADD = "add"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class LinkType(enum.StrEnum):
+    """Typed edge between two memories."""
+
+    RELATED = "related"
+    SUPERSEDES = "supersedes"
+    DERIVED_FROM = "derived_from"  # e.g. a round derived from its turns
+    SAME_EVENT = "same_event"
+
+
+class KeyKind(enum.StrEnum):
+    """Why an index key exists for a memory."""
+
+    TEXT = "text"  # the memory's own text (with speaker)
+    EXPANSION = "expansion"  # an extra key: keyphrase, fact, date, rewrite
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Who data belongs to. ``user_id`` is required for every read and write."""
+
+    user_id: str
+    agent_id: str | None = None
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One raw input, stored verbatim and never changed."""
+
+    id: str
+    user_id: str
+    content: str
+    role: str
+    created_at: datetime
+    idempotency_key: str
+    name: str | None = None
+    agent_id: str | None = None
+    session_id: str | None = None
+    timestamp: datetime | None = None  # event time given by the caller
+    seq: int = 0  # order of arrival within the user's scope
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexKey:
+    """A text under which a memory is retrievable, with its embedding."""
+
+    text: str
+    kind: KeyKind = KeyKind.TEXT
+    vector: bytes | None = None  # float32 little-endian; None until embedded
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryItem:
+    """A retrievable unit derived from episodes."""
+
+    id: str
+    user_id: str
+    kind: MemoryKind
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    agent_id: str | None = None
+    session_id: str | None = None
+    episode_ids: tuple[str, ...] = ()
+    event_time: datetime | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    expired_at: datetime | None = None
+    status: MemoryStatus = MemoryStatus.ACTIVE
+    importance: float = 0.5
+    strength: float = 1.0
+    last_accessed: datetime | None = None
+    access_count: int = 0
+    version: int = 1
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A canonical name with aliases, in one user's scope."""
+
+    id: str
+    user_id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A typed edge between two memories."""
+
+    source_id: str
+    target_id: str
+    type: LinkType
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One recorded change of a memory."""
+
+    id: int
+    memory_id: str
+    action: HistoryAction
+    at: datetime
+    old_text: str | None = None
+    new_text: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalScore:
+    """One retrieval signal's view of a hit: raw score, rank, share of the fused score."""
+
+    raw: float
+    rank: int | None
+    contribution: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A memory returned by search, with its fused score explained by signal."""
+
+    memory: MemoryItem
+    score: float
+    signals: dict[str, SignalScore]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked hits for one query, best first."""
+
+    query: str
+    hits: list[Hit]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, index: int) -> Hit:
+        return self.hits[index]
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What one ``add`` call stored: new episodes (duplicates skipped) and derived memories."""
+
+    episodes: list[Episode]
+    duplicates: int
+    memories: list[MemoryItem]
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Counts for a scope or the whole store."""
+
+    users: int
+    episodes: int
+    memories: dict[str, int]
+    entities: int
+    links: int
+    history: int

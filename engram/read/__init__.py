@@ -1,0 +1,6 @@
+"""The read path: signals, fusion and ranking."""
+
+from engram.read.fusion import FusionMethod, fuse
+from engram.read.search import SearchSettings, search_scope
+
+__all__ = ["FusionMethod", "SearchSettings", "fuse", "search_scope"]

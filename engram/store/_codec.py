@@ -1,0 +1,40 @@
+"""Encoding of domain values for storage, shared by every backend."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def encode_time(value: datetime | None) -> str | None:
+    """UTC ISO-8601 text with microseconds: sorts lexicographically in time order."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime reached the store; times must be timezone-aware")
+    return value.astimezone(UTC).strftime(_FORMAT)
+
+
+def decode_time(value: str | None) -> datetime | None:
+    """Inverse of :func:`encode_time`."""
+    if value is None:
+        return None
+    return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+
+
+def encode_json(value: dict[str, Any] | None) -> str:
+    """Compact JSON for metadata columns."""
+    return json.dumps(value or {}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def decode_json(value: str | None) -> dict[str, Any]:
+    """Inverse of :func:`encode_json`."""
+    if not value:
+        return {}
+    decoded = json.loads(value)
+    if not isinstance(decoded, dict):
+        raise ValueError("metadata column does not hold a JSON object")
+    return decoded

@@ -1,0 +1,115 @@
+"""Named, ordered schema migrations. Applied in one transaction each and recorded."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Migration(NamedTuple):
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "initial",
+        (
+            """CREATE TABLE scopes (
+                user_id TEXT PRIMARY KEY,
+                created_at TEXT NOT NULL,
+                next_seq INTEGER NOT NULL DEFAULT 0
+            )""",
+            """CREATE TABLE episodes (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES scopes(user_id),
+                agent_id TEXT,
+                session_id TEXT,
+                seq INTEGER NOT NULL,
+                role TEXT NOT NULL,
+                name TEXT,
+                content TEXT NOT NULL,
+                timestamp TEXT,
+                created_at TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                processed_at TEXT,
+                UNIQUE (user_id, idempotency_key)
+            )""",
+            "CREATE INDEX episodes_by_session ON episodes (user_id, session_id, seq)",
+            "CREATE INDEX episodes_pending ON episodes (processed_at) WHERE processed_at IS NULL",
+            """CREATE TABLE memories (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES scopes(user_id),
+                agent_id TEXT,
+                session_id TEXT,
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                event_time TEXT,
+                valid_from TEXT,
+                valid_to TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                expired_at TEXT,
+                status TEXT NOT NULL,
+                importance REAL NOT NULL,
+                strength REAL NOT NULL,
+                last_accessed TEXT,
+                access_count INTEGER NOT NULL DEFAULT 0,
+                version INTEGER NOT NULL DEFAULT 1,
+                metadata TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX memories_by_scope ON memories (user_id, kind, status, event_time)",
+            "CREATE INDEX memories_by_session ON memories (user_id, session_id, kind)",
+            """CREATE TABLE memory_episodes (
+                memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+                episode_id TEXT NOT NULL REFERENCES episodes(id),
+                position INTEGER NOT NULL,
+                PRIMARY KEY (memory_id, episode_id)
+            )""",
+            "CREATE INDEX memory_episodes_by_episode ON memory_episodes (episode_id)",
+            """CREATE TABLE memory_keys (
+                memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                model_id TEXT,
+                vector BLOB,
+                PRIMARY KEY (memory_id, position)
+            )""",
+            """CREATE TABLE entities (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES scopes(user_id),
+                name TEXT NOT NULL,
+                aliases TEXT NOT NULL DEFAULT '[]',
+                kind TEXT,
+                UNIQUE (user_id, name)
+            )""",
+            """CREATE TABLE mentions (
+                memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+                entity_id TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+                PRIMARY KEY (memory_id, entity_id)
+            )""",
+            "CREATE INDEX mentions_by_entity ON mentions (entity_id)",
+            """CREATE TABLE links (
+                source_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+                target_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+                type TEXT NOT NULL,
+                weight REAL NOT NULL DEFAULT 1.0,
+                PRIMARY KEY (source_id, target_id, type)
+            )""",
+            "CREATE INDEX links_by_target ON links (target_id)",
+            """CREATE TABLE history (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                memory_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                at TEXT NOT NULL,
+                old_text TEXT,
+                new_text TEXT,
+                details TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX history_by_memory ON history (memory_id, id)",
+        ),
+    ),
+)

@@ -1,0 +1,188 @@
+"""The store contract: domain operations every backend implements.
+
+The contract speaks in records from :mod:`engram.models`, never in SQL. Nothing
+outside :mod:`engram.store` knows which backend it runs on. Every method that
+writes runs inside :meth:`Store.atomic`, which nests (savepoints), so a caller can
+group several operations into one transaction.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engram.models import (
+    Entity,
+    Episode,
+    HistoryAction,
+    HistoryEntry,
+    IndexKey,
+    Link,
+    MemoryItem,
+    MemoryKind,
+    MemoryStatus,
+    Stats,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryFilter:
+    """Which memories a listing returns; ``user_id`` is always required."""
+
+    user_id: str
+    kinds: tuple[MemoryKind, ...] | None = None
+    statuses: tuple[MemoryStatus, ...] | None = (MemoryStatus.ACTIVE,)
+    session_id: str | None = None
+    agent_id: str | None = None
+    start: datetime | None = None  # event_time >= start
+    end: datetime | None = None  # event_time < end
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMemory:
+    """A memory with its index keys, as the in-memory indexes load it."""
+
+    item: MemoryItem
+    keys: tuple[IndexKey, ...]
+    model_id: str | None  # model that produced the key vectors, if any
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    """A history entry to append (the store assigns id)."""
+
+    memory_id: str
+    action: HistoryAction
+    at: datetime
+    old_text: str | None = None
+    new_text: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class Store(abc.ABC):
+    """Persistent storage of scopes, episodes, memories, keys, entities, links, history."""
+
+    # -- lifecycle -------------------------------------------------------------
+    @abc.abstractmethod
+    def atomic(self) -> AbstractContextManager[None]:
+        """A transaction; nested calls become savepoints. Rolls back on exception."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+
+    @property
+    @abc.abstractmethod
+    def schema_version(self) -> int:
+        """Number of the last migration applied."""
+
+    # -- episodes ----------------------------------------------------------------
+    @abc.abstractmethod
+    def put_episodes(self, episodes: Sequence[Episode]) -> list[Episode]:
+        """Insert episodes not already stored under their (user, idempotency key).
+
+        Returns, in input order, the stored episode for each input: the new one, or
+        the earlier one with the same key (compare ids to tell them apart). New
+        episodes receive consecutive ``seq`` numbers within their user's scope.
+        """
+
+    @abc.abstractmethod
+    def get_episodes(self, user_id: str, episode_ids: Sequence[str]) -> list[Episode]:
+        """Episodes of this user with these ids (unknown ids are left out)."""
+
+    @abc.abstractmethod
+    def list_episodes(
+        self,
+        user_id: str,
+        *,
+        session_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Episode]:
+        """Episodes in arrival order."""
+
+    @abc.abstractmethod
+    def last_episode(self, user_id: str, session_id: str | None, before_seq: int) -> Episode | None:
+        """The latest episode of this session that arrived before ``before_seq``."""
+
+    @abc.abstractmethod
+    def pending_episodes(self, user_id: str | None = None) -> list[Episode]:
+        """Stored episodes whose derived memories were never committed."""
+
+    @abc.abstractmethod
+    def mark_processed(self, episode_ids: Sequence[str], at: datetime) -> None:
+        """Record that these episodes' derived memories are committed."""
+
+    # -- memories ----------------------------------------------------------------
+    @abc.abstractmethod
+    def put_memories(self, memories: Sequence[StoredMemory]) -> None:
+        """Insert new memories with their keys."""
+
+    @abc.abstractmethod
+    def replace_memory(self, memory: StoredMemory) -> None:
+        """Overwrite an existing memory's fields and keys (same id)."""
+
+    @abc.abstractmethod
+    def get_memories(self, memory_ids: Sequence[str]) -> list[MemoryItem]:
+        """Memories with these ids, in the given order (unknown ids left out)."""
+
+    @abc.abstractmethod
+    def list_memories(
+        self, where: MemoryFilter, *, limit: int | None = None, offset: int = 0
+    ) -> list[MemoryItem]:
+        """Memories matching the filter, oldest event first."""
+
+    @abc.abstractmethod
+    def count_memories(self, where: MemoryFilter) -> int:
+        """How many memories match the filter."""
+
+    @abc.abstractmethod
+    def find_session_memory(self, user_id: str, session_id: str | None) -> StoredMemory | None:
+        """The active session-kind memory of this session, if any."""
+
+    @abc.abstractmethod
+    def iter_indexable(self, user_id: str) -> Iterator[StoredMemory]:
+        """Every non-deleted memory of the user with its keys, for index loading."""
+
+    @abc.abstractmethod
+    def record_access(self, memory_ids: Sequence[str], at: datetime) -> None:
+        """Count one retrieval of each memory and stamp ``last_accessed``."""
+
+    # -- entities and links ------------------------------------------------------
+    @abc.abstractmethod
+    def put_entities(self, entities: Sequence[Entity]) -> None:
+        """Insert or update entities (by id)."""
+
+    @abc.abstractmethod
+    def put_mentions(self, mentions: Iterable[tuple[str, str]]) -> None:
+        """Link (memory id, entity id) pairs; existing pairs are kept once."""
+
+    @abc.abstractmethod
+    def put_links(self, links: Sequence[Link]) -> None:
+        """Insert typed links between memories; existing ones are kept once."""
+
+    @abc.abstractmethod
+    def links_of(self, memory_id: str) -> list[Link]:
+        """Links that start or end at this memory."""
+
+    # -- history -----------------------------------------------------------------
+    @abc.abstractmethod
+    def add_history(self, records: Sequence[HistoryRecord]) -> None:
+        """Append history entries."""
+
+    @abc.abstractmethod
+    def get_history(self, memory_id: str) -> list[HistoryEntry]:
+        """Every recorded change of a memory, oldest first."""
+
+    # -- scopes and stats --------------------------------------------------------
+    @abc.abstractmethod
+    def list_users(self) -> list[str]:
+        """Every user id that has a scope."""
+
+    @abc.abstractmethod
+    def stats(self, user_id: str | None = None) -> Stats:
+        """Counts for one user or the whole store."""

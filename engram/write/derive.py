@@ -1,0 +1,102 @@
+"""Segmentation: the memories each episode gives rise to, before embedding.
+
+* every message becomes a ``turn`` memory (a ``document`` memory for role "document");
+* a message that answers a different speaker becomes, with the message before it,
+  a ``round`` memory (LongMemEval: rounds are a strong retrieval granularity);
+* each session keeps one ``session`` memory holding the whole conversation so far.
+
+Index keys carry the speaker ("Caroline: I adopted a dog") so that questions
+naming a person match what that person said.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from engram.models import Episode, MemoryItem, MemoryKind
+from engram.store import Store, StoredMemory
+from engram.write.messages import DOCUMENT_ROLE
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A memory to store and the texts it is indexed under."""
+
+    item: MemoryItem
+    key_texts: tuple[str, ...]
+    replaces: StoredMemory | None = None  # set when this draft updates an existing memory
+
+
+def speaker_line(episode: Episode) -> str:
+    """How a message reads in keys and aggregate texts: ``"Name: content"``."""
+    return f"{episode.name}: {episode.content}" if episode.name else episode.content
+
+
+def _speaker(episode: Episode) -> tuple[str, str | None]:
+    return (episode.role, episode.name)
+
+
+def _new_item(kind: MemoryKind, text: str, episodes: Sequence[Episode], now: datetime) -> MemoryItem:
+    last = episodes[-1]
+    event_time = last.timestamp or last.created_at
+    return MemoryItem(
+        id=uuid.uuid4().hex,
+        user_id=last.user_id,
+        agent_id=last.agent_id,
+        session_id=last.session_id,
+        kind=kind,
+        text=text,
+        created_at=now,
+        updated_at=now,
+        episode_ids=tuple(e.id for e in episodes),
+        event_time=event_time,
+        valid_from=event_time,
+        metadata=dict(last.metadata) if len(episodes) == 1 else {},
+    )
+
+
+def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Draft]:
+    """Drafts for a batch of one user's new episodes (in ``seq`` order)."""
+    drafts: list[Draft] = []
+    sessions: dict[str | None, list[Episode]] = {}
+    for episode in episodes:
+        if episode.role == DOCUMENT_ROLE:
+            drafts.append(
+                Draft(_new_item(MemoryKind.DOCUMENT, episode.content, [episode], now), (speaker_line(episode),))
+            )
+            continue
+        drafts.append(Draft(_new_item(MemoryKind.TURN, episode.content, [episode], now), (speaker_line(episode),)))
+        previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
+        if previous is not None and previous.role != DOCUMENT_ROLE and _speaker(previous) != _speaker(episode):
+            text = f"{speaker_line(previous)}\n{speaker_line(episode)}"
+            drafts.append(Draft(_new_item(MemoryKind.ROUND, text, [previous, episode], now), (text,)))
+        sessions.setdefault(episode.session_id, []).append(episode)
+    for session_id, new_episodes in sessions.items():
+        drafts.append(_session_draft(store, new_episodes[0].user_id, session_id, new_episodes, now))
+    return drafts
+
+
+def _session_draft(
+    store: Store, user_id: str, session_id: str | None, new_episodes: list[Episode], now: datetime
+) -> Draft:
+    existing = store.find_session_memory(user_id, session_id)
+    lines = "\n".join(speaker_line(e) for e in new_episodes)
+    if existing is None:
+        item = _new_item(MemoryKind.SESSION, lines, new_episodes, now)
+        item = replace(item, valid_from=new_episodes[0].timestamp or new_episodes[0].created_at)
+        return Draft(item, (lines,))
+    old = existing.item
+    text = f"{old.text}\n{lines}"
+    last = new_episodes[-1]
+    item = replace(
+        old,
+        text=text,
+        updated_at=now,
+        version=old.version + 1,
+        episode_ids=old.episode_ids + tuple(e.id for e in new_episodes),
+        event_time=last.timestamp or last.created_at,
+    )
+    return Draft(item, (text,), replaces=existing)
