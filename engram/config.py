@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,14 @@ class EmbedderKind(enum.StrEnum):
     SENTENCE_TRANSFORMERS = "sentence-transformers"  # local model (default: MiniLM)
     OPENAI = "openai"  # any OpenAI-compatible /v1/embeddings endpoint
     HASH = "hash"  # deterministic hashing embedder for tests and demos (no model)
+
+
+class FusionMethod(enum.StrEnum):
+    """How retrieval signals are combined into one score."""
+
+    RRF = "rrf"  # reciprocal-rank fusion (Cormack et al. 2009)
+    MINMAX = "minmax"  # convex combination of min-max normalised scores
+    ZSCORE = "zscore"  # convex combination of z-normalised scores
 
 
 def default_home() -> Path:
@@ -55,9 +63,8 @@ class Settings(BaseSettings):
         default_factory=lambda: default_home() / "embedding-cache.db",
         description="Persistent embedding cache (model + text hash -> vector); empty disables.",
     )
-    fusion: str = Field(
-        default="minmax",
-        pattern="^(rrf|minmax|zscore)$",
+    fusion: FusionMethod = Field(
+        default=FusionMethod.MINMAX,
         description="How dense and BM25 scores are fused: rrf, minmax or zscore.",
     )
     search_limit: int = Field(default=10, ge=1, le=1000, description="Default number of hits.")
@@ -66,3 +73,8 @@ class Settings(BaseSettings):
     )
     bm25_k1: float = Field(default=1.2, gt=0.0, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(default=0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
+
+    @field_validator("embedding_cache_path", mode="before")
+    @classmethod
+    def _empty_disables_cache(cls, value: object) -> object:
+        return None if value == "" else value

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from engram.config import Settings
+from engram.config import FusionMethod, Settings
 from engram.embed.base import Embedder
 from engram.errors import NotFound, ValidationError
 from engram.index.registry import IndexRegistry, vectors_to_bytes
@@ -32,7 +32,6 @@ from engram.models import (
     SearchResult,
     Stats,
 )
-from engram.read.fusion import FusionMethod
 from engram.read.search import SearchSettings, search_scope
 from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
 from engram.write.ingest import Ingestor
@@ -52,7 +51,9 @@ DEFAULT_SEARCH_KINDS: tuple[MemoryKind, ...] = (
 MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
 
 
-def _kinds(kinds: Iterable[MemoryKind | str] | MemoryKind | str | None) -> tuple[MemoryKind, ...] | None:
+def _kinds(
+    kinds: Iterable[MemoryKind | str] | MemoryKind | str | None,
+) -> tuple[MemoryKind, ...] | None:
     if kinds is None:
         return None
     if isinstance(kinds, str):
@@ -60,7 +61,9 @@ def _kinds(kinds: Iterable[MemoryKind | str] | MemoryKind | str | None) -> tuple
     try:
         return tuple(MemoryKind(k) for k in kinds)
     except ValueError as exc:
-        raise ValidationError("kinds", f"{exc}; valid kinds: {[k.value for k in MemoryKind]}") from exc
+        raise ValidationError(
+            "kinds", f"{exc}; valid kinds: {[k.value for k in MemoryKind]}"
+        ) from exc
 
 
 class Memory:
@@ -88,7 +91,9 @@ class Memory:
 
             embedder = build_embedder(self.settings)
         self._embedder = embedder
-        self._registry = IndexRegistry(store, embedder, k1=self.settings.bm25_k1, b=self.settings.bm25_b)
+        self._registry = IndexRegistry(
+            store, embedder, k1=self.settings.bm25_k1, b=self.settings.bm25_b
+        )
         self._ingestor = Ingestor(store, embedder, self._registry)
         self._search_settings = SearchSettings(
             method=FusionMethod(self.settings.fusion),
@@ -102,7 +107,10 @@ class Memory:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -160,7 +168,9 @@ class Memory:
     def process_pending(self, *, user_id: str | None = None) -> list[MemoryItem]:
         """Derive memories for episodes stored by an ``add`` that failed after persisting them."""
         with self._lock:
-            return self._ingestor.process(self._store.pending_episodes(user_id), now=datetime.now(UTC))
+            return self._ingestor.process(
+                self._store.pending_episodes(user_id), now=datetime.now(UTC)
+            )
 
     # -- read ------------------------------------------------------------------------
     def search(
@@ -199,7 +209,12 @@ class Memory:
         with self._lock:
             index = self._registry.get(user)
             hits = search_scope(
-                index, self._embedder, query, where=where, limit=limit, settings=self._search_settings
+                index,
+                self._embedder,
+                query,
+                where=where,
+                limit=limit,
+                settings=self._search_settings,
             )
             if hits:
                 self._store.record_access([h.memory.id for h in hits], datetime.now(UTC))
@@ -244,7 +259,12 @@ class Memory:
         return self._store.list_memories(where, limit=limit, offset=offset)
 
     def episodes(
-        self, *, user_id: str, session_id: str | None = None, limit: int | None = 100, offset: int = 0
+        self,
+        *,
+        user_id: str,
+        session_id: str | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
     ) -> list[Episode]:
         """The raw episodes of a user, in arrival order."""
         user = validate_id(user_id, "user_id", required=True)
@@ -293,7 +313,11 @@ class Memory:
             with self._store.atomic():
                 self._store.replace_memory(stored)
                 self._store.add_history(
-                    [HistoryRecord(memory_id, HistoryAction.UPDATE, now, old_text=old.text, new_text=text)]
+                    [
+                        HistoryRecord(
+                            memory_id, HistoryAction.UPDATE, now, old_text=old.text, new_text=text
+                        )
+                    ]
                 )
             self._registry.apply(new.user_id, [stored])
             return new

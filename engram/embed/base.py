@@ -36,4 +36,4 @@ def normalize_rows(matrix: npt.NDArray[np.floating]) -> Vectors:
     out = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0.0] = 1.0
-    return (out / norms).astype(np.float32, copy=False)
+    return np.asarray(out / norms, dtype=np.float32)

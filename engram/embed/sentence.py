@@ -110,6 +110,13 @@ class SentenceTransformerEmbedder:
                     f"the sentence-transformers embedder needs sentence-transformers: {_ST_INSTALL}"
                 ) from exc
             try:
+                # The weight-loading progress bar is noise on a terminal and in logs.
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+                pass
+            try:
                 model = SentenceTransformer(str(path), device=self._device, local_files_only=True)
             except Exception as exc:
                 raise ConfigError(f"cannot load sentence-transformers model {path}: {exc}") from exc

@@ -26,11 +26,104 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # A short English stop list: function words only, so that question words such as
 # "when" or "where" and content words are never dropped.
 STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could did do does doing for from had has
-    have having he her hers herself him himself his how i if in into is it its itself just me
-    my myself of on or our ours ourselves she should so some such than that the their theirs
-    them themselves then there these they this those to too very was we were what which while
-    who whom why will with would you your yours yourself yourselves am s t don ll re ve d m""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "my",
+        "myself",
+        "of",
+        "on",
+        "or",
+        "our",
+        "ours",
+        "ourselves",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "too",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "am",
+        "s",
+        "t",
+        "don",
+        "ll",
+        "re",
+        "ve",
+        "d",
+        "m",
+    ]
 )
 
 
@@ -45,7 +138,9 @@ def tokenize(text: str) -> list[str]:
     return list(_stemmer().stemWords(words))
 
 
-def bm25_idf(document_frequency: npt.NDArray[np.float64], n_documents: int) -> npt.NDArray[np.float64]:
+def bm25_idf(
+    document_frequency: npt.NDArray[np.float64], n_documents: int
+) -> npt.NDArray[np.float64]:
     """Robertson-Sparck Jones idf with Lucene's +1 so it is never negative.
 
     ``idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5))`` (Robertson & Zaragoza 2009, eq. 3.3,
@@ -55,7 +150,11 @@ def bm25_idf(document_frequency: npt.NDArray[np.float64], n_documents: int) -> n
 
 
 def bm25_term_weight(
-    tf: npt.NDArray[np.float64], doc_len: npt.NDArray[np.float64], avg_len: float, k1: float, b: float
+    tf: npt.NDArray[np.float64],
+    doc_len: npt.NDArray[np.float64],
+    avg_len: float,
+    k1: float,
+    b: float,
 ) -> npt.NDArray[np.float64]:
     """BM25's saturated term frequency ``tf (k1+1) / (tf + k1 (1 - b + b |d|/avgdl))``."""
     return tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * doc_len / max(avg_len, 1e-9)))

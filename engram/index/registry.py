@@ -67,7 +67,9 @@ class IndexRegistry:
                     rows.append(next(fresh))
                 else:
                     rows.append(np.frombuffer(key.vector, dtype="<f4"))
-            matrix = np.vstack(rows) if rows else np.zeros((0, self._embedder.dim), dtype=np.float32)
+            matrix = (
+                np.vstack(rows) if rows else np.zeros((0, self._embedder.dim), dtype=np.float32)
+            )
             scope.upsert(memory.item, [k.text for k in memory.keys], matrix)
 
     def apply(self, user_id: str, stored: Sequence[StoredMemory]) -> None:

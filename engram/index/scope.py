@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,19 +47,21 @@ class _Column:
     """A growable numpy column."""
 
     def __init__(self, dtype: type, fill: object) -> None:
-        self.values = np.full(64, fill, dtype=dtype)
+        self.values: npt.NDArray[Any] = np.full(64, fill, dtype=dtype)
         self.fill = fill
         self.size = 0
 
     def set(self, position: int, value: object) -> None:
         if position >= len(self.values):
-            grown = np.full(max(position + 1, 2 * len(self.values)), self.fill, dtype=self.values.dtype)
+            grown = np.full(
+                max(position + 1, 2 * len(self.values)), self.fill, dtype=self.values.dtype
+            )
             grown[: len(self.values)] = self.values
             self.values = grown
         self.values[position] = value
         self.size = max(self.size, position + 1)
 
-    def view(self) -> npt.NDArray[np.generic]:
+    def view(self) -> npt.NDArray[Any]:
         return self.values[: self.size]
 
 
@@ -83,7 +86,9 @@ class ScopeIndex:
     def __len__(self) -> int:
         return len(self.items)
 
-    def upsert(self, item: MemoryItem, key_texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
+    def upsert(
+        self, item: MemoryItem, key_texts: Sequence[str], vectors: npt.NDArray[np.float32]
+    ) -> None:
         """Add a memory, or replace an indexed one (its old keys stop matching)."""
         if len(key_texts) != len(vectors):
             raise ValueError("one vector per key text is required")

@@ -6,21 +6,14 @@ has no opinion) and returns an array of the same length.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
 
+from engram.config import FusionMethod
+
 FloatArray = npt.NDArray[np.float64]
-
-
-class FusionMethod(enum.StrEnum):
-    """How signals are combined."""
-
-    RRF = "rrf"  # reciprocal-rank fusion (Cormack et al. 2009)
-    MINMAX = "minmax"  # convex combination of min-max normalised scores
-    ZSCORE = "zscore"  # convex combination of z-normalised scores
 
 
 def ranks(scores: FloatArray) -> FloatArray:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engram.config import FusionMethod
 from engram.embed.base import Embedder
 from engram.index.scope import Eligibility, ScopeIndex
 from engram.models import Hit, SignalScore
-from engram.read.fusion import FusionMethod, fuse, ranks
+from engram.read.fusion import fuse, ranks
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,11 @@ def search_scope(
     signals["bm25"] = np.where(signals["bm25"] > 0, signals["bm25"], -np.inf)
     fused, contributions = fuse(signals, settings.weights, settings.method)
     top = min(limit, len(candidates))
-    best = np.argpartition(-fused, top - 1)[:top] if top < len(candidates) else np.arange(len(candidates))
+    best = (
+        np.argpartition(-fused, top - 1)[:top]
+        if top < len(candidates)
+        else np.arange(len(candidates))
+    )
     best = best[np.lexsort((best, -fused[best]))]
     signal_ranks = {name: ranks(scores) for name, scores in signals.items()}
     hits = []
@@ -51,10 +56,18 @@ def search_scope(
         signal_view = {
             name: SignalScore(
                 raw=float(signals[name][local]) if np.isfinite(signals[name][local]) else 0.0,
-                rank=None if np.isnan(signal_ranks[name][local]) else int(signal_ranks[name][local]),
+                rank=None
+                if np.isnan(signal_ranks[name][local])
+                else int(signal_ranks[name][local]),
                 contribution=float(contributions[name][local]),
             )
             for name in signals
         }
-        hits.append(Hit(memory=index.items[int(candidates[local])], score=float(fused[local]), signals=signal_view))
+        hits.append(
+            Hit(
+                memory=index.items[int(candidates[local])],
+                score=float(fused[local]),
+                signals=signal_view,
+            )
+        )
     return hits

@@ -6,8 +6,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def encode_time(value: datetime | None) -> str | None:
     """UTC ISO-8601 text with microseconds: sorts lexicographically in time order."""
@@ -15,19 +13,25 @@ def encode_time(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime reached the store; times must be timezone-aware")
-    return value.astimezone(UTC).strftime(_FORMAT)
+    # isoformat pads the year to four digits (strftime's %Y does not on glibc).
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def decode_time(value: str | None) -> datetime | None:
     """Inverse of :func:`encode_time`."""
     if value is None:
         return None
-    return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def encode_json(value: dict[str, Any] | None) -> str:
     """Compact JSON for metadata columns."""
     return json.dumps(value or {}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def normalize_json(value: dict[str, Any]) -> dict[str, Any]:
+    """The value exactly as it will read back from the store (keys become strings)."""
+    return decode_json(encode_json(value))
 
 
 def decode_json(value: str | None) -> dict[str, Any]:

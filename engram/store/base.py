@@ -110,6 +110,10 @@ class Store(abc.ABC):
         """The latest episode of this session that arrived before ``before_seq``."""
 
     @abc.abstractmethod
+    def recent_episodes(self, user_id: str, session_id: str | None, limit: int) -> list[Episode]:
+        """The session's last ``limit`` episodes, oldest first."""
+
+    @abc.abstractmethod
     def pending_episodes(self, user_id: str | None = None) -> list[Episode]:
         """Stored episodes whose derived memories were never committed."""
 
@@ -147,6 +151,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def iter_indexable(self, user_id: str) -> Iterator[StoredMemory]:
         """Every non-deleted memory of the user with its keys, for index loading."""
+
+    @abc.abstractmethod
+    def episode_vectors(
+        self, user_id: str, episode_ids: Sequence[str], model_id: str
+    ) -> dict[str, bytes]:
+        """Text-key vectors (by ``model_id``) of the turn memories derived from these episodes."""
 
     @abc.abstractmethod
     def record_access(self, memory_ids: Sequence[str], at: datetime) -> None:

@@ -241,6 +241,14 @@ class SQLiteStore(Store):
         )
         return _episode(row) if row else None
 
+    def recent_episodes(self, user_id: str, session_id: str | None, limit: int) -> list[Episode]:
+        rows = self._query(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE user_id = ? AND session_id IS ? "
+            "ORDER BY seq DESC LIMIT ?",
+            (user_id, session_id, limit),
+        )
+        return [_episode(row) for row in reversed(rows)]
+
     def pending_episodes(self, user_id: str | None = None) -> list[Episode]:
         sql = f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE processed_at IS NULL"
         params: tuple[Any, ...] = ()
@@ -282,13 +290,17 @@ class SQLiteStore(Store):
         )
         if replace:
             assignments = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
-            cursor = self._execute(f"UPDATE memories SET {assignments} WHERE id = ?", (*values[1:], item.id))
+            cursor = self._execute(
+                f"UPDATE memories SET {assignments} WHERE id = ?", (*values[1:], item.id)
+            )
             if cursor.rowcount != 1:
                 raise StoreError(f"memory {item.id!r} does not exist")
             self._execute("DELETE FROM memory_keys WHERE memory_id = ?", (item.id,))
             self._execute("DELETE FROM memory_episodes WHERE memory_id = ?", (item.id,))
         else:
-            self._execute(f"INSERT INTO memories ({_MEMORY_COLUMNS}) VALUES ({','.join('?' * 19)})", values)
+            self._execute(
+                f"INSERT INTO memories ({_MEMORY_COLUMNS}) VALUES ({','.join('?' * 19)})", values
+            )
         self._executemany(
             "INSERT INTO memory_episodes (memory_id, episode_id, position) VALUES (?, ?, ?)",
             [(item.id, episode_id, pos) for pos, episode_id in enumerate(item.episode_ids)],
@@ -334,7 +346,9 @@ class SQLiteStore(Store):
         rows: dict[str, tuple[Any, ...]] = {}
         for chunk in _chunks(list(memory_ids)):
             marks = ",".join("?" * len(chunk))
-            for row in self._query(f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id IN ({marks})", chunk):
+            for row in self._query(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id IN ({marks})", chunk
+            ):
                 rows[row[0]] = row
         ordered = [rows[i] for i in memory_ids if i in rows]
         return self._load_items(ordered)
@@ -369,7 +383,7 @@ class SQLiteStore(Store):
         clause, params = self._where(where)
         rows = self._query(
             f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE {clause} "
-            "ORDER BY event_time IS NULL, event_time, created_at, id LIMIT ? OFFSET ?",
+            "ORDER BY event_time IS NULL, event_time, created_at, rowid LIMIT ? OFFSET ?",
             [*params, -1 if limit is None else limit, offset],
         )
         return self._load_items(rows)
@@ -417,6 +431,23 @@ class SQLiteStore(Store):
                 item_keys, model_id = keys.get(item.id, ([], None))
                 yield StoredMemory(item=item, keys=tuple(item_keys), model_id=model_id)
 
+    def episode_vectors(
+        self, user_id: str, episode_ids: Sequence[str], model_id: str
+    ) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(list(episode_ids)):
+            marks = ",".join("?" * len(chunk))
+            for episode_id, vector in self._query(
+                "SELECT me.episode_id, k.vector FROM memory_episodes me "
+                "JOIN memories m ON m.id = me.memory_id "
+                "JOIN memory_keys k ON k.memory_id = m.id AND k.position = 0 "
+                f"WHERE me.episode_id IN ({marks}) AND m.user_id = ? AND m.kind IN (?, ?) "
+                "AND k.model_id = ? AND k.vector IS NOT NULL",
+                (*chunk, user_id, MemoryKind.TURN.value, MemoryKind.DOCUMENT.value, model_id),
+            ):
+                found[episode_id] = vector
+        return found
+
     def record_access(self, memory_ids: Sequence[str], at: datetime) -> None:
         with self.atomic():
             self._executemany(
@@ -439,7 +470,8 @@ class SQLiteStore(Store):
     def put_mentions(self, mentions: Iterable[tuple[str, str]]) -> None:
         with self.atomic():
             self._executemany(
-                "INSERT OR IGNORE INTO mentions (memory_id, entity_id) VALUES (?, ?)", list(mentions)
+                "INSERT OR IGNORE INTO mentions (memory_id, entity_id) VALUES (?, ?)",
+                list(mentions),
             )
 
     def put_links(self, links: Sequence[Link]) -> None:
@@ -503,7 +535,9 @@ class SQLiteStore(Store):
             if user_id is None:
                 row = self._query_one(f"SELECT COUNT(*) FROM {table}")
             else:
-                row = self._query_one(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,))
+                row = self._query_one(
+                    f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,)
+                )
             return int(row[0]) if row else 0
 
         memory_sql = "SELECT kind, COUNT(*) FROM memories WHERE status != 'deleted'"

@@ -23,11 +23,18 @@ from engram.write.messages import DOCUMENT_ROLE
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """A memory to store and the texts it is indexed under."""
+    """A memory to store and the texts it is indexed under.
+
+    ``parts`` names the episodes of an aggregate (round, session): its dense vector is
+    the normalised centroid of their turn vectors instead of a fresh model call. That
+    halves embedding work at ingest, and a centroid of every turn represents a long
+    session better than an embedding of its first 256 tokens would.
+    """
 
     item: MemoryItem
     key_texts: tuple[str, ...]
     replaces: StoredMemory | None = None  # set when this draft updates an existing memory
+    parts: tuple[str, ...] | None = None
 
 
 def speaker_line(episode: Episode) -> str:
@@ -39,7 +46,9 @@ def _speaker(episode: Episode) -> tuple[str, str | None]:
     return (episode.role, episode.name)
 
 
-def _new_item(kind: MemoryKind, text: str, episodes: Sequence[Episode], now: datetime) -> MemoryItem:
+def _new_item(
+    kind: MemoryKind, text: str, episodes: Sequence[Episode], now: datetime
+) -> MemoryItem:
     last = episodes[-1]
     event_time = last.timestamp or last.created_at
     return MemoryItem(
@@ -65,14 +74,27 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
     for episode in episodes:
         if episode.role == DOCUMENT_ROLE:
             drafts.append(
-                Draft(_new_item(MemoryKind.DOCUMENT, episode.content, [episode], now), (speaker_line(episode),))
+                Draft(
+                    _new_item(MemoryKind.DOCUMENT, episode.content, [episode], now),
+                    (speaker_line(episode),),
+                )
             )
             continue
-        drafts.append(Draft(_new_item(MemoryKind.TURN, episode.content, [episode], now), (speaker_line(episode),)))
+        drafts.append(
+            Draft(
+                _new_item(MemoryKind.TURN, episode.content, [episode], now),
+                (speaker_line(episode),),
+            )
+        )
         previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
-        if previous is not None and previous.role != DOCUMENT_ROLE and _speaker(previous) != _speaker(episode):
+        if (
+            previous is not None
+            and previous.role != DOCUMENT_ROLE
+            and _speaker(previous) != _speaker(episode)
+        ):
             text = f"{speaker_line(previous)}\n{speaker_line(episode)}"
-            drafts.append(Draft(_new_item(MemoryKind.ROUND, text, [previous, episode], now), (text,)))
+            item = _new_item(MemoryKind.ROUND, text, [previous, episode], now)
+            drafts.append(Draft(item, (text,), parts=item.episode_ids))
         sessions.setdefault(episode.session_id, []).append(episode)
     for session_id, new_episodes in sessions.items():
         drafts.append(_session_draft(store, new_episodes[0].user_id, session_id, new_episodes, now))
@@ -87,7 +109,7 @@ def _session_draft(
     if existing is None:
         item = _new_item(MemoryKind.SESSION, lines, new_episodes, now)
         item = replace(item, valid_from=new_episodes[0].timestamp or new_episodes[0].created_at)
-        return Draft(item, (lines,))
+        return Draft(item, (lines,), parts=item.episode_ids)
     old = existing.item
     text = f"{old.text}\n{lines}"
     last = new_episodes[-1]
@@ -99,4 +121,4 @@ def _session_draft(
         episode_ids=old.episode_ids + tuple(e.id for e in new_episodes),
         event_time=last.timestamp or last.created_at,
     )
-    return Draft(item, (text,), replaces=existing)
+    return Draft(item, (text,), replaces=existing, parts=item.episode_ids)

@@ -15,6 +15,7 @@ from dateutil import parser as date_parser
 
 from engram.errors import ValidationError
 from engram.models import Episode
+from engram.store._codec import normalize_json
 
 ROLES = frozenset({"user", "assistant", "system", "tool", "document"})
 DOCUMENT_ROLE = "document"
@@ -43,14 +44,19 @@ def parse_time(value: object, field_name: str) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = datetime.fromtimestamp(float(value), tz=UTC)
+        try:
+            parsed = datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValidationError(field_name, f"{value!r} is not a valid epoch time") from exc
     elif isinstance(value, str):
         try:
             parsed = date_parser.parse(value)
         except (ValueError, OverflowError) as exc:
             raise ValidationError(field_name, f"cannot parse {value!r} as a date/time") from exc
     else:
-        raise ValidationError(field_name, f"expected a datetime, string or number, got {type(value).__name__}")
+        raise ValidationError(
+            field_name, f"expected a datetime, string or number, got {type(value).__name__}"
+        )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
@@ -66,21 +72,35 @@ def validate_id(value: object, field_name: str, *, required: bool) -> str | None
         raise ValidationError(field_name, "must be a non-empty string")
     if len(value) > 256:
         raise ValidationError(field_name, "must be at most 256 characters")
+    check_encodable(value, field_name)
     return value
 
 
-def normalize_messages(messages: str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]) -> list[Message]:
+def check_encodable(value: str, field_name: str) -> None:
+    """Reject strings that are not valid Unicode (lone surrogates cannot be stored)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(field_name, "contains characters that are not valid Unicode") from exc
+
+
+def normalize_messages(
+    messages: str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]],
+) -> list[Message]:
     """Accept a string, an OpenAI-style message dict, or a list of either."""
     if isinstance(messages, str | Mapping):
         messages = [messages]
     if not isinstance(messages, Sequence) or not messages:
-        raise ValidationError("messages", "must be a non-empty string, message dict, or list of them")
+        raise ValidationError(
+            "messages", "must be a non-empty string, message dict, or list of them"
+        )
     out: list[Message] = []
     for index, raw in enumerate(messages):
         where = f"messages[{index}]"
         if isinstance(raw, str):
             if not raw.strip():
                 raise ValidationError(f"{where}", "is an empty string")
+            check_encodable(raw, where)
             out.append(Message(role="user", content=raw))
             continue
         if not isinstance(raw, Mapping):
@@ -91,19 +111,24 @@ def normalize_messages(messages: str | Mapping[str, Any] | Sequence[str | Mappin
         content = raw.get("content")
         if not isinstance(content, str) or not content.strip():
             raise ValidationError(f"{where}.content", "must be a non-empty string")
+        check_encodable(content, f"{where}.content")
         role = raw.get("role", "user")
         if role not in ROLES:
             raise ValidationError(f"{where}.role", f"must be one of {sorted(ROLES)}, got {role!r}")
         name = raw.get("name")
-        if name is not None and (not isinstance(name, str) or not name.strip()):
-            raise ValidationError(f"{where}.name", "must be a non-empty string when given")
+        if name is not None:
+            if not isinstance(name, str) or not name.strip():
+                raise ValidationError(f"{where}.name", "must be a non-empty string when given")
+            check_encodable(name, f"{where}.name")
         metadata = raw.get("metadata") or {}
         if not isinstance(metadata, Mapping):
             raise ValidationError(f"{where}.metadata", "must be a JSON object")
         try:
-            json.dumps(metadata)
+            metadata = normalize_json(dict(metadata))
         except (TypeError, ValueError) as exc:
-            raise ValidationError(f"{where}.metadata", f"must be JSON-serialisable: {exc}") from exc
+            raise ValidationError(
+                f"{where}.metadata", f"must be a JSON object with string keys: {exc}"
+            ) from exc
         client_id = raw.get("id")
         if client_id is not None:
             client_id = validate_id(str(client_id), f"{where}.id", required=True)
@@ -114,7 +139,7 @@ def normalize_messages(messages: str | Mapping[str, Any] | Sequence[str | Mappin
                 name=name,
                 timestamp=parse_time(raw.get("timestamp"), f"{where}.timestamp"),
                 client_id=client_id,
-                metadata=dict(metadata),
+                metadata=metadata,
             )
         )
     return out
@@ -129,22 +154,35 @@ def build_episodes(
     timestamp: datetime | None,
     now: datetime,
 ) -> list[Episode]:
-    """Episodes with idempotency keys: the client's id, else a content hash.
+    """Episodes with idempotency keys.
 
-    The hash covers scope, session, role, name, content, time and the message's
-    occurrence number among identical messages of the same call, so re-sending a
-    batch stores nothing new while two identical "ok" replies in one call both count.
+    The key is the client's ``id`` when given. Otherwise, when the message has an event
+    time (its own or the call's), it is a hash of scope, session, speaker, content, time and
+    the occurrence number among identical messages of the call: re-sending a batch stores
+    nothing new, while two identical "ok" replies in one call both count. A message with
+    neither id nor time is always stored: without them a retry cannot be told from a user
+    saying the same thing again, and losing input is worse than keeping a duplicate; the
+    ingestor still recognises a resend of the session's latest messages (``Ingestor``).
     """
     seen: Counter[str] = Counter()
     episodes = []
     for message in messages:
         when = message.timestamp or timestamp
+        episode_id = uuid.uuid4().hex
         if message.client_id is not None:
             key = f"id:{message.client_id}"
+        elif when is None:
+            key = f"new:{episode_id}"
         else:
             basis = json.dumps(
-                [agent_id, session_id, message.role, message.name, message.content,
-                 when.isoformat() if when else None],
+                [
+                    agent_id,
+                    session_id,
+                    message.role,
+                    message.name,
+                    message.content,
+                    when.isoformat(),
+                ],
                 ensure_ascii=False,
             )
             seen[basis] += 1
@@ -152,7 +190,7 @@ def build_episodes(
             key = f"sha256:{digest}"
         episodes.append(
             Episode(
-                id=uuid.uuid4().hex,
+                id=episode_id,
                 user_id=user_id,
                 agent_id=agent_id,
                 session_id=session_id,

@@ -1,0 +1,43 @@
+# One task runner: the README's commands and CI call these targets verbatim.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= $(HOME)/.engram/demo.db
+
+.PHONY: setup run demo test lint format bench clean
+
+# torch is installed first and pinned: the CPU build ships on this machine's wheel
+# mirror; letting pip resolve torch itself would pull gigabytes of CUDA packages.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+# The main job (until the server lands): import a sample conversation, answer searches.
+run: setup
+	$(BIN)/engram import examples/sample_chat.json --user ana --db $(DEMO_DB)
+	$(BIN)/engram search "Where did Ana's sister get married?" --user ana --db $(DEMO_DB) -n 3
+	$(BIN)/engram search "what breed is her dog" --user ana --db $(DEMO_DB) -n 3
+	$(BIN)/engram search "new job" --user ana --db $(DEMO_DB) -n 3
+
+lint: setup
+	$(BIN)/ruff check engram tests benchmarks
+	$(BIN)/ruff format --check engram tests benchmarks
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest -q
+
+format: setup
+	$(BIN)/ruff check --fix engram tests benchmarks
+	$(BIN)/ruff format engram tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/search_latency.py
+	$(BIN)/python benchmarks/bm25_backends.py ../shared/data/locomo/locomo10.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

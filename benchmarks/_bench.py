@@ -1,0 +1,125 @@
+"""Helpers shared by the benchmark scripts (not a benchmark itself).
+
+The scripts are run as ``python benchmarks/<name>.py``, which puts this directory on
+``sys.path``, so they import this module as ``_bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engram.eval.locomo import LocomoConversation, LocomoSession, session_messages
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LOCOMO = REPO_ROOT.parent / "shared" / "data" / "locomo" / "locomo10.json"
+"""``../shared/data/locomo/locomo10.json`` relative to the repository root."""
+
+
+def quantiles_ms(seconds: Sequence[float], qs: Sequence[int] = (50, 95, 99)) -> dict[str, float]:
+    """``{"p50": ms, ...}`` of durations given in seconds (numpy's linear interpolation)."""
+    if not seconds:
+        return {f"p{q}": float("nan") for q in qs}
+    values = np.asarray(seconds, dtype=np.float64) * 1000.0
+    return {f"p{q}": float(np.percentile(values, q)) for q in qs}
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (NaN for an empty sequence)."""
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def git_revision() -> str | None:
+    """``git rev-parse HEAD`` of the repository (read-only), or ``None``."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def environment() -> dict[str, Any]:
+    """Where and when a figure was measured: date, command, machine, versions."""
+    load: list[float] | None
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv]),
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": load,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "numpy": np.__version__,
+        "git_revision": git_revision(),
+    }
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A plain-text table, columns right-aligned except the first."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            if value != value:  # NaN
+                return "-"
+            return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+        return str(value)
+
+    text = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in text)) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [values[0].ljust(widths[0])]
+        parts += [v.rjust(w) for v, w in zip(values[1:], widths[1:], strict=True)]
+        return "  ".join(parts).rstrip()
+
+    print(line(list(headers)))
+    print("  ".join("-" * w for w in widths))
+    for row in text:
+        print(line(row))
+
+
+def write_json(path: str | Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as indented JSON, creating parent directories."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}")
+
+
+def turn_lines(session: LocomoSession) -> Iterator[tuple[str, str, str]]:
+    """``(dia_id, speaker, "Speaker: content")`` for each turn Engram would store.
+
+    The content is what :func:`engram.eval.locomo.session_messages` hands to ``add`` (text plus
+    the photo caption rendering of ``render_turn``); turns that render empty are skipped, as
+    there. ``"Speaker: content"`` is how Engram's index keys read (``speaker_line``).
+    """
+    for message in session_messages(session):
+        name = str(message["name"])
+        yield str(message["metadata"]["dia_id"]), name, f"{name}: {message['content']}"
+
+
+def count_turns(conversation: LocomoConversation) -> int:
+    """Turns of a conversation that render non-empty."""
+    return sum(1 for s in conversation.sessions for _ in turn_lines(s))

@@ -1,0 +1,360 @@
+"""Command definitions. Settings come from ``ENGRAM_*`` variables; ``--db`` overrides the file."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from engram.cli._importing import read_chat_file
+from engram.cli._output import (
+    console,
+    errors,
+    print_history,
+    print_hits,
+    print_json,
+    print_memories,
+    progress_bar,
+)
+from engram.config import Settings
+from engram.errors import EngramError
+from engram.memory import Memory
+
+app = typer.Typer(
+    help="Engram: long-term memory for LLM agents (embedded, offline).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Measure retrieval quality on public benchmarks.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite file (default: ENGRAM_DB_PATH or ~/.engram/engram.db)."),
+]
+UserOption = Annotated[str, typer.Option("--user", "-u", help="User id (the scope).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@contextmanager
+def _memory(db: Path | None, **overrides: Any) -> Iterator[Memory]:
+    try:
+        settings = Settings(**overrides) if db is None else Settings(db_path=db, **overrides)
+        with Memory(settings.db_path, settings=settings) as memory:
+            yield memory
+    except EngramError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def add(
+    text: Annotated[list[str], typer.Argument(help="Message text(s) to remember.")],
+    user: UserOption,
+    session: Annotated[str | None, typer.Option(help="Session id.")] = None,
+    agent: Annotated[str | None, typer.Option(help="Agent id.")] = None,
+    role: Annotated[str, typer.Option(help="Role of the messages.")] = "user",
+    name: Annotated[str | None, typer.Option(help="Speaker name.")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="Event time (ISO 8601 or a date).")] = None,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remember messages (calls Memory.add)."""
+    messages = [{"role": role, "content": t, **({"name": name} if name else {})} for t in text]
+    with _memory(db) as memory:
+        result = memory.add(
+            messages, user_id=user, session_id=session, agent_id=agent, timestamp=timestamp
+        )
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"stored {len(result.episodes)} episode(s), {result.duplicates} duplicate(s), "
+            f"{len(result.memories)} memory record(s)"
+        )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    user: UserOption,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Number of hits.")] = 10,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Memory kind(s) to search (repeatable).")
+    ] = None,
+    session: Annotated[str | None, typer.Option(help="Only this session.")] = None,
+    start: Annotated[str | None, typer.Option(help="Only events at or after this time.")] = None,
+    end: Annotated[str | None, typer.Option(help="Only events before this time.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Only memories valid at this time.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find the memories most relevant to a query (calls Memory.search)."""
+    with _memory(db) as memory:
+        result = memory.search(
+            query,
+            user_id=user,
+            limit=limit,
+            kinds=kind,
+            session_id=session,
+            start=start,
+            end=end,
+            as_of=as_of,
+        )
+    if as_json:
+        print_json(result.hits)
+    else:
+        print_hits(result.hits)
+
+
+@app.command()
+def get(
+    memory_id: str,
+    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show one memory (calls Memory.get)."""
+    with _memory(db) as memory:
+        print_json(memory.get(memory_id, user_id=user))
+
+
+@app.command("list")
+def list_(
+    user: UserOption,
+    kind: Annotated[list[str] | None, typer.Option(help="Memory kind(s) (repeatable).")] = None,
+    session: Annotated[str | None, typer.Option(help="Only this session.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 50,
+    offset: Annotated[int, typer.Option()] = 0,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List a user's memories in time order (calls Memory.get_all)."""
+    with _memory(db) as memory:
+        items = memory.get_all(
+            user_id=user, kinds=kind, session_id=session, limit=limit, offset=offset
+        )
+    print_json(items) if as_json else print_memories(items)
+
+
+@app.command()
+def history(
+    memory_id: str,
+    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show every recorded change of a memory (calls Memory.history)."""
+    with _memory(db) as memory:
+        entries = memory.history(memory_id, user_id=user)
+    print_json(entries) if as_json else print_history(entries)
+
+
+@app.command()
+def update(
+    memory_id: str,
+    text: str,
+    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    db: DbOption = None,
+) -> None:
+    """Replace a memory's text; the old text stays in history (calls Memory.update)."""
+    with _memory(db) as memory:
+        print_json(memory.update(memory_id, text, user_id=user))
+
+
+@app.command()
+def delete(
+    memory_id: str,
+    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a memory: it no longer appears in search (calls Memory.delete)."""
+    if not yes:
+        typer.confirm(f"Delete memory {memory_id}?", abort=True)
+    with _memory(db) as memory:
+        item = memory.delete(memory_id, user_id=user)
+    console.print(f"deleted {item.id}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Chat file (.json or .jsonl).")
+    ],
+    user: UserOption,
+    session: Annotated[
+        str | None, typer.Option(help="Session id for messages that name none.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import a chat file: a JSON list of messages, {"messages": [...]}, {"sessions": [...]}, or JSONL."""
+    try:
+        batches = read_chat_file(path)
+    except (EngramError, OSError) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    stored = duplicates = 0
+    with _memory(db) as memory, progress_bar(f"importing {path.name}", len(batches)) as advance:
+        for done, batch in enumerate(batches, start=1):
+            result = memory.add(
+                batch.messages,
+                user_id=user,
+                session_id=batch.session_id or session,
+                timestamp=batch.timestamp,
+            )
+            stored += len(result.episodes)
+            duplicates += result.duplicates
+            advance(done, len(batches))
+    console.print(f"imported {stored} message(s) into user {user!r} ({duplicates} already stored)")
+
+
+@app.command()
+def stats(
+    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Counts of users, episodes, memories by kind, entities, links and history."""
+    with _memory(db) as memory:
+        result = memory.stats(user_id=user)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"users: {result.users}  episodes: {result.episodes}")
+    for kind, count in sorted(result.memories.items()):
+        console.print(f"  {kind}: {count}")
+    console.print(f"entities: {result.entities}  links: {result.links}  history: {result.history}")
+
+
+# -- evaluation ------------------------------------------------------------------------------
+JsonOut = Annotated[
+    Path | None, typer.Option("--json", help="Also write the full results to this JSON file.")
+]
+EvalDb = Annotated[
+    Path | None,
+    typer.Option("--db", help="Store to ingest into (default: a fresh temporary file)."),
+]
+
+
+@contextmanager
+def _eval_memory(db: Path | None) -> Iterator[Memory]:
+    with (
+        tempfile.TemporaryDirectory(prefix="engram-eval-") as tmp,
+        _memory(db or Path(tmp) / "eval.db") as memory,
+    ):
+        yield memory
+
+
+def _report(
+    result: dict[str, Any], out: Path | None, sections: list[tuple[str, dict[str, Any]]]
+) -> None:
+    from rich.table import Table
+
+    for title, metrics in sections:
+        table = Table(title=title)
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        for key, value in metrics.items():
+            table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+        console.print(table)
+    console.print(
+        {k: round(v, 3) if isinstance(v, float) else v for k, v in result.get("timing", {}).items()}
+    )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+        console.print(f"results written to {out}")
+
+
+def _headline(metrics: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if k.split("@")[-1] in keys or k == "questions"}
+
+
+@eval_app.command("locomo")
+def eval_locomo(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="locomo10.json")],
+    out: JsonOut = None,
+    limit_conversations: Annotated[
+        int | None, typer.Option(help="Only the first N conversations.")
+    ] = None,
+    db: EvalDb = None,
+) -> None:
+    """LoCoMo turn retrieval, categories 1-4: recall/any/all/ndcg@k overall and per category."""
+    from engram.eval import run_locomo
+
+    with _eval_memory(db) as memory, progress_bar("locomo conversations", None) as advance:
+        result = run_locomo(path, memory, limit_conversations=limit_conversations, progress=advance)
+    sections = [("overall", _headline(result["overall"], ("1", "5", "10", "25", "50")))]
+    sections += [
+        (f"category {c}", _headline(m, ("10",))) for c, m in sorted(result["per_category"].items())
+    ]
+    _report(result, out, sections)
+
+
+@eval_app.command("longmemeval")
+def eval_longmemeval(
+    path: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="longmemeval_s.json (or same format)"),
+    ],
+    out: JsonOut = None,
+    limit_questions: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    db: EvalDb = None,
+) -> None:
+    """LongMemEval retrieval: recall_any/recall_all/ndcg_any@k at session and turn level."""
+    from engram.eval import run_longmemeval
+
+    with _eval_memory(db) as memory, progress_bar("longmemeval questions", None) as advance:
+        result = run_longmemeval(path, memory, limit_questions=limit_questions, progress=advance)
+    _report(result, out, [("session", result["session"]), ("turn", result["turn"])])
+
+
+@eval_app.command("hipporag")
+def eval_hipporag(
+    questions: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Questions JSON file.")
+    ],
+    corpus: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Corpus JSON file.")],
+    out: JsonOut = None,
+    limit_questions: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    db: EvalDb = None,
+) -> None:
+    """HippoRAG passage retrieval: recall@2 and recall@5."""
+    from engram.eval import run_hipporag
+
+    with _eval_memory(db) as memory, progress_bar("hipporag", None) as advance:
+        result = run_hipporag(
+            questions, corpus, memory, limit_questions=limit_questions, progress=advance
+        )
+    _report(result, out, [("overall", result["overall"])])
+
+
+@eval_app.command("sample-longmemeval")
+def eval_sample_longmemeval(
+    out: Annotated[Path, typer.Argument(help="Where to write the generated file.")],
+    questions: Annotated[int, typer.Option(help="Number of questions.")] = 20,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Write a small synthetic file in the LongMemEval format (for smoke runs)."""
+    from engram.eval import write_sample_longmemeval
+
+    write_sample_longmemeval(out, n_questions=questions, seed=seed)
+    console.print(f"wrote {questions} questions to {out}")
