@@ -134,6 +134,15 @@ class Memory:
         """The embedder in use."""
         return self._embedder
 
+    def describe(self) -> dict[str, Any]:
+        """The retrieval configuration in effect (stamped into evaluation results)."""
+        return {
+            "embedder": self._embedder.model_id,
+            "fusion": self._search_settings.method.value,
+            "weights": dict(self._search_settings.weights),
+            "bm25": {"k1": self.settings.bm25_k1, "b": self.settings.bm25_b},
+        }
+
     # -- write -----------------------------------------------------------------------
     def add(
         self,

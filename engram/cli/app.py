@@ -306,6 +306,10 @@ def eval_locomo(
     sections += [
         (f"category {c}", _headline(m, ("10",))) for c, m in sorted(result["per_category"].items())
     ]
+    sections += [
+        (f"{name} half of the conversations", _headline(m, ("10",)))
+        for name, m in result["halves"].items()
+    ]
     _report(result, out, sections)
 
 

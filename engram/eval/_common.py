@@ -189,3 +189,9 @@ def optional_text(value: object) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+def describe(memory: object) -> dict[str, Any]:
+    """The engine configuration under test, if the memory can describe itself."""
+    describer = getattr(memory, "describe", None)
+    return {"engine": describer()} if callable(describer) else {}

@@ -33,6 +33,7 @@ from ._common import (
     Progress,
     Timer,
     check_ks,
+    describe,
     expect_dict,
     expect_list,
     expect_str,
@@ -336,6 +337,7 @@ def run_hipporag(
         "overall": summary.overall.as_dict(),
         "timing": timer.report(unit="passages"),
         "config": {
+            **describe(memory),
             "ks": list(cut_offs),
             "limit": limit,
             "kinds": [MemoryKind.DOCUMENT.value],

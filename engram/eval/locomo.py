@@ -24,6 +24,7 @@ from ._common import (
     Progress,
     Timer,
     check_ks,
+    describe,
     expect_dict,
     expect_list,
     expect_str,
@@ -339,6 +340,7 @@ def run_locomo(
     conversations = list(itertools.islice(load_locomo(path), limit_conversations))
     timer = Timer()
     rows: list[Scored] = []
+    by_conversation: list[Scored] = []
     skipped = 0
     for done, conversation in enumerate(conversations, start=1):
         user_id = conversation.sample_id
@@ -360,12 +362,18 @@ def run_locomo(
                 memory, question.question, user_id=user_id, limit=limit, kind=MemoryKind.TURN
             )
             ranked = ranked_ids(hits, metadata_key("dia_id"))
-            rows.append(
-                Scored(str(question.category), score_locomo(ranked, question.evidence, cut_offs))
-            )
+            scores = score_locomo(ranked, question.evidence, cut_offs)
+            rows.append(Scored(str(question.category), scores))
+            by_conversation.append(Scored(user_id, scores))
         if progress is not None:
             progress(done, len(conversations))
     summary = summarize(rows)
+    conversations_summary = summarize(by_conversation)
+    half = (len(conversations) + 1) // 2
+    first_half = {c.sample_id for c in conversations[:half]}
+    halves = summarize(
+        [Scored("dev" if r.group in first_half else "test", r.metrics) for r in by_conversation]
+    )
     return {
         "dataset": "locomo",
         "path": str(path),
@@ -374,8 +382,18 @@ def run_locomo(
         "per_category": {
             name: group.as_dict(count_key="questions") for name, group in summary.groups.items()
         },
+        "per_conversation": {
+            name: group.as_dict(count_key="questions")
+            for name, group in conversations_summary.groups.items()
+        },
+        # Parameters are tuned on the first half of the conversations ("dev") only; the second
+        # half ("test") is the held-out figure.
+        "halves": {
+            name: group.as_dict(count_key="questions") for name, group in halves.groups.items()
+        },
         "timing": timer.report(unit="turns"),
         "config": {
+            **describe(memory),
             "ks": list(cut_offs),
             "limit": limit,
             "kinds": [MemoryKind.TURN.value],

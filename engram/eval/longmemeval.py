@@ -27,6 +27,7 @@ from ._common import (
     Progress,
     Timer,
     check_ks,
+    describe,
     expect_dict,
     expect_list,
     expect_str,
@@ -313,6 +314,7 @@ def run_longmemeval(
         "per_type": per_type,
         "timing": timer.report(unit="turns"),
         "config": {
+            **describe(memory),
             "ks": list(cut_offs),
             "limit": limit,
             "kinds": {"session": MemoryKind.SESSION.value, "turn": MemoryKind.TURN.value},

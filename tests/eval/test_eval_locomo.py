@@ -226,9 +226,13 @@ def test_runner_output_shape_and_values(tiny_path: Path, fake_memory: Any) -> No
         "questions",
         "overall",
         "per_category",
+        "per_conversation",
+        "halves",
         "timing",
         "config",
     }
+    assert list(result["per_conversation"]) == [c.sample_id for c in load_locomo(tiny_path)]
+    assert sum(g["questions"] for g in result["per_conversation"].values()) == 4
     assert result["dataset"] == "locomo"
     assert result["path"] == str(tiny_path)
     assert result["questions"] == 4
