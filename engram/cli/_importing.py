@@ -21,12 +21,16 @@ class Batch:
     messages: list[dict[str, Any]]
 
 
-def _with_import_id(message: dict[str, Any], session: str | None, index: int) -> dict[str, Any]:
-    """Give a message without ``id`` a stable one, so importing a file twice stores it once."""
+def _with_import_id(message: dict[str, Any], where: str, index: int) -> dict[str, Any]:
+    """Give a message without ``id`` a stable one, so importing a file twice stores it once.
+
+    The id covers the file name, the message's place in the file and its content: the same
+    file imported again is recognised, while equal messages elsewhere stay distinct.
+    """
     if "id" in message:
         return message
     basis = json.dumps(
-        [session, index, message.get("role"), message.get("name"), message.get("content")]
+        [where, index, message.get("role"), message.get("name"), message.get("content")]
     )
     return {**message, "id": "import:" + hashlib.sha256(basis.encode()).hexdigest()[:32]}
 
@@ -45,7 +49,7 @@ def _split_sessions(messages: list[Any], where: str) -> Iterator[Batch]:
             yield Batch(current_session, None, current)
             current = []
         current_session = session
-        current.append(_with_import_id(message, session, index))
+        current.append(_with_import_id(message, where, index))
     if current:
         yield Batch(current_session, None, current)
 

@@ -17,7 +17,8 @@ from rich.table import Table
 from engram.models import HistoryEntry, Hit, MemoryItem
 
 console = Console()
-errors = Console(stderr=True)
+# soft_wrap: an error stays on one line even when stderr is a pipe.
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -41,26 +42,34 @@ def print_json(value: Any) -> None:
 
 
 def _date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _signals(hit: Hit) -> str:
+    return "\n".join(
+        f"{name} {signal.raw:.2f} #{signal.rank}" if signal.rank else f"{name} -"
+        for name, signal in hit.signals.items()
+    )
 
 
 def print_hits(hits: Sequence[Hit]) -> None:
-    """A table of hits with their score broken down by signal."""
-    table = Table(show_lines=False)
-    for column in ("#", "score", "dense", "bm25", "kind", "when", "text", "id"):
-        table.add_column(column, overflow="fold" if column == "text" else "ellipsis")
+    """A table of hits with their score broken down by signal (raw score and rank)."""
+    table = Table(show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("text", ratio=1, overflow="fold")
+    table.add_column("when / kind", no_wrap=True)
+    table.add_column("signals", no_wrap=True)
+    # Ids are printed whole (never folded or cut) so they can be pasted into `engram get`.
+    table.add_column("id", no_wrap=True, min_width=32)
     for rank, hit in enumerate(hits, start=1):
-        dense = hit.signals.get("dense")
-        bm25 = hit.signals.get("bm25")
         table.add_row(
             str(rank),
             f"{hit.score:.3f}",
-            f"{dense.raw:.2f} (#{dense.rank})" if dense and dense.rank else "-",
-            f"{bm25.raw:.2f} (#{bm25.rank})" if bm25 and bm25.rank else "-",
-            hit.memory.kind.value,
-            _date(hit.memory.event_time),
             hit.memory.text,
-            hit.memory.id[:12],
+            f"{_date(hit.memory.event_time)}\n{hit.memory.kind.value}",
+            _signals(hit),
+            hit.memory.id,
         )
     console.print(table)
 
@@ -68,8 +77,10 @@ def print_hits(hits: Sequence[Hit]) -> None:
 def print_memories(items: Sequence[MemoryItem]) -> None:
     """A table of memories."""
     table = Table()
-    for column in ("id", "kind", "status", "when", "session", "text"):
-        table.add_column(column, overflow="fold" if column == "text" else "ellipsis")
+    table.add_column("id", no_wrap=True, min_width=32)
+    for column in ("kind", "status", "when", "session"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("text", ratio=1, overflow="fold")
     for item in items:
         table.add_row(
             item.id,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 
 from engram.cli._importing import read_chat_file
 from engram.cli._output import (
@@ -39,6 +40,10 @@ DbOption = Annotated[
     typer.Option("--db", help="SQLite file (default: ENGRAM_DB_PATH or ~/.engram/engram.db)."),
 ]
 UserOption = Annotated[str, typer.Option("--user", "-u", help="User id (the scope).")]
+OptionalUser = Annotated[
+    str | None, typer.Option("--user", "-u", help="Only if the memory belongs to this user.")
+]
+MemoryId = Annotated[str, typer.Argument(help="Memory id (as shown by search or list).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
@@ -56,6 +61,13 @@ def _root(
 def _memory(db: Path | None, **overrides: Any) -> Iterator[Memory]:
     try:
         settings = Settings(**overrides) if db is None else Settings(db_path=db, **overrides)
+    except PydanticValidationError as exc:
+        problems = "; ".join(
+            f"ENGRAM_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        errors.print(f"[red]error:[/red] invalid configuration: {problems}")
+        raise typer.Exit(2) from exc
+    try:
         with Memory(settings.db_path, settings=settings) as memory:
             yield memory
     except EngramError as exc:
@@ -127,8 +139,8 @@ def search(
 
 @app.command()
 def get(
-    memory_id: str,
-    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    memory_id: MemoryId,
+    user: OptionalUser = None,
     db: DbOption = None,
 ) -> None:
     """Show one memory (calls Memory.get)."""
@@ -141,8 +153,8 @@ def list_(
     user: UserOption,
     kind: Annotated[list[str] | None, typer.Option(help="Memory kind(s) (repeatable).")] = None,
     session: Annotated[str | None, typer.Option(help="Only this session.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n")] = 50,
-    offset: Annotated[int, typer.Option()] = 0,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Page size.")] = 50,
+    offset: Annotated[int, typer.Option(help="Memories to skip (pagination).")] = 0,
     db: DbOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -156,8 +168,8 @@ def list_(
 
 @app.command()
 def history(
-    memory_id: str,
-    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    memory_id: MemoryId,
+    user: OptionalUser = None,
     db: DbOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -169,9 +181,9 @@ def history(
 
 @app.command()
 def update(
-    memory_id: str,
-    text: str,
-    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    memory_id: MemoryId,
+    text: Annotated[str, typer.Argument(help="The new text.")],
+    user: OptionalUser = None,
     db: DbOption = None,
 ) -> None:
     """Replace a memory's text; the old text stays in history (calls Memory.update)."""
@@ -181,8 +193,8 @@ def update(
 
 @app.command()
 def delete(
-    memory_id: str,
-    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    memory_id: MemoryId,
+    user: OptionalUser = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -228,7 +240,9 @@ def import_(
 
 @app.command()
 def stats(
-    user: Annotated[str | None, typer.Option("--user", "-u")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="Only this user (default: all).")
+    ] = None,
     db: DbOption = None,
     as_json: JsonFlag = False,
 ) -> None:

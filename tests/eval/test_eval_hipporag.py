@@ -22,26 +22,26 @@ from engram.eval.hipporag import (
 )
 from engram.models import MemoryKind
 
-DATA = Path("/work/shared/data/hipporag")
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="HippoRAG data not available")
+# Tests on the real files take the ``hipporag_dir`` fixture (tests/eval/conftest.py): it
+# skips when the shared data is missing, and fails instead under CI.
 
 
-@needs_data
-def test_sample_format() -> None:
-    corpus = load_hipporag_corpus(DATA / "sample_corpus.json")
+def test_sample_format(hipporag_dir: Path) -> None:
+    corpus = load_hipporag_corpus(hipporag_dir / "sample_corpus.json")
     assert [p.idx for p in corpus] == [0, 1, 2]
     assert corpus[0].title == "Thomas C. Sudhof"
     assert corpus[0].content.startswith("Thomas C. Sudhof\nIntroduction\n")
-    (question,) = load_hipporag_questions(DATA / "sample.json")
+    (question,) = load_hipporag_questions(hipporag_dir / "sample.json")
     assert question.question_id == "sample/question_1.json"
     assert question.answers == ("Thomas C. Sudhof",)
     assert [g.title for g in question.gold] == ["Thomas C. Sudhof"]
     assert CorpusIndex(corpus).gold_keys(question) == (frozenset({"0"}), 0)
 
 
-@needs_data
-def test_sample_run(fake_memory: Any) -> None:
-    result = run_hipporag(DATA / "sample.json", DATA / "sample_corpus.json", fake_memory)
+def test_sample_run(hipporag_dir: Path, fake_memory: Any) -> None:
+    result = run_hipporag(
+        hipporag_dir / "sample.json", hipporag_dir / "sample_corpus.json", fake_memory
+    )
     assert set(result) == {
         "dataset",
         "path",
@@ -71,12 +71,11 @@ def test_sample_run(fake_memory: Any) -> None:
     json.dumps(result)
 
 
-@needs_data
-def test_legacy_musique_format() -> None:
-    corpus = load_hipporag_corpus(DATA / "musique_train_corpus.json")
+def test_legacy_musique_format(hipporag_dir: Path) -> None:
+    corpus = load_hipporag_corpus(hipporag_dir / "musique_train_corpus.json")
     assert len(corpus) == 1890
     assert [p.idx for p in corpus[:3]] == [0, 1, 2]  # no idx in the file: positions
-    questions = load_hipporag_questions(DATA / "musique_train.json")
+    questions = load_hipporag_questions(hipporag_dir / "musique_train.json")
     assert len(questions) == 100
     first = questions[0]
     assert first.question_id == "2hop__150763_14904"
@@ -92,13 +91,12 @@ def test_legacy_musique_format() -> None:
     assert {len(q.gold) for q in questions} <= {2, 3, 4}
 
 
-@needs_data
-def test_legacy_hotpotqa_format() -> None:
-    corpus = load_hipporag_corpus(DATA / "hotpotqa_train_corpus.json")
+def test_legacy_hotpotqa_format(hipporag_dir: Path) -> None:
+    corpus = load_hipporag_corpus(hipporag_dir / "hotpotqa_train_corpus.json")
     assert len(corpus) == 994
     assert corpus[0].title == "Demon Dice"
     assert corpus[0].text.startswith("Demon Dice, originally published as Chaos Progenitus")
-    questions = load_hipporag_questions(DATA / "hotpotqa_train.json")
+    questions = load_hipporag_questions(hipporag_dir / "hotpotqa_train.json")
     first = questions[0]
     assert first.question_id == "5a77ec115542992a6e59dff7"
     assert [g.title for g in first.gold] == ["Alû", "Lilu (mythology)"]
@@ -112,11 +110,10 @@ def test_legacy_hotpotqa_format() -> None:
     }
 
 
-@needs_data
-def test_run_on_legacy_musique_subset(fake_memory: Any) -> None:
+def test_run_on_legacy_musique_subset(hipporag_dir: Path, fake_memory: Any) -> None:
     result = run_hipporag(
-        DATA / "musique_train.json",
-        DATA / "musique_train_corpus.json",
+        hipporag_dir / "musique_train.json",
+        hipporag_dir / "musique_train_corpus.json",
         fake_memory,
         limit_questions=3,
         batch_size=500,

@@ -22,7 +22,6 @@ from engram.eval.locomo import (
 )
 from engram.models import MemoryKind
 
-REAL = Path("/work/shared/data/locomo/locomo10.json")
 SENTINEL = "ZZSENTINELZZ"
 KEYS = ("recall", "any", "all", "ndcg")
 
@@ -272,9 +271,9 @@ def test_runner_progress_and_limit(tiny_path: Path, fake_memory: Any) -> None:
     assert result["config"]["conversations"] == 1
 
 
-@pytest.mark.skipif(not REAL.exists(), reason="LoCoMo data not available")
-def test_real_file_counts() -> None:
-    conversations = list(load_locomo(REAL))
+def test_real_file_counts(locomo_file: Path) -> None:
+    # locomo_file skips when the shared data is missing (fails under CI): tests/eval/conftest.py
+    conversations = list(load_locomo(locomo_file))
     assert len(conversations) == 10
     assert sum(len(c.sessions) for c in conversations) == 272
     assert sum(len(s.turns) for c in conversations for s in c.sessions) == 5882

@@ -1,0 +1,141 @@
+"""Fixtures for the command-line tests: a hermetic environment and a runner for ``engram``.
+
+Every test gets the hash embedder (no model), no embedding cache, a fresh SQLite file in
+``tmp_path`` and a ``HOME`` in ``tmp_path`` (so a run that wrote to ``~/.engram`` is caught).
+The shared benchmark data is found like in ``tests/eval/conftest.py`` (duplicated here:
+conftest modules cannot import each other): ``$ENGRAM_TEST_DATA`` or ``<repo>/../shared/data``,
+skipping when missing except under CI, where it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from engram.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_root() -> Path:
+    """The shared benchmark data directory: ``$ENGRAM_TEST_DATA`` or ``<repo>/../shared/data``."""
+    override = os.environ.get("ENGRAM_TEST_DATA")
+    return Path(override) if override else ROOT.parent / "shared" / "data"
+
+
+def data_dir(*parts: str) -> Path:
+    """A path under the data directory; skips the test if it is missing (fails it under CI)."""
+    path = data_root().joinpath(*parts)
+    if not path.exists():
+        message = f"test data not found: {path} (set ENGRAM_TEST_DATA to the data directory)"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(f"{message}; CI must not skip data tests", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def locomo_file() -> Path:
+    """``locomo/locomo10.json`` of the shared data (skip if missing, fail under CI)."""
+    return data_dir("locomo", "locomo10.json")
+
+
+@pytest.fixture
+def hipporag_dir() -> Path:
+    """``hipporag/`` of the shared data (skip if missing, fail under CI)."""
+    return data_dir("hipporag")
+
+
+@dataclass(frozen=True)
+class CliEnv:
+    """Where the hermetic environment of one test puts things."""
+
+    db: Path
+    home: Path
+    tmp: Path
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliEnv:
+    """Hash embedder, no cache, a fresh database and a private HOME; wide terminal for tables."""
+    for name in list(os.environ):
+        if name.startswith("ENGRAM_") and name != "ENGRAM_TEST_DATA":
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("ENGRAM_EMBEDDER", "hash")
+    monkeypatch.setenv("ENGRAM_EMBEDDING_CACHE_PATH", "")
+    monkeypatch.setenv("ENGRAM_DB_PATH", str(db))
+    # rich lays tables out to the terminal width; a wide one keeps cell text on one line
+    monkeypatch.setenv("COLUMNS", "250")
+    return CliEnv(db=db, home=home, tmp=tmp_path)
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(cli_env: CliEnv) -> Invoke:
+    """Run ``engram ARGS...`` in-process; asserts the expected exit code (0 by default)."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, code: int | None = 0) -> Result:
+        result = runner.invoke(app, list(args), input=input)
+        if code is not None:
+            assert result.exit_code == code, (
+                f"engram {' '.join(args)} exited {result.exit_code}, expected {code}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\n{result.exception!r}"
+            )
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def cli_json(cli: Invoke) -> Callable[..., Any]:
+    """Run a command with ``--json`` and parse its stdout."""
+
+    def invoke(*args: str) -> Any:
+        return json.loads(cli(*args, "--json").stdout)
+
+    return invoke
+
+
+def engram_script() -> Path:
+    """The installed ``engram`` console script of the interpreter running the tests."""
+    beside = Path(sys.executable).parent / "engram"
+    found = beside if beside.exists() else shutil.which("engram")
+    assert found, "the engram console script is not installed (pip install -e .)"
+    return Path(found)
+
+
+@pytest.fixture
+def run_engram(cli_env: CliEnv) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed ``engram`` script in a subprocess, in the hermetic environment."""
+
+    def run(args: Sequence[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ)
+        env.pop("COLUMNS", None)  # as when piped: rich's default width of 80
+        return subprocess.run(
+            [str(engram_script()), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cli_env.tmp,
+            timeout=timeout,
+            check=False,
+        )
+
+    return run
