@@ -38,7 +38,7 @@ per question so that noise from other processes hits them alike. Then one 600-tu
 adding one document (FTS5: insert + query; BM25Index: matrix rebuild + query). Last, all
 conversations' turns pooled in one index (about 5,900 turns), timed on 300 questions.
 
-Run (about a minute on 2 cores)::
+Run (about 25 s on 2 shared cores)::
 
     .venv/bin/python benchmarks/bm25_backends.py ../shared/data/locomo/locomo10.json
     .venv/bin/python benchmarks/bm25_backends.py LOCOMO_PATH --repeat 3 --json out.json

@@ -7,6 +7,8 @@ Thin on purpose: it validates arguments, then delegates to the write path
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -47,6 +49,9 @@ DEFAULT_SEARCH_KINDS: tuple[MemoryKind, ...] = (
     MemoryKind.SUMMARY,
     MemoryKind.PROFILE,
 )
+
+_ACCESS_BUFFER_SIZE = 1000
+_ACCESS_BUFFER_SECONDS = 10.0
 
 MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
 
@@ -101,6 +106,12 @@ class Memory:
         )
         self._lock = threading.RLock()
         self._closed = False
+        # Retrieval counts are buffered and written in one transaction at the next write,
+        # read of a memory, or close (or when the buffer is old or large): a durable write
+        # per search would cost more than the search itself.
+        self._access: Counter[str] = Counter()
+        self._access_at: datetime | None = None
+        self._access_since = 0.0
 
     # -- context management --------------------------------------------------------
     def __enter__(self) -> Memory:
@@ -118,11 +129,31 @@ class Memory:
         """Close the store (and the embedder's cache, if it has one)."""
         if self._closed:
             return
+        self.flush()
         self._closed = True
         self._store.close()
         closer = getattr(self._embedder, "close", None)
         if callable(closer):
             closer()
+
+    def flush(self) -> None:
+        """Write buffered retrieval statistics (access counts, last access) to the store."""
+        with self._lock:
+            if self._access and self._access_at is not None:
+                counts, self._access = self._access, Counter()
+                self._store.record_access(counts, self._access_at)
+
+    def _note_access(self, memory_ids: Iterable[str]) -> None:
+        now = time.monotonic()
+        if not self._access:
+            self._access_since = now
+        self._access.update(memory_ids)
+        self._access_at = datetime.now(UTC)
+        if (
+            len(self._access) >= _ACCESS_BUFFER_SIZE
+            or now - self._access_since >= _ACCESS_BUFFER_SECONDS
+        ):
+            self.flush()
 
     @property
     def store(self) -> Store:
@@ -165,6 +196,7 @@ class Memory:
         when = parse_time(timestamp, "timestamp")
         normalized = normalize_messages(messages)
         with self._lock:
+            self.flush()
             return self._ingestor.add(
                 normalized,
                 user_id=user,
@@ -225,12 +257,12 @@ class Memory:
                 limit=limit,
                 settings=self._search_settings,
             )
-            if hits:
-                self._store.record_access([h.memory.id for h in hits], datetime.now(UTC))
+            self._note_access(h.memory.id for h in hits)
         return SearchResult(query=query, hits=hits)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
         """One memory by id (any status). With ``user_id``, it must belong to that user."""
+        self.flush()
         found = self._store.get_memories([memory_id])
         if not found or (user_id is not None and found[0].user_id != user_id):
             raise NotFound(f"memory {memory_id!r} not found")
@@ -258,6 +290,7 @@ class Memory:
             status_filter = None if statuses is None else tuple(MemoryStatus(s) for s in statuses)
         except ValueError as exc:
             raise ValidationError("statuses", str(exc)) from exc
+        self.flush()
         where = MemoryFilter(
             user_id=user,
             kinds=_kinds(kinds),
@@ -287,6 +320,7 @@ class Memory:
 
     def stats(self, *, user_id: str | None = None) -> Stats:
         """Counts for one user or the whole store."""
+        self.flush()
         return self._store.stats(user_id)
 
     # -- change ----------------------------------------------------------------------

@@ -161,57 +161,63 @@ def bm25_term_weight(
 
 
 class BM25Index:
-    """Documents are rows (0..n-1, assigned by the caller in order); removed rows score 0."""
+    """Documents are rows (0..n-1, assigned by the caller in order); removed rows score 0.
+
+    Rows keep their raw term counts as small numpy arrays; the BM25 weight matrix is
+    rebuilt (vectorised) on the first search after a change, since every weight depends
+    on the average document length.
+    """
 
     def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
         self._vocab: dict[str, int] = {}
-        self._rows: list[Counter[str]] = []
+        self._terms: list[npt.NDArray[np.int64]] = []
+        self._counts: list[npt.NDArray[np.float64]] = []
         self._alive: list[bool] = []
-        self._matrix: sparse.csr_matrix | None = None
+        self._matrix: sparse.csc_matrix | None = None
         self._df: npt.NDArray[np.float64] = np.zeros(0)
+        self._n_alive = 0
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._terms)
 
     def add(self, text: str) -> int:
         """Index a document; returns its row."""
         counts = Counter(tokenize(text))
-        for term in counts:
-            self._vocab.setdefault(term, len(self._vocab))
-        self._rows.append(counts)
+        vocab = self._vocab
+        self._terms.append(
+            np.fromiter(
+                (vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts)
+            )
+        )
+        self._counts.append(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         self._alive.append(True)
         self._matrix = None
-        return len(self._rows) - 1
+        return len(self._terms) - 1
 
     def remove(self, row: int) -> None:
         """Stop matching a row (its number is not reused)."""
         if self._alive[row]:
             self._alive[row] = False
-            self._rows[row] = Counter()
+            self._terms[row] = np.zeros(0, dtype=np.int64)
+            self._counts[row] = np.zeros(0, dtype=np.float64)
             self._matrix = None
 
-    def _build(self) -> sparse.csr_matrix:
-        n_docs, n_terms = len(self._rows), len(self._vocab)
+    def _build(self) -> sparse.csc_matrix:
+        n_docs, n_terms = len(self._terms), len(self._vocab)
+        sizes = np.fromiter((len(t) for t in self._terms), dtype=np.int64, count=n_docs)
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        indices: list[int] = []
-        tfs: list[int] = []
-        lengths = np.zeros(n_docs, dtype=np.float64)
-        for row, counts in enumerate(self._rows):
-            indices.extend(self._vocab[t] for t in counts)
-            tfs.extend(counts.values())
-            lengths[row] = sum(counts.values())
-            indptr[row + 1] = len(indices)
+        np.cumsum(sizes, out=indptr[1:])
+        indices = np.concatenate(self._terms) if n_docs else np.zeros(0, dtype=np.int64)
+        tf = np.concatenate(self._counts) if n_docs else np.zeros(0, dtype=np.float64)
+        lengths = np.add.reduceat(tf, indptr[:-1]) if len(tf) else np.zeros(n_docs)
+        lengths[sizes == 0] = 0.0  # reduceat repeats the next value for empty rows
         alive = np.asarray(self._alive, dtype=bool)
         avg_len = float(lengths[alive].mean()) if alive.any() else 1.0
-        tf = np.asarray(tfs, dtype=np.float64)
-        doc_len = np.repeat(lengths, np.diff(indptr))
-        data = bm25_term_weight(tf, doc_len, avg_len, self.k1, self.b)
-        matrix = sparse.csr_matrix(
-            (data, np.asarray(indices, dtype=np.int64), indptr), shape=(n_docs, n_terms)
-        )
-        self._df = np.bincount(matrix.indices, minlength=n_terms).astype(np.float64)
+        data = bm25_term_weight(tf, np.repeat(lengths, sizes), avg_len, self.k1, self.b)
+        matrix = sparse.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms)).tocsc()
+        self._df = np.bincount(indices, minlength=n_terms).astype(np.float64)
         self._n_alive = int(alive.sum())
         return matrix
 
@@ -219,7 +225,7 @@ class BM25Index:
         """BM25 score of every row for the query (0 where no term matches)."""
         if self._matrix is None:
             self._matrix = self._build()
-        n_docs = len(self._rows)
+        n_docs = len(self._terms)
         counts = Counter(t for t in tokenize(query) if t in self._vocab)
         if not counts or n_docs == 0:
             return np.zeros(n_docs, dtype=np.float32)

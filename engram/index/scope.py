@@ -164,8 +164,11 @@ class ScopeIndex:
     def _per_memory_max(self, row_scores: npt.NDArray[np.float32]) -> FloatArray:
         best = np.full(len(self.items), -np.inf, dtype=np.float64)
         owners = self._row_memory.view()[: len(row_scores)]
-        live = owners >= 0
-        np.maximum.at(best, owners[live], row_scores[live])
+        live = np.flatnonzero(owners >= 0)
+        # Assign in ascending score order: for a memory with several keys the last write,
+        # i.e. the highest score, wins (much faster than np.maximum.at).
+        order = live[np.argsort(row_scores[live], kind="stable")]
+        best[owners[order]] = row_scores[order]
         return best
 
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:

@@ -9,7 +9,7 @@ group several operations into one transaction.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,8 +159,8 @@ class Store(abc.ABC):
         """Text-key vectors (by ``model_id``) of the turn memories derived from these episodes."""
 
     @abc.abstractmethod
-    def record_access(self, memory_ids: Sequence[str], at: datetime) -> None:
-        """Count one retrieval of each memory and stamp ``last_accessed``."""
+    def record_access(self, counts: Mapping[str, int], at: datetime) -> None:
+        """Add ``counts[id]`` retrievals to each memory and stamp ``last_accessed``."""
 
     # -- entities and links ------------------------------------------------------
     @abc.abstractmethod

@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -448,11 +448,12 @@ class SQLiteStore(Store):
                 found[episode_id] = vector
         return found
 
-    def record_access(self, memory_ids: Sequence[str], at: datetime) -> None:
+    def record_access(self, counts: Mapping[str, int], at: datetime) -> None:
+        stamp = encode_time(at)
         with self.atomic():
             self._executemany(
-                "UPDATE memories SET access_count = access_count + 1, last_accessed = ? WHERE id = ?",
-                [(encode_time(at), i) for i in memory_ids],
+                "UPDATE memories SET access_count = access_count + ?, last_accessed = ? WHERE id = ?",
+                [(n, stamp, memory_id) for memory_id, n in counts.items()],
             )
 
     # -- entities and links --------------------------------------------------------

@@ -145,14 +145,20 @@ class Ingestor:
                 )
             else:
                 replacements.append(memory)
+                # A growing session is recorded without its texts: every version can be
+                # rebuilt from the episodes, and copying the whole session into history on
+                # each add would make one-message-at-a-time ingest quadratic in size.
                 history.append(
                     HistoryRecord(
                         draft.item.id,
                         HistoryAction.UPDATE,
                         now,
-                        old_text=draft.replaces.item.text,
-                        new_text=draft.item.text,
-                        details={"reason": "session grew", "episodes": len(draft.item.episode_ids)},
+                        details={
+                            "reason": "session grew",
+                            "episodes_added": len(draft.item.episode_ids)
+                            - len(draft.replaces.item.episode_ids),
+                            "episodes": len(draft.item.episode_ids),
+                        },
                     )
                 )
         with self._store.atomic():

@@ -142,7 +142,10 @@ def test_one_session_memory_per_session_grows_across_add_calls(memory: Memory) -
     assert sorted(texts(sessions)) == ["another session", "hello\nhi there\nhow are you?"]
     history = memory.history(session.id)
     assert [h.action for h in history] == [HistoryAction.ADD, HistoryAction.UPDATE]
-    assert (history[1].old_text, history[1].new_text) == ("hello\nhi there", grown.text)
+    # Session growth is recorded without copying the texts (they follow from the episodes).
+    assert (history[1].old_text, history[1].new_text) == (None, None)
+    assert history[1].details["episodes"] == len(grown.episode_ids)
+    assert history[1].details["episodes_added"] >= 1
 
 
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1).filter(str.strip)
@@ -220,6 +223,16 @@ def test_search_records_access(chat: Memory) -> None:
     stored = chat.get(top.id)
     assert stored.access_count == 2
     assert stored.last_accessed is not None
+
+
+def test_access_statistics_survive_close(tmp_path: Path) -> None:
+    path = tmp_path / "access.db"
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        memory.add("I adopted a puppy named Rex", user_id="ana")
+        top = memory.search("puppy", user_id="ana", limit=1)[0].memory
+        memory.search("puppy", user_id="ana", limit=1)
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        assert memory.get(top.id).access_count == 2
 
 
 def test_search_kind_filters(chat: Memory) -> None:

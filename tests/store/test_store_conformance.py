@@ -372,8 +372,8 @@ def test_episode_vectors_are_first_text_keys_of_turn_and_document_memories(store
 def test_record_access_counts_each_retrieval(store: Store) -> None:
     a, b = make_memory(text="a"), make_memory(text="b")
     store.put_memories([a, b])
-    store.record_access([a.item.id], T0 + timedelta(minutes=1))
-    store.record_access([a.item.id, b.item.id], T0 + timedelta(minutes=2))
+    store.record_access({a.item.id: 1}, T0 + timedelta(minutes=1))
+    store.record_access({a.item.id: 1, b.item.id: 1}, T0 + timedelta(minutes=2))
     got_a, got_b = store.get_memories([a.item.id, b.item.id])
     assert (got_a.access_count, got_a.last_accessed) == (2, T0 + timedelta(minutes=2))
     assert (got_b.access_count, got_b.last_accessed) == (1, T0 + timedelta(minutes=2))
