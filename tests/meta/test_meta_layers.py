@@ -1,0 +1,86 @@
+"""The package's shape: one-way layer imports, a complete public surface, no import-time work."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import engram
+
+PACKAGE = Path(engram.__file__).parent
+
+# Lower layers may not import higher ones (docs/architecture.md). Each entry lists the
+# engram subpackages/modules a layer must never import.
+FORBIDDEN: dict[str, set[str]] = {
+    "engram.models": {"store", "embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.errors": {"store", "embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.config": {"store", "embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.store": {"embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.embed": {"store", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.index": {"write", "read", "memory", "cli", "eval"},
+    "engram.write": {"read", "memory", "cli", "eval"},
+    "engram.read": {"write", "memory", "cli", "eval"},
+    "engram.memory": {"cli", "eval"},
+    "engram.eval": {"cli"},
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _engram_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("engram.")}
+
+
+def test_layers_import_one_way() -> None:
+    violations = []
+    for path in PACKAGE.rglob("*.py"):
+        module = _module_name(path)
+        for layer, banned in FORBIDDEN.items():
+            if module != layer and not module.startswith(layer + "."):
+                continue
+            for imported in _engram_imports(path):
+                top = imported.split(".")[1]
+                if top in banned:
+                    violations.append(f"{module} imports {imported}")
+    assert violations == []
+
+
+def test_public_names_are_exported_and_exist() -> None:
+    assert sorted(engram.__all__) == sorted(set(engram.__all__))
+    for name in engram.__all__:
+        assert hasattr(engram, name), name
+    public = {n for n in vars(engram) if not n.startswith("_") and n[0].isupper()}
+    assert public <= set(engram.__all__), public - set(engram.__all__)
+
+
+def test_importing_engram_reads_no_environment_and_loads_no_model() -> None:
+    code = (
+        "import os, sys\n"
+        "reads = []\n"
+        "original = os.environ.__class__.__getitem__\n"
+        "def spy(self, key):\n"
+        "    if key.startswith('ENGRAM_'): reads.append(key)\n"
+        "    return original(self, key)\n"
+        "os.environ.__class__.__getitem__ = spy\n"
+        "import engram, engram.cli, engram.eval\n"
+        "assert not reads, reads\n"
+        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
