@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -46,51 +47,43 @@ def _date(value: datetime | None) -> str:
 
 
 def _signals(hit: Hit) -> str:
-    return "\n".join(
-        f"{name} {signal.raw:.2f} #{signal.rank}" if signal.rank else f"{name} -"
+    return " · ".join(
+        f"{name} {signal.raw:.2f} (#{signal.rank})" if signal.rank else f"{name} -"
         for name, signal in hit.signals.items()
     )
 
 
 def print_hits(hits: Sequence[Hit]) -> None:
-    """A table of hits with their score broken down by signal (raw score and rank)."""
-    table = Table(show_lines=True)
-    table.add_column("#", justify="right")
-    table.add_column("score", justify="right")
-    table.add_column("text", ratio=1, overflow="fold")
-    table.add_column("when / kind", no_wrap=True)
-    table.add_column("signals", no_wrap=True)
-    # Ids are printed whole (never folded or cut) so they can be pasted into `engram get`.
-    table.add_column("id", no_wrap=True, min_width=32)
+    """Hits, best first: the text, then when/kind, each signal's raw score and rank, and the id.
+
+    A list rather than a table so texts stay readable at any terminal width; ids are
+    printed whole so they can be pasted into ``engram get``.
+    """
+    if not hits:
+        console.print("[dim]no matching memories[/dim]")
     for rank, hit in enumerate(hits, start=1):
-        table.add_row(
-            str(rank),
-            f"{hit.score:.3f}",
-            hit.memory.text,
-            f"{_date(hit.memory.event_time)}\n{hit.memory.kind.value}",
-            _signals(hit),
-            hit.memory.id,
+        console.print(
+            f"[bold]{rank:>2}.[/bold] [cyan]{hit.score:.3f}[/cyan]  {escape(hit.memory.text)}"
         )
-    console.print(table)
+        console.print(
+            f"    [dim]{hit.memory.kind.value} · {_date(hit.memory.event_time) or 'no date'} · "
+            f"{_signals(hit)} · id {hit.memory.id}[/dim]",
+            soft_wrap=True,
+        )
 
 
 def print_memories(items: Sequence[MemoryItem]) -> None:
-    """A table of memories."""
-    table = Table()
-    table.add_column("id", no_wrap=True, min_width=32)
-    for column in ("kind", "status", "when", "session"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("text", ratio=1, overflow="fold")
+    """Memories in the order given: text, then kind, status, date, session and id."""
+    if not items:
+        console.print("[dim]no memories[/dim]")
     for item in items:
-        table.add_row(
-            item.id,
-            item.kind.value,
-            item.status.value,
-            _date(item.event_time),
-            item.session_id or "",
-            item.text,
+        console.print(escape(item.text))
+        console.print(
+            f"    [dim]{item.kind.value} · {item.status.value} · "
+            f"{_date(item.event_time) or 'no date'} · session {item.session_id or '-'} · "
+            f"id {item.id}[/dim]",
+            soft_wrap=True,
         )
-    console.print(table)
 
 
 def print_history(entries: Sequence[HistoryEntry]) -> None:

@@ -35,9 +35,9 @@ def test_add_then_search_finds_it(cli: Invoke, cli_json: CliJson) -> None:
     assert len(added["episodes"]) == 3 and added["duplicates"] == 0
     assert {m["text"] for m in added["memories"] if m["kind"] == "turn"} == {DOG, LISBON, PIANO}
 
-    table = cli("search", "which dog did I adopt", "--user", "ana").stdout
-    assert DOG in table
-    first_row = next(line for line in table.splitlines() if line.lstrip("│ ").startswith("1 "))
+    listing = cli("search", "which dog did I adopt", "--user", "ana").stdout
+    assert DOG in listing
+    first_row = next(line for line in listing.splitlines() if line.lstrip().startswith("1."))
     assert DOG in first_row  # ranked first, not merely listed
 
     hits = cli_json("search", "which dog did I adopt", "--user", "ana", "-n", "2")
