@@ -11,7 +11,6 @@ import os
 import platform
 import shlex
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from engram.eval import git_revision
 from engram.eval.locomo import LocomoConversation, LocomoSession, session_messages
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -38,22 +38,6 @@ def quantiles_ms(seconds: Sequence[float], qs: Sequence[int] = (50, 95, 99)) -> 
 def median(values: Sequence[float]) -> float:
     """The median (NaN for an empty sequence)."""
     return float(np.median(values)) if len(values) else float("nan")
-
-
-def git_revision() -> str | None:
-    """``git rev-parse HEAD`` of the repository (read-only), or ``None``."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None
 
 
 def environment() -> dict[str, Any]:

@@ -7,6 +7,7 @@ tests can close a store and open it again (persistence, migrations) on every bac
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -67,3 +68,36 @@ def store_opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sto
 def store(store_opener: StoreOpener) -> Store:
     """A fresh, empty store of each backend."""
     return store_opener()
+
+
+# -- shared benchmark data ------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_root() -> Path:
+    """The shared benchmark data directory: ``$ENGRAM_TEST_DATA`` or ``<repo>/../shared/data``."""
+    override = os.environ.get("ENGRAM_TEST_DATA")
+    return Path(override) if override else ROOT.parent / "shared" / "data"
+
+
+def data_dir(*parts: str) -> Path:
+    """A path under the data directory; skips the test if it is missing (fails it under CI)."""
+    path = data_root().joinpath(*parts)
+    if not path.exists():
+        message = f"test data not found: {path} (set ENGRAM_TEST_DATA to the data directory)"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(f"{message}; CI must not skip data tests", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def locomo_file() -> Path:
+    """``locomo/locomo10.json`` of the shared data (skip if missing, fail under CI)."""
+    return data_dir("locomo", "locomo10.json")
+
+
+@pytest.fixture
+def hipporag_dir() -> Path:
+    """``hipporag/`` of the shared data (skip if missing, fail under CI)."""
+    return data_dir("hipporag")

@@ -8,6 +8,7 @@ read by the scorer only; the memory sees what a user would give it.
 
 from __future__ import annotations
 
+from ._common import git_revision, stamp
 from ._protocol import SupportsMemory
 from .hipporag import load_hipporag_corpus, load_hipporag_questions, run_hipporag
 from .locomo import load_locomo, run_locomo
@@ -34,6 +35,7 @@ __all__ = [
     "SupportsMemory",
     "all_at_k",
     "any_at_k",
+    "git_revision",
     "load_hipporag_corpus",
     "load_hipporag_questions",
     "load_locomo",
@@ -46,6 +48,7 @@ __all__ = [
     "run_hipporag",
     "run_locomo",
     "run_longmemeval",
+    "stamp",
     "summarize",
     "write_sample_longmemeval",
 ]

@@ -2,9 +2,8 @@
 
 Every test gets the hash embedder (no model), no embedding cache, a fresh SQLite file in
 ``tmp_path`` and a ``HOME`` in ``tmp_path`` (so a run that wrote to ``~/.engram`` is caught).
-The shared benchmark data is found like in ``tests/eval/conftest.py`` (duplicated here:
-conftest modules cannot import each other): ``$ENGRAM_TEST_DATA`` or ``<repo>/../shared/data``,
-skipping when missing except under CI, where it fails.
+The shared benchmark data comes from the ``locomo_file`` / ``hipporag_dir`` fixtures of
+``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -23,37 +22,6 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from engram.cli import app
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def data_root() -> Path:
-    """The shared benchmark data directory: ``$ENGRAM_TEST_DATA`` or ``<repo>/../shared/data``."""
-    override = os.environ.get("ENGRAM_TEST_DATA")
-    return Path(override) if override else ROOT.parent / "shared" / "data"
-
-
-def data_dir(*parts: str) -> Path:
-    """A path under the data directory; skips the test if it is missing (fails it under CI)."""
-    path = data_root().joinpath(*parts)
-    if not path.exists():
-        message = f"test data not found: {path} (set ENGRAM_TEST_DATA to the data directory)"
-        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-            pytest.fail(f"{message}; CI must not skip data tests", pytrace=False)
-        pytest.skip(message)
-    return path
-
-
-@pytest.fixture
-def locomo_file() -> Path:
-    """``locomo/locomo10.json`` of the shared data (skip if missing, fail under CI)."""
-    return data_dir("locomo", "locomo10.json")
-
-
-@pytest.fixture
-def hipporag_dir() -> Path:
-    """``hipporag/`` of the shared data (skip if missing, fail under CI)."""
-    return data_dir("hipporag")
 
 
 @dataclass(frozen=True)

@@ -1,55 +1,19 @@
 """A recording fake memory for the evaluation harness tests (no engine, no embedder).
 
-Also the location of the shared benchmark data: ``shared/data`` beside the repository
-(``ENGRAM_TEST_DATA`` overrides it). Tests that need it skip when it is missing, except
-under CI (``CI`` set), where a missing data set fails the test instead of skipping it.
+The shared benchmark data comes from the fixtures in ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engram.models import AddResult, Hit, MemoryItem, MemoryKind, SearchResult, SignalScore
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def data_root() -> Path:
-    """The shared benchmark data directory: ``$ENGRAM_TEST_DATA`` or ``<repo>/../shared/data``."""
-    override = os.environ.get("ENGRAM_TEST_DATA")
-    return Path(override) if override else ROOT.parent / "shared" / "data"
-
-
-def data_dir(*parts: str) -> Path:
-    """A path under the data directory; skips the test if it is missing (fails it under CI)."""
-    path = data_root().joinpath(*parts)
-    if not path.exists():
-        message = f"test data not found: {path} (set ENGRAM_TEST_DATA to the data directory)"
-        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-            pytest.fail(f"{message}; CI must not skip data tests", pytrace=False)
-        pytest.skip(message)
-    return path
-
-
-@pytest.fixture
-def locomo_file() -> Path:
-    """``locomo/locomo10.json`` of the shared data (skip if missing, fail under CI)."""
-    return data_dir("locomo", "locomo10.json")
-
-
-@pytest.fixture
-def hipporag_dir() -> Path:
-    """``hipporag/`` of the shared data (skip if missing, fail under CI)."""
-    return data_dir("hipporag")
-
 
 _WORD = re.compile(r"[a-z0-9']+")
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
