@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -235,8 +234,3 @@ class BM25Index:
         )
         result = self._matrix[:, columns] @ weights
         return np.asarray(result, dtype=np.float32).ravel()
-
-
-def query_terms(query: str) -> Sequence[str]:
-    """The analysed terms of a query (for explanations and debugging)."""
-    return tokenize(query)

@@ -78,8 +78,3 @@ class IndexRegistry:
             scope = self._scopes.get(user_id)
             if scope is not None:
                 self._insert(scope, stored)
-
-    def drop(self, user_id: str) -> None:
-        """Forget a user's index (it reloads on next use)."""
-        with self._lock:
-            self._scopes.pop(user_id, None)
