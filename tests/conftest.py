@@ -75,9 +75,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def data_root() -> Path:
-    """The shared benchmark data directory: ``$ENGRAM_TEST_DATA`` or ``<repo>/../shared/data``."""
+    """The shared benchmark data: ``$ENGRAM_TEST_DATA``, else the nearest ``shared/data``
+    beside the repository or one of its parent folders (CI clones with ``shared/`` beside it)."""
     override = os.environ.get("ENGRAM_TEST_DATA")
-    return Path(override) if override else ROOT.parent / "shared" / "data"
+    if override:
+        return Path(override)
+    for folder in ROOT.parents:
+        if (folder / "shared" / "data").is_dir():
+            return folder / "shared" / "data"
+    return ROOT.parent / "shared" / "data"
 
 
 def data_dir(*parts: str) -> Path:
