@@ -55,36 +55,11 @@ from engram.embed import (
     EmbeddingCache,
     HashEmbedder,
     SentenceTransformerEmbedder,
-    Vectors,
 )
 from engram.eval.locomo import LocomoConversation, load_locomo, session_messages
+from engram.testing import CountingEmbedder
 
-
-class TimedEmbedder:
-    """Wraps an embedder and accumulates the wall-clock time and texts of its calls."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self._inner = inner
-        self.seconds = 0.0
-        self.texts = 0
-        self.calls = 0
-
-    @property
-    def model_id(self) -> str:
-        return self._inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self._inner.dim
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        started = time.perf_counter()
-        try:
-            return self._inner.embed(texts)
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.texts += len(texts)
-            self.calls += 1
+TimedEmbedder = CountingEmbedder  # counts calls and texts, adds up the seconds
 
 
 @dataclass

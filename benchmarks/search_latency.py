@@ -56,14 +56,20 @@ import numpy as np
 from _bench import DEFAULT_LOCOMO, environment, print_table, quantiles_ms, write_json
 
 from engram import Memory
-from engram.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder, Vectors
+from engram.embed import (
+    Embedder,
+    EmbedderWrapper,
+    HashEmbedder,
+    SentenceTransformerEmbedder,
+    Vectors,
+)
 from engram.eval.locomo import LocomoConversation, load_locomo, session_messages
 from engram.store import SQLiteStore
 
 USER = "bench"
 
 
-class PreEmbedded:
+class PreEmbedded(EmbedderWrapper):
     """An embedder whose answers for preloaded texts are dict lookups.
 
     ``preload(texts)`` embeds the texts with the wrapped embedder and keeps the vectors; a
@@ -72,18 +78,10 @@ class PreEmbedded:
     """
 
     def __init__(self, inner: Embedder) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._table: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
         self.enabled = True
         self.lookups = 0
-
-    @property
-    def model_id(self) -> str:
-        return self._inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self._inner.dim
 
     def preload(self, texts: Sequence[str]) -> None:
         missing = [t for t in dict.fromkeys(texts) if t not in self._table]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import assert_never
 
 from engram.config import EmbedderKind, Settings
-from engram.embed.base import Embedder, Vectors, normalize_rows
+from engram.embed.base import Embedder, EmbedderWrapper, Vectors, normalize_rows
 from engram.embed.cache import CachedEmbedder, EmbeddingCache
 from engram.embed.hashing import HashEmbedder
 from engram.embed.openai import OpenAIEmbedder
@@ -52,6 +52,7 @@ def build_embedder(settings: Settings) -> Embedder:
 __all__ = [
     "CachedEmbedder",
     "Embedder",
+    "EmbedderWrapper",
     "EmbeddingCache",
     "HashEmbedder",
     "OpenAIEmbedder",

@@ -37,3 +37,30 @@ def normalize_rows(matrix: npt.NDArray[np.floating]) -> Vectors:
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0.0] = 1.0
     return np.asarray(out / norms, dtype=np.float32)
+
+
+class EmbedderWrapper:
+    """Base for embedders that wrap another: identity (``model_id``, ``dim``) passes through.
+
+    Subclasses override :meth:`embed` to add behaviour (caching, counting, timing) around
+    ``self.inner.embed``.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+
+    @property
+    def inner(self) -> Embedder:
+        """The wrapped embedder."""
+        return self._inner
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    @property
+    def dim(self) -> int:
+        return self._inner.dim
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._inner.embed(texts)

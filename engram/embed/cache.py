@@ -21,7 +21,7 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from engram.embed.base import Embedder, Vectors, normalize_rows
+from engram.embed.base import Embedder, EmbedderWrapper, Vectors, normalize_rows
 from engram.errors import ConfigError, EmbeddingError, ValidationError
 
 FORMAT_VERSION = 1
@@ -175,7 +175,7 @@ class EmbeddingCache:
         return f"EmbeddingCache({str(self._path)!r})"
 
 
-class CachedEmbedder:
+class CachedEmbedder(EmbedderWrapper):
     """Wraps an embedder so each distinct text is embedded once per model.
 
     Looks every text up in ``cache``, embeds only the misses (each distinct text once) in
@@ -184,24 +184,12 @@ class CachedEmbedder:
     """
 
     def __init__(self, inner: Embedder, cache: EmbeddingCache | None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._cache = cache
-
-    @property
-    def inner(self) -> Embedder:
-        return self._inner
 
     @property
     def cache(self) -> EmbeddingCache | None:
         return self._cache
-
-    @property
-    def model_id(self) -> str:
-        return self._inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self._inner.dim
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Rows for ``texts`` in input order, from the cache where possible."""

@@ -1,12 +1,20 @@
 """Deterministic fakes for tests and demos, shipped with the package so users can use them too.
 
 * :class:`HashEmbedder`: a deterministic embedder with no model (``embedder=hash``);
-* :class:`FakeOpenAIServer`: a real, scriptable OpenAI-compatible HTTP server.
+* :class:`FakeOpenAIServer`: a real, scriptable OpenAI-compatible HTTP server;
+* :class:`CountingEmbedder`: wraps any embedder and counts and times its calls.
 """
 
 from __future__ import annotations
 
 from engram.embed.hashing import HashEmbedder
+from engram.testing.counting import CountingEmbedder
 from engram.testing.openai_server import FakeOpenAIServer, RecordedRequest, ScriptedFailure
 
-__all__ = ["FakeOpenAIServer", "HashEmbedder", "RecordedRequest", "ScriptedFailure"]
+__all__ = [
+    "CountingEmbedder",
+    "FakeOpenAIServer",
+    "HashEmbedder",
+    "RecordedRequest",
+    "ScriptedFailure",
+]
