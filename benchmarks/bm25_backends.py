@@ -256,6 +256,20 @@ def quality_and_latency(
     return stats, skipped
 
 
+def time_query(
+    series: dict[str, list[float]], fts: Fts5, bm25: BM25Index, question: str, n: int, repeat: int
+) -> None:
+    """Append one question's latencies: FTS5 query, BM25Index scoring, and scoring + ranking."""
+    match = fts5_query(question, drop_stopwords=False)
+    series["fts5: query, fetch all matches"].append(timed(partial(fts.rank, match), repeat)[1])
+    series["bm25index: scores() of every row"].append(
+        timed(partial(_score_only, bm25, question), repeat)[1]
+    )
+    series["bm25index: scores() + rank matches"].append(
+        timed(partial(bm25_rank, bm25, question, n), repeat)[1]
+    )
+
+
 def scope_timings(corpus: Corpus, repeat: int) -> dict[str, dict[str, float]]:
     """Per-query latency of scoring one ~600-turn scope, and of the first query after an add."""
     questions = [q for q, _, _ in corpus.questions]
@@ -266,14 +280,7 @@ def scope_timings(corpus: Corpus, repeat: int) -> dict[str, dict[str, float]]:
     series: dict[str, list[float]] = defaultdict(list)
     gc.collect()
     for question in questions:
-        match = fts5_query(question, drop_stopwords=False)
-        series["fts5: query, fetch all matches"].append(timed(partial(fts.rank, match), repeat)[1])
-        series["bm25index: scores() of every row"].append(
-            timed(partial(_score_only, bm25, question), repeat)[1]
-        )
-        series["bm25index: scores() + rank matches"].append(
-            timed(partial(bm25_rank, bm25, question, n), repeat)[1]
-        )
+        time_query(series, fts, bm25, question, n, repeat)
         series[f"bm25index-scope ({len(corpus.scope_texts)} keys): scores()"].append(
             timed(partial(_score_only, scope, question), repeat)[1]
         )
@@ -310,14 +317,7 @@ def pooled_timings(corpora: Sequence[Corpus], repeat: int) -> dict[str, Any]:
     series: dict[str, list[float]] = defaultdict(list)
     gc.collect()
     for question in questions:
-        match = fts5_query(question, drop_stopwords=False)
-        series["fts5: query, fetch all matches"].append(timed(partial(fts.rank, match), repeat)[1])
-        series["bm25index: scores() of every row"].append(
-            timed(partial(_score_only, bm25, question), repeat)[1]
-        )
-        series["bm25index: scores() + rank matches"].append(
-            timed(partial(bm25_rank, bm25, question, len(texts)), repeat)[1]
-        )
+        time_query(series, fts, bm25, question, len(texts), repeat)
     fts.close()
     return {
         "turns": len(texts),

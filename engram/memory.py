@@ -37,7 +37,7 @@ from engram.models import (
 from engram.read.search import SearchSettings, search_scope
 from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
 from engram.write.ingest import Ingestor
-from engram.write.messages import normalize_messages, parse_time, validate_id
+from engram.write.messages import normalize_messages, optional_id, parse_time, require_id
 
 # Granularities a plain search returns: whole-message memories and knowledge, not the
 # round/session aggregates (ask for those with ``kinds=``).
@@ -189,10 +189,9 @@ class Memory:
         Idempotent: a message already stored (same client ``id``, or same content,
         speaker, session and time) is not stored again and counts in ``duplicates``.
         """
-        user = validate_id(user_id, "user_id", required=True)
-        assert user is not None  # for the type checker: required=True never returns None
-        agent = validate_id(agent_id, "agent_id", required=False)
-        session = validate_id(session_id, "session_id", required=False)
+        user = require_id(user_id, "user_id")
+        agent = optional_id(agent_id, "agent_id")
+        session = optional_id(session_id, "session_id")
         when = parse_time(timestamp, "timestamp")
         normalized = normalize_messages(messages)
         with self._lock:
@@ -234,15 +233,14 @@ class Memory:
         """
         if not isinstance(query, str) or not query.strip():
             raise ValidationError("query", "must be a non-empty string")
-        user = validate_id(user_id, "user_id", required=True)
-        assert user is not None
+        user = require_id(user_id, "user_id")
         limit = self.settings.search_limit if limit is None else limit
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValidationError("limit", "must be an integer between 1 and 1000")
         where = Eligibility(
             kinds=_kinds(kinds) or DEFAULT_SEARCH_KINDS,
-            session_id=validate_id(session_id, "session_id", required=False),
-            agent_id=validate_id(agent_id, "agent_id", required=False),
+            session_id=optional_id(session_id, "session_id"),
+            agent_id=optional_id(agent_id, "agent_id"),
             start=parse_time(start, "start"),
             end=parse_time(end, "end"),
             as_of=parse_time(as_of, "as_of"),
@@ -280,8 +278,7 @@ class Memory:
         offset: int = 0,
     ) -> list[MemoryItem]:
         """The user's memories in event-time order, paginated with ``limit``/``offset``."""
-        user = validate_id(user_id, "user_id", required=True)
-        assert user is not None
+        user = require_id(user_id, "user_id")
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise ValidationError("limit", "must be a non-negative integer")
         if not isinstance(offset, int) or offset < 0:
@@ -309,8 +306,7 @@ class Memory:
         offset: int = 0,
     ) -> list[Episode]:
         """The raw episodes of a user, in arrival order."""
-        user = validate_id(user_id, "user_id", required=True)
-        assert user is not None
+        user = require_id(user_id, "user_id")
         return self._store.list_episodes(user, session_id=session_id, limit=limit, offset=offset)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:

@@ -48,7 +48,7 @@ def zscore(scores: FloatArray) -> FloatArray:
     """Standardise finite scores to mean 0, unit variance; the minimum where there is no score."""
     finite = np.isfinite(scores)
     if finite.sum() < 2:
-        return np.where(finite, 0.0, 0.0)
+        return np.zeros(len(scores))
     values = scores[finite]
     std = float(values.std()) or 1.0
     z = (scores - float(values.mean())) / std

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engram.store._codec import normalize_json
 from engram.store.base import HistoryRecord, MemoryFilter, Store, StoredMemory
 from engram.store.sqlite import SQLiteStore
 
@@ -16,4 +17,12 @@ def open_store(location: str | Path) -> Store:
     return SQLiteStore(text)
 
 
-__all__ = ["HistoryRecord", "MemoryFilter", "SQLiteStore", "Store", "StoredMemory", "open_store"]
+__all__ = [
+    "HistoryRecord",
+    "MemoryFilter",
+    "SQLiteStore",
+    "Store",
+    "StoredMemory",
+    "normalize_json",
+    "open_store",
+]

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,7 @@ class SQLiteStore(Store):
                         encode_json(episode.metadata),
                     ),
                 )
-                stored.append(_replace_seq(episode, seq))
+                stored.append(replace(episode, seq=seq))
         return stored
 
     def get_episodes(self, user_id: str, episode_ids: Sequence[str]) -> list[Episode]:
@@ -265,7 +266,7 @@ class SQLiteStore(Store):
             )
 
     # -- memories ------------------------------------------------------------------
-    def _write_memory_rows(self, memory: StoredMemory, *, replace: bool) -> None:
+    def _write_memory_rows(self, memory: StoredMemory, *, existing: bool) -> None:
         item = memory.item
         values = (
             item.id,
@@ -288,7 +289,7 @@ class SQLiteStore(Store):
             item.version,
             encode_json(item.metadata),
         )
-        if replace:
+        if existing:
             assignments = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
             cursor = self._execute(
                 f"UPDATE memories SET {assignments} WHERE id = ?", (*values[1:], item.id)
@@ -321,11 +322,11 @@ class SQLiteStore(Store):
         with self.atomic():
             self._ensure_scopes((m.item.user_id for m in memories), now)
             for memory in memories:
-                self._write_memory_rows(memory, replace=False)
+                self._write_memory_rows(memory, existing=False)
 
     def replace_memory(self, memory: StoredMemory) -> None:
         with self.atomic():
-            self._write_memory_rows(memory, replace=True)
+            self._write_memory_rows(memory, existing=True)
 
     def _load_items(self, rows: list[tuple[Any, ...]]) -> list[MemoryItem]:
         if not rows:
@@ -593,12 +594,6 @@ def _episode(row: Sequence[Any]) -> Episode:
         idempotency_key=row[10],
         metadata=decode_json(row[11]),
     )
-
-
-def _replace_seq(episode: Episode, seq: int) -> Episode:
-    from dataclasses import replace
-
-    return replace(episode, seq=seq)
 
 
 def _memory(row: Sequence[Any], episode_ids: tuple[str, ...]) -> MemoryItem:

@@ -71,7 +71,13 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
     """Drafts for a batch of one user's new episodes (in ``seq`` order)."""
     drafts: list[Draft] = []
     sessions: dict[str | None, list[Episode]] = {}
+    # The latest episode seen per session: pending episodes are the tail of the user's
+    # arrival order, so within a batch the previous message is the batch's previous one
+    # of that session; only a session's first message in the batch asks the store.
+    latest: dict[str | None, Episode] = {}
     for episode in episodes:
+        previous = latest.get(episode.session_id)
+        latest[episode.session_id] = episode
         if episode.role == DOCUMENT_ROLE:
             drafts.append(
                 Draft(
@@ -86,7 +92,8 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
                 (speaker_line(episode),),
             )
         )
-        previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
+        if previous is None:
+            previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
         if (
             previous is not None
             and previous.role != DOCUMENT_ROLE

@@ -15,7 +15,7 @@ from dateutil import parser as date_parser
 
 from engram.errors import ValidationError
 from engram.models import Episode
-from engram.store._codec import normalize_json
+from engram.store import normalize_json
 
 ROLES = frozenset({"user", "assistant", "system", "tool", "document"})
 DOCUMENT_ROLE = "document"
@@ -62,12 +62,15 @@ def parse_time(value: object, field_name: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def validate_id(value: object, field_name: str, *, required: bool) -> str | None:
-    """A non-empty identifier string (user_id, session_id, ...)."""
+def optional_id(value: object, field_name: str) -> str | None:
+    """An identifier (session_id, agent_id, ...) or ``None`` when not given."""
+    return None if value is None else require_id(value, field_name)
+
+
+def require_id(value: object, field_name: str) -> str:
+    """A non-empty identifier string of at most 256 characters (user_id, message id, ...)."""
     if value is None:
-        if required:
-            raise ValidationError(field_name, "is required")
-        return None
+        raise ValidationError(field_name, "is required")
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field_name, "must be a non-empty string")
     if len(value) > 256:
@@ -131,7 +134,7 @@ def normalize_messages(
             ) from exc
         client_id = raw.get("id")
         if client_id is not None:
-            client_id = validate_id(str(client_id), f"{where}.id", required=True)
+            client_id = require_id(str(client_id), f"{where}.id")
         out.append(
             Message(
                 role=role,

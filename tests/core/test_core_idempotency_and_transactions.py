@@ -84,6 +84,13 @@ def session_text(path: Path) -> str:
     return str(rows[0][0])
 
 
+def add_later_while_embedder_is_down(memory: Memory, flaky: FlakyEmbedder) -> None:
+    """Add LATER while the embedder fails: the call raises, and the embedder stays down."""
+    flaky.broken = True
+    with pytest.raises(EmbeddingError):
+        memory.add(LATER, user_id="ana", session_id="s1")
+
+
 # -- idempotency ---------------------------------------------------------------------------
 
 
@@ -233,9 +240,7 @@ def test_embedder_failure_keeps_episodes_and_writes_no_derived_rows(
 ) -> None:
     path = tmp_path / "f.db"
     before, session = table_counts(path), session_text(path)
-    flaky.broken = True
-    with pytest.raises(EmbeddingError):
-        fragile.add(LATER, user_id="ana", session_id="s1")
+    add_later_while_embedder_is_down(fragile, flaky)
     flaky.broken = False
     assert_later_batch_not_derived(fragile, path, before, session)
     created = fragile.process_pending()
@@ -249,9 +254,7 @@ def test_the_next_add_derives_what_a_failed_add_left_pending(
     fragile: Memory, flaky: FlakyEmbedder, tmp_path: Path
 ) -> None:
     path = tmp_path / "f.db"
-    flaky.broken = True
-    with pytest.raises(EmbeddingError):
-        fragile.add(LATER, user_id="ana", session_id="s1")
+    add_later_while_embedder_is_down(fragile, flaky)
     flaky.broken = False
     retry = fragile.add(LATER, user_id="ana", session_id="s1")  # the caller retries
     assert (retry.episodes, retry.duplicates) == ([], len(LATER))
@@ -263,9 +266,7 @@ def test_embedder_failure_while_processing_pending_changes_nothing(
     fragile: Memory, flaky: FlakyEmbedder, tmp_path: Path
 ) -> None:
     path = tmp_path / "f.db"
-    flaky.broken = True
-    with pytest.raises(EmbeddingError):
-        fragile.add(LATER, user_id="ana", session_id="s1")
+    add_later_while_embedder_is_down(fragile, flaky)
     counts = table_counts(path)
     with pytest.raises(EmbeddingError):
         fragile.process_pending()
