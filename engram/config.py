@@ -74,6 +74,71 @@ class Settings(BaseSettings):
     bm25_k1: float = Field(default=1.2, gt=0.0, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(default=0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
 
+    # -- retrieval components (docs/retrieval.md); each can be switched off ----------------
+    key_expansion: bool = Field(
+        default=True,
+        description="Index memories under their expansion keys too (rewrites, keyphrases, "
+        "entities, dates) in BM25.",
+    )
+    granularity: bool = Field(
+        default=True,
+        description="Multi-granularity scoring: turns, rounds and sessions lift each other.",
+    )
+    adaptive_granularity: bool = Field(
+        default=False,
+        description="Weight each granularity's lift by how peaked its scores are (MemGAS).",
+    )
+    turn_weight: float = Field(default=0.5, ge=0.0, description="Weight of the lift from turns.")
+    round_weight: float = Field(default=0.7, ge=0.0, description="Weight of the lift from rounds.")
+    session_weight: float = Field(
+        default=0.5, ge=0.0, description="Weight of the lift from sessions."
+    )
+    speaker: bool = Field(
+        default=True, description="Prefer what a speaker named in the query said."
+    )
+    speaker_weight: float = Field(default=0.3, ge=0.0, description="Weight of the speaker signal.")
+    time: bool = Field(
+        default=True,
+        description="Time-aware search: boost memories in the time range the query names, and "
+        "memories that mention dates for 'when' questions.",
+    )
+    time_weight: float = Field(
+        default=0.3, ge=0.0, description="Weight of the query-time-range signal."
+    )
+    when_weight: float = Field(
+        default=0.1,
+        ge=0.0,
+        description="Weight of the 'mentions a date' signal for 'when' questions.",
+    )
+    graph: bool = Field(
+        default=True,
+        description="Entity graph search: Personalized PageRank seeded by the query's entities "
+        "and the best hits (HippoRAG 2).",
+    )
+    graph_weight: float = Field(default=0.2, ge=0.0, description="Weight of the graph signal.")
+    graph_damping: float = Field(
+        default=0.5, ge=0.0, lt=1.0, description="PageRank damping (probability of walking on)."
+    )
+    graph_seeds: int = Field(default=5, ge=1, description="Best hits that seed the PageRank.")
+    synonym_threshold: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Entity names whose embeddings are at least this close get a synonym edge.",
+    )
+    prf: bool = Field(
+        default=True, description="Pseudo-relevance feedback: BM25 with terms of the best hits."
+    )
+    prf_weight: float = Field(default=0.1, ge=0.0, description="Weight of the feedback signal.")
+    prf_docs: int = Field(default=5, ge=1, description="Best hits that feed terms back.")
+    prf_terms: int = Field(default=10, ge=1, description="Terms fed back.")
+    diversity: bool = Field(
+        default=False, description="Re-rank the top hits by maximal marginal relevance."
+    )
+    mmr_lambda: float = Field(
+        default=0.8, ge=0.0, le=1.0, description="MMR trade-off: 1 = relevance only."
+    )
+
     @field_validator("embedding_cache_path", mode="before")
     @classmethod
     def _empty_disables_cache(cls, value: object) -> object:

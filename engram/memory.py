@@ -16,7 +16,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from engram.config import FusionMethod, Settings
+from pydantic import ValidationError as PydanticValidationError
+
+from engram.config import Settings
 from engram.embed.base import Embedder
 from engram.errors import NotFound, ValidationError
 from engram.index.registry import IndexRegistry, vectors_to_bytes
@@ -48,6 +50,22 @@ DEFAULT_SEARCH_KINDS: tuple[MemoryKind, ...] = (
     MemoryKind.NOTE,
     MemoryKind.SUMMARY,
     MemoryKind.PROFILE,
+)
+
+# Settings fixed for the life of a Memory (its store and embedder are built from them).
+_FIXED_SETTINGS = frozenset(
+    {
+        "db_path",
+        "embedder",
+        "embedding_model",
+        "embedding_url",
+        "embedding_api_key",
+        "embedding_batch_size",
+        "embedding_cache_path",
+        "bm25_k1",
+        "bm25_b",
+        "synonym_threshold",
+    }
 )
 
 _ACCESS_BUFFER_SIZE = 1000
@@ -97,13 +115,15 @@ class Memory:
             embedder = build_embedder(self.settings)
         self._embedder = embedder
         self._registry = IndexRegistry(
-            store, embedder, k1=self.settings.bm25_k1, b=self.settings.bm25_b
+            store,
+            embedder,
+            k1=self.settings.bm25_k1,
+            b=self.settings.bm25_b,
+            key_expansion=self.settings.key_expansion,
+            synonym_threshold=self.settings.synonym_threshold,
         )
         self._ingestor = Ingestor(store, embedder, self._registry)
-        self._search_settings = SearchSettings(
-            method=FusionMethod(self.settings.fusion),
-            weights={"dense": self.settings.dense_weight, "bm25": 1.0 - self.settings.dense_weight},
-        )
+        self._search_settings = SearchSettings.from_settings(self.settings)
         self._lock = threading.RLock()
         self._closed = False
         # Retrieval counts are buffered and written in one transaction at the next write,
@@ -167,12 +187,50 @@ class Memory:
 
     def describe(self) -> dict[str, Any]:
         """The retrieval configuration in effect (stamped into evaluation results)."""
+        search = self._search_settings
         return {
             "embedder": self._embedder.model_id,
-            "fusion": self._search_settings.method.value,
-            "weights": dict(self._search_settings.weights),
+            "fusion": search.method.value,
+            "key_expansion": self.settings.key_expansion,
+            "components": {
+                name: getattr(search, name)
+                for name in (
+                    "granularity",
+                    "adaptive_granularity",
+                    "speaker",
+                    "time",
+                    "graph",
+                    "prf",
+                    "diversity",
+                )
+            },
+            "weights": search.weights,
             "bm25": {"k1": self.settings.bm25_k1, "b": self.settings.bm25_b},
         }
+
+    def configure(self, **changes: Any) -> dict[str, Any]:
+        """Change settings of a live engine (retrieval components, weights); returns the old values.
+
+        Used by ``engram eval --ablation`` to switch components off in turn without
+        ingesting again; ``key_expansion`` reloads the indexes on the next search. Storage
+        settings (``db_path``, the embedder) cannot change on a live engine.
+        """
+        fixed = sorted(set(changes) & _FIXED_SETTINGS)
+        if fixed:
+            raise ValidationError(fixed[0], "cannot change on an open Memory")
+        previous = {
+            name: getattr(self.settings, name) for name in changes if name in Settings.model_fields
+        }
+        try:
+            settings = Settings(**{**self.settings.model_dump(), **changes})
+        except PydanticValidationError as exc:
+            raise ValidationError("settings", str(exc)) from exc
+        with self._lock:
+            if settings.key_expansion != self.settings.key_expansion:
+                self._registry.reset(key_expansion=settings.key_expansion)
+            self.settings = settings
+            self._search_settings = SearchSettings.from_settings(settings)
+        return previous
 
     # -- write -----------------------------------------------------------------------
     def add(
@@ -225,11 +283,14 @@ class Memory:
         start: datetime | str | None = None,
         end: datetime | str | None = None,
         as_of: datetime | str | None = None,
+        now: datetime | str | None = None,
     ) -> SearchResult:
         """The memories most relevant to ``query`` in the user's scope, best first.
 
         ``start``/``end`` bound the event time; ``as_of`` keeps only memories valid at
-        that time. Each hit's ``signals`` says how much each retrieval signal gave.
+        that time. Time expressions in the query ("last week", "in May") are read relative
+        to ``now`` (default: the scope's latest event time, else the clock). Each hit's
+        ``signals`` says how much each retrieval signal gave.
         """
         if not isinstance(query, str) or not query.strip():
             raise ValidationError("query", "must be a non-empty string")
@@ -245,8 +306,14 @@ class Memory:
             end=parse_time(end, "end"),
             as_of=parse_time(as_of, "as_of"),
         )
+        reference = parse_time(now, "now")
         with self._lock:
             index = self._registry.get(user)
+            if reference is None:
+                latest = index.latest_event()
+                reference = (
+                    datetime.fromtimestamp(latest, UTC) if latest is not None else datetime.now(UTC)
+                )
             hits = search_scope(
                 index,
                 self._embedder,
@@ -254,6 +321,7 @@ class Memory:
                 where=where,
                 limit=limit,
                 settings=self._search_settings,
+                now=reference,
             )
             self._note_access(h.memory.id for h in hits)
         return SearchResult(query=query, hits=hits)

@@ -52,10 +52,19 @@ class LinkType(enum.StrEnum):
 
 
 class KeyKind(enum.StrEnum):
-    """Why an index key exists for a memory."""
+    """Why an index key exists for a memory (LongMemEval's "key = value + expansions").
+
+    ``TEXT`` keys carry a vector; the expansion kinds are indexed lexically (their words
+    join the memory's BM25 document), and ``ENTITY`` keys also make the entity graph.
+    Expansion keys hold one item per line.
+    """
 
     TEXT = "text"  # the memory's own text (with speaker)
-    EXPANSION = "expansion"  # an extra key: keyphrase, fact, date, rewrite
+    EXPANSION = "expansion"  # any other extra key text
+    REWRITE = "rewrite"  # first-person statements rewritten with the speaker's name
+    KEYPHRASE = "keyphrase"  # content phrases ("support group", "pottery class")
+    ENTITY = "entity"  # names of people, places and things mentioned
+    DATE = "date"  # dates mentioned, resolved against the message time ("2023-05-07 ...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +127,7 @@ class MemoryItem:
     access_count: int = 0
     version: int = 1
     metadata: dict[str, Any] = field(default_factory=dict)
+    speaker: str | None = None  # who said it (message name, else role); None for aggregates
 
 
 @dataclass(frozen=True, slots=True)

@@ -298,6 +298,52 @@ def _report(
         console.print(f"results written to {out}")
 
 
+AblationFlag = Annotated[
+    bool,
+    typer.Option(
+        "--ablation",
+        help="Also answer every question with each retrieval component off in turn "
+        "(and dense-only / BM25-only baselines) and print the comparison.",
+    ),
+]
+
+
+def _print_ablation(result: dict[str, Any], metrics: tuple[str, ...], *, categories: bool) -> None:
+    from rich.table import Table
+
+    ablation = result.get("ablation")
+    if not ablation:
+        return
+    table = Table(title="ablation (same ingest, each variant answers every question)")
+    table.add_column("configuration")
+    for metric in metrics:
+        table.add_column(metric, justify="right")
+    table.add_column(f"Δ {metrics[0]}", justify="right")
+    category_names = sorted(ablation["default"].get("per_category", {})) if categories else []
+    for category in category_names:
+        table.add_column(f"cat {category} {metrics[0]}", justify="right")
+    if categories:
+        table.add_column(f"dev / test {metrics[0]}", justify="right")
+    reference = ablation["default"]["overall"][metrics[0]]
+    for name, variant in ablation.items():
+        overall = variant["overall"]
+        row = [name, *(f"{overall[m]:.3f}" for m in metrics)]
+        row.append("" if name == "default" else f"{overall[metrics[0]] - reference:+.3f}")
+        for category in category_names:
+            row.append(f"{variant['per_category'][category][metrics[0]]:.3f}")
+        if categories:
+            halves = variant["halves"]
+            row.append(f"{halves['dev'][metrics[0]]:.3f} / {halves['test'][metrics[0]]:.3f}")
+        table.add_row(*row)
+    console.print(table)
+
+
+def _variants(ablation: bool) -> dict[str, dict[str, Any]] | None:
+    from engram.eval.ablation import ABLATIONS
+
+    return ABLATIONS if ablation else None
+
+
 def _headline(metrics: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if k.split("@")[-1] in keys or k == "questions"}
 
@@ -310,12 +356,19 @@ def eval_locomo(
         int | None, typer.Option(help="Only the first N conversations.")
     ] = None,
     db: EvalDb = None,
+    ablation: AblationFlag = False,
 ) -> None:
     """LoCoMo turn retrieval, categories 1-4: recall/any/all/ndcg@k overall and per category."""
     from engram.eval import run_locomo
 
     with _eval_memory(db) as memory, progress_bar("locomo conversations", None) as advance:
-        result = run_locomo(path, memory, limit_conversations=limit_conversations, progress=advance)
+        result = run_locomo(
+            path,
+            memory,
+            limit_conversations=limit_conversations,
+            progress=advance,
+            variants=_variants(ablation),
+        )
     sections = [("overall", _headline(result["overall"], ("1", "5", "10", "25", "50")))]
     sections += [
         (f"category {c}", _headline(m, ("10",))) for c, m in sorted(result["per_category"].items())
@@ -325,6 +378,7 @@ def eval_locomo(
         for name, m in result["halves"].items()
     ]
     _report(result, out, sections)
+    _print_ablation(result, ("recall@10", "ndcg@10"), categories=True)
 
 
 @eval_app.command("longmemeval")
@@ -354,15 +408,22 @@ def eval_hipporag(
     out: JsonOut = None,
     limit_questions: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     db: EvalDb = None,
+    ablation: AblationFlag = False,
 ) -> None:
     """HippoRAG passage retrieval: recall@2 and recall@5."""
     from engram.eval import run_hipporag
 
     with _eval_memory(db) as memory, progress_bar("hipporag", None) as advance:
         result = run_hipporag(
-            questions, corpus, memory, limit_questions=limit_questions, progress=advance
+            questions,
+            corpus,
+            memory,
+            limit_questions=limit_questions,
+            progress=advance,
+            variants=_variants(ablation),
         )
     _report(result, out, [("overall", result["overall"])])
+    _print_ablation(result, ("recall@5", "recall@2"), categories=False)
 
 
 @eval_app.command("sample-longmemeval")

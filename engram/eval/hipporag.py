@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
+from .ablation import DEFAULT, configured
 from .metrics import Scored, recall_at_k, summarize
 
 __all__ = [
@@ -291,6 +292,7 @@ def run_hipporag(
     user_id: str = "hipporag",
     batch_size: int = 256,
     progress: Progress | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Ingest the corpus once into ``user_id``'s scope and score passage recall per question.
 
@@ -298,6 +300,8 @@ def run_hipporag(
     one ``search(question, kinds=[DOCUMENT], limit=max(ks))`` whose hits map to passages through
     the ``idx`` metadata. ``recall@k`` is HippoRAG's: the fraction of a question's gold passages
     in the top ``k``, averaged over questions. Questions without gold are skipped and counted.
+    With ``variants`` (see :mod:`engram.eval.ablation`), every question is also answered under
+    each variant and ``result["ablation"]`` compares them.
     """
     if batch_size < 1:
         raise ValidationError("batch_size", f"must be at least 1, got {batch_size}")
@@ -310,26 +314,48 @@ def run_hipporag(
     messages = passage_messages(passages)
     for start in range(0, len(messages), batch_size):
         timer.add(memory, messages[start : start + batch_size], user_id=user_id)
-    rows: list[Scored] = []
+    extra = {name: changes for name, changes in (variants or {}).items() if name != DEFAULT}
+    rows: dict[str, list[Scored]] = {name: [] for name in (DEFAULT, *extra)}
     skipped = 0
     unmatched = 0
-    for done, question in enumerate(questions, start=1):
+    scored = []
+    for question in questions:
         gold, missing = index.gold_keys(question)
         unmatched += missing
-        if not gold:
-            skipped += 1
+        if gold:
+            scored.append((question, gold))
         else:
-            hits = timer.search(
-                memory, question.question, user_id=user_id, limit=limit, kind=MemoryKind.DOCUMENT
-            )
-            ranked = ranked_ids(hits, metadata_key("idx"))
-            rows.append(
-                Scored("all", {f"recall@{k}": recall_at_k(ranked, gold, k) for k in cut_offs})
-            )
-        if progress is not None:
-            progress(done, len(questions))
-    summary = summarize(rows)
-    return {
+            skipped += 1
+    done = 0
+    for name in rows:
+        with configured(memory, extra.get(name, {})):
+            for question, gold in scored:
+                if name == DEFAULT:
+                    hits = timer.search(
+                        memory,
+                        question.question,
+                        user_id=user_id,
+                        limit=limit,
+                        kind=MemoryKind.DOCUMENT,
+                    )
+                else:
+                    hits = list(
+                        memory.search(
+                            question.question,
+                            user_id=user_id,
+                            limit=limit,
+                            kinds=[MemoryKind.DOCUMENT],
+                        ).hits
+                    )
+                ranked = ranked_ids(hits, metadata_key("idx"))
+                rows[name].append(
+                    Scored("all", {f"recall@{k}": recall_at_k(ranked, gold, k) for k in cut_offs})
+                )
+                done += 1
+                if progress is not None:
+                    progress(done, len(scored) * len(rows))
+    summary = summarize(rows[DEFAULT])
+    result: dict[str, Any] = {
         "dataset": "hipporag",
         "path": str(questions_path),
         "corpus_path": str(corpus_path),
@@ -350,3 +376,9 @@ def run_hipporag(
             **stamp(),
         },
     }
+    if extra:
+        result["ablation"] = {
+            name: {"changes": dict(extra.get(name, {})), "overall": summarize(r).overall.as_dict()}
+            for name, r in rows.items()
+        }
+    return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
+from .ablation import DEFAULT, configured
 from .metrics import Scored, all_at_k, any_at_k, ndcg_at_k, recall_at_k, summarize
 
 __all__ = [
@@ -327,6 +328,7 @@ def run_locomo(
     ks: Iterable[int] = (1, 5, 10, 25, 50),
     limit_conversations: int | None = None,
     progress: Progress | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Ingest each conversation into its own scope and score turn retrieval per question.
 
@@ -334,12 +336,17 @@ def run_locomo(
     (``session_id="session_<n>"``, ``timestamp`` = the session's date). Each question of
     categories 1-4 with evidence is one ``search(question, kinds=[TURN], limit=max(ks))``; hits
     map to ``dia_id`` through their metadata. ``progress(done, total)`` runs per conversation.
+    With ``variants`` (name -> settings changes, see :mod:`engram.eval.ablation`), every question
+    is also answered under each variant and ``result["ablation"]`` compares them.
     """
     cut_offs = check_ks(ks)
     limit = max(cut_offs)
     conversations = list(itertools.islice(load_locomo(path), limit_conversations))
+    half = (len(conversations) + 1) // 2
+    first_half = {c.sample_id for c in conversations[:half]}
     timer = Timer()
-    rows: list[Scored] = []
+    extra = {name: changes for name, changes in (variants or {}).items() if name != DEFAULT}
+    rows: dict[str, list[Scored]] = {name: [] for name in (DEFAULT, *extra)}
     by_conversation: list[Scored] = []
     skipped = 0
     for done, conversation in enumerate(conversations, start=1):
@@ -354,27 +361,41 @@ def run_locomo(
                     session_id=session.session_id,
                     timestamp=session.date,
                 )
-        for question in conversation.questions:
-            if not question.evidence:
-                skipped += 1
-                continue
-            hits = timer.search(
-                memory, question.question, user_id=user_id, limit=limit, kind=MemoryKind.TURN
-            )
-            ranked = ranked_ids(hits, metadata_key("dia_id"))
-            scores = score_locomo(ranked, question.evidence, cut_offs)
-            rows.append(Scored(str(question.category), scores))
-            by_conversation.append(Scored(user_id, scores))
+        questions = [q for q in conversation.questions if q.evidence]
+        skipped += len(conversation.questions) - len(questions)
+        for name in rows:
+            with configured(memory, extra.get(name, {})):
+                for question in questions:
+                    hits = (
+                        timer.search(
+                            memory,
+                            question.question,
+                            user_id=user_id,
+                            limit=limit,
+                            kind=MemoryKind.TURN,
+                        )
+                        if name == DEFAULT
+                        else list(
+                            memory.search(
+                                question.question,
+                                user_id=user_id,
+                                limit=limit,
+                                kinds=[MemoryKind.TURN],
+                            ).hits
+                        )
+                    )
+                    ranked = ranked_ids(hits, metadata_key("dia_id"))
+                    scores = score_locomo(ranked, question.evidence, cut_offs)
+                    half_name = "dev" if user_id in first_half else "test"
+                    rows[name].append(Scored(f"{question.category}|{half_name}", scores))
+                    if name == DEFAULT:
+                        by_conversation.append(Scored(user_id, scores))
         if progress is not None:
             progress(done, len(conversations))
-    summary = summarize(rows)
+    default_rows = rows[DEFAULT]
+    summary = summarize([Scored(r.group.split("|")[0], r.metrics) for r in default_rows])
     conversations_summary = summarize(by_conversation)
-    half = (len(conversations) + 1) // 2
-    first_half = {c.sample_id for c in conversations[:half]}
-    halves = summarize(
-        [Scored("dev" if r.group in first_half else "test", r.metrics) for r in by_conversation]
-    )
-    return {
+    result: dict[str, Any] = {
         "dataset": "locomo",
         "path": str(path),
         "questions": summary.overall.count,
@@ -388,9 +409,7 @@ def run_locomo(
         },
         # Parameters are tuned on the first half of the conversations ("dev") only; the second
         # half ("test") is the held-out figure.
-        "halves": {
-            name: group.as_dict(count_key="questions") for name, group in halves.groups.items()
-        },
+        "halves": _halves(default_rows),
         "timing": timer.report(unit="turns"),
         "config": {
             **describe(memory),
@@ -405,3 +424,24 @@ def run_locomo(
             **stamp(),
         },
     }
+    if extra:
+        result["ablation"] = {
+            name: {
+                "changes": dict(extra.get(name, {})),
+                "overall": summarize(variant_rows).overall.as_dict(),
+                "per_category": {
+                    category: group.as_dict(count_key="questions")
+                    for category, group in summarize(
+                        [Scored(r.group.split("|")[0], r.metrics) for r in variant_rows]
+                    ).groups.items()
+                },
+                "halves": _halves(variant_rows),
+            }
+            for name, variant_rows in rows.items()
+        }
+    return result
+
+
+def _halves(rows: list[Scored]) -> dict[str, Any]:
+    halves = summarize([Scored(r.group.split("|")[1], r.metrics) for r in rows])
+    return {name: group.as_dict(count_key="questions") for name, group in halves.groups.items()}

@@ -36,6 +36,11 @@ class DenseIndex:
         """Zero a row so it never matches (its number is not reused)."""
         self._matrix[row] = 0.0
 
+    def row(self, row: int) -> npt.NDArray[np.float32]:
+        """One stored vector."""
+        out: npt.NDArray[np.float32] = self._matrix[row]
+        return out
+
     def scores(self, query: npt.NDArray[np.float32]) -> Scores:
         """Cosine similarity of the (unit) query with every row."""
         out: Scores = self._matrix[: self._size] @ np.asarray(query, dtype=np.float32)

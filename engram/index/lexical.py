@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -177,6 +178,7 @@ class BM25Index:
         self._matrix: sparse.csc_matrix | None = None
         self._df: npt.NDArray[np.float64] = np.zeros(0)
         self._n_alive = 0
+        self._words: list[str] = []  # vocabulary by column, rebuilt when it grew
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -220,17 +222,27 @@ class BM25Index:
         self._n_alive = int(alive.sum())
         return matrix
 
+    def terms(self, row: int) -> list[str]:
+        """The analysed terms of one document."""
+        if len(self._words) != len(self._vocab):
+            self._words = list(self._vocab)
+        return [self._words[t] for t in self._terms[row]]
+
     def scores(self, query: str) -> Scores:
         """BM25 score of every row for the query (0 where no term matches)."""
+        return self.term_scores(Counter(tokenize(query)))
+
+    def term_scores(self, terms: Mapping[str, float]) -> Scores:
+        """BM25 score of every row for analysed query terms with weights (query term counts)."""
         if self._matrix is None:
             self._matrix = self._build()
         n_docs = len(self._terms)
-        counts = Counter(t for t in tokenize(query) if t in self._vocab)
-        if not counts or n_docs == 0:
+        known = {t: w for t, w in terms.items() if t in self._vocab and w > 0}
+        if not known or n_docs == 0:
             return np.zeros(n_docs, dtype=np.float32)
-        columns = np.fromiter((self._vocab[t] for t in counts), dtype=np.int64, count=len(counts))
+        columns = np.fromiter((self._vocab[t] for t in known), dtype=np.int64, count=len(known))
         weights = bm25_idf(self._df[columns], self._n_alive) * np.fromiter(
-            counts.values(), dtype=np.float64, count=len(counts)
+            known.values(), dtype=np.float64, count=len(known)
         )
         result = self._matrix[:, columns] @ weights
         return np.asarray(result, dtype=np.float32).ravel()

@@ -10,6 +10,7 @@ import numpy as np
 
 from engram.embed.base import Embedder, Vectors
 from engram.index.scope import ScopeIndex
+from engram.models import KeyKind
 from engram.store import Store, StoredMemory
 
 log = logging.getLogger(__name__)
@@ -23,13 +24,30 @@ def vectors_to_bytes(vectors: Vectors) -> list[bytes]:
 class IndexRegistry:
     """Holds one :class:`ScopeIndex` per user; the write path keeps them current."""
 
-    def __init__(self, store: Store, embedder: Embedder, *, k1: float, b: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        k1: float,
+        b: float,
+        key_expansion: bool = True,
+        synonym_threshold: float = 0.8,
+    ) -> None:
         self._store = store
         self._embedder = embedder
         self._k1 = k1
         self._b = b
+        self._key_expansion = key_expansion
+        self._synonym_threshold = synonym_threshold
         self._scopes: dict[str, ScopeIndex] = {}
         self._lock = threading.RLock()
+
+    def reset(self, *, key_expansion: bool) -> None:
+        """Drop every loaded index; the next search reloads with these options."""
+        with self._lock:
+            self._key_expansion = key_expansion
+            self._scopes.clear()
 
     def get(self, user_id: str) -> ScopeIndex:
         """The user's index, loading it from the store the first time."""
@@ -46,23 +64,37 @@ class IndexRegistry:
 
     def _load(self, user_id: str) -> ScopeIndex:
         stored = list(self._store.iter_indexable(user_id))
-        scope = ScopeIndex(self._embedder.dim, k1=self._k1, b=self._b)
+        scope = ScopeIndex(
+            self._embedder.dim,
+            k1=self._k1,
+            b=self._b,
+            key_expansion=self._key_expansion,
+            embed=self._embedder.embed,
+            synonym_threshold=self._synonym_threshold,
+        )
         self._insert(scope, stored)
         log.debug("loaded index of %s: %d memories", user_id, len(scope))
         return scope
 
     def _insert(self, scope: ScopeIndex, stored: Sequence[StoredMemory]) -> None:
         model_id = self._embedder.model_id
+        # Only text keys carry vectors; expansion keys are lexical (see KeyKind).
         stale = [
             key.text
             for memory in stored
             for key in memory.keys
-            if memory.model_id != model_id or key.vector is None
+            if key.kind is KeyKind.TEXT and (memory.model_id != model_id or key.vector is None)
         ]
         fresh = iter(self._embedder.embed(stale)) if stale else iter(())
         for memory in stored:
             rows = []
+            texts = []
+            expansions: dict[KeyKind, str] = {}
             for key in memory.keys:
+                if key.kind is not KeyKind.TEXT:
+                    expansions[key.kind] = key.text
+                    continue
+                texts.append(key.text)
                 if memory.model_id != model_id or key.vector is None:
                     rows.append(next(fresh))
                 else:
@@ -70,7 +102,7 @@ class IndexRegistry:
             matrix = (
                 np.vstack(rows) if rows else np.zeros((0, self._embedder.dim), dtype=np.float32)
             )
-            scope.upsert(memory.item, [k.text for k in memory.keys], matrix)
+            scope.upsert(memory.item, texts, matrix, expansions)
 
     def apply(self, user_id: str, stored: Sequence[StoredMemory]) -> None:
         """Bring a loaded index up to date with memories just committed."""

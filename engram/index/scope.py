@@ -1,29 +1,38 @@
-"""All of one user's memories, held in memory for search: vectors, BM25 and filter columns.
+"""All of one user's memories, held in memory for search: vectors, BM25, graph and filters.
 
-One row per index key in both the dense and the BM25 index; each row points at
-its memory. Filters (kind, status, session, agent, time, ``as_of``) are numpy masks
-over memories, so a search touches no SQL until the winners are known.
+Dense rows are the memories' ``TEXT`` keys (each row points at its memory); the BM25
+index has one document per memory: its text keys plus, with key expansion on, its
+expansion keys (LongMemEval's "key = value + fact"). Filters (kind, status, session,
+agent, time, ``as_of``) are numpy masks over memories, so a search touches no SQL until
+the winners are known. The episode incidence (which memories share a message) lets one
+granularity lift another; the entity graph links memories through the names they mention.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from engram.index.dense import DenseIndex
+from engram.index.graph import EntityGraph
 from engram.index.lexical import BM25Index
-from engram.models import MemoryItem, MemoryKind, MemoryStatus
+from engram.models import KeyKind, MemoryItem, MemoryKind, MemoryStatus
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _KIND_CODES = {kind: code for code, kind in enumerate(MemoryKind)}
 _STATUS_CODES = {status: code for code, status in enumerate(MemoryStatus)}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
 
 def _ts(value: datetime | None) -> float:
@@ -66,50 +75,94 @@ class _Column:
 
 
 class ScopeIndex:
-    """Search structures for one user's memories."""
+    """Search structures for one user's memories.
 
-    def __init__(self, dim: int, *, k1: float = 1.2, b: float = 0.75) -> None:
+    ``key_expansion`` decides whether expansion keys join the BM25 documents (they are
+    kept either way, for the graph and the date columns). ``embed`` embeds entity names
+    for the graph's synonym edges; without it the graph has no synonym edges.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+        key_expansion: bool = True,
+        embed: Embed | None = None,
+        synonym_threshold: float = 0.8,
+    ) -> None:
         self.dense = DenseIndex(dim)
         self.lexical = BM25Index(k1=k1, b=b)
+        self.key_expansion = key_expansion
+        self.graph = EntityGraph(embed=embed, synonym_threshold=synonym_threshold)
         self.items: list[MemoryItem] = []
         self.position: dict[str, int] = {}
-        self._rows_of: list[list[int]] = []
-        self._row_memory = _Column(np.int64, -1)
+        self._dense_rows: list[list[int]] = []
+        self._lexical_row: list[int] = []
+        self._dense_owner = _Column(np.int64, -1)
+        self._lexical_owner = _Column(np.int64, -1)
         self._kind = _Column(np.int16, -1)
         self._status = _Column(np.int16, -1)
         self._event = _Column(np.float64, np.nan)
         self._valid_from = _Column(np.float64, np.nan)
         self._valid_to = _Column(np.float64, np.nan)
+        self._dated = _Column(np.bool_, False)
         self._session: list[str | None] = []
         self._agent: list[str | None] = []
+        self._speaker: list[str | None] = []
+        self._mentioned_days: list[npt.NDArray[np.float64]] = []
+        self._episode_number: dict[str, int] = {}
+        self._incidence: sparse.csr_matrix | None = None
 
     def __len__(self) -> int:
         return len(self.items)
 
     def upsert(
-        self, item: MemoryItem, key_texts: Sequence[str], vectors: npt.NDArray[np.float32]
+        self,
+        item: MemoryItem,
+        key_texts: Sequence[str],
+        vectors: npt.NDArray[np.float32],
+        expansions: Mapping[KeyKind, str] | None = None,
     ) -> None:
-        """Add a memory, or replace an indexed one (its old keys stop matching)."""
+        """Add a memory, or replace an indexed one (its old keys stop matching).
+
+        ``key_texts`` are the memory's ``TEXT`` keys, one vector each; ``expansions``
+        holds its other keys by kind (one item per line).
+        """
         if len(key_texts) != len(vectors):
             raise ValueError("one vector per key text is required")
+        expansions = dict(expansions or {})
         position = self.position.get(item.id)
         if position is None:
             position = len(self.items)
             self.position[item.id] = position
             self.items.append(item)
-            self._rows_of.append([])
+            self._dense_rows.append([])
+            self._lexical_row.append(-1)
             self._session.append(item.session_id)
             self._agent.append(item.agent_id)
+            self._speaker.append(item.speaker)
+            self._mentioned_days.append(np.zeros(0))
         else:
             self._drop_rows(position)
         self.update_item(item)
-        rows = list(self.dense.add(vectors))
-        for text, row in zip(key_texts, rows, strict=True):
-            lexical_row = self.lexical.add(text)
-            if lexical_row != row:
-                raise RuntimeError("dense and lexical rows diverged")
-            self._row_memory.set(row, position)
-        self._rows_of[position] = rows
+        rows = list(self.dense.add(vectors)) if len(key_texts) else []
+        for row in rows:
+            self._dense_owner.set(row, position)
+        self._dense_rows[position] = rows
+        document = list(key_texts)
+        if self.key_expansion:
+            document += [expansions[kind] for kind in sorted(expansions) if expansions[kind]]
+        lexical_row = self.lexical.add("\n".join(document))
+        self._lexical_owner.set(lexical_row, position)
+        self._lexical_row[position] = lexical_row
+        days = _days(expansions.get(KeyKind.DATE, ""))
+        self._mentioned_days[position] = days
+        self._dated.set(position, len(days) > 0)
+        entities = [e for e in expansions.get(KeyKind.ENTITY, "").split("\n") if e.strip()]
+        self.graph.set_mentions(position, entities)
+        self._incidence = None
 
     def update_item(self, item: MemoryItem) -> None:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
@@ -122,6 +175,10 @@ class ScopeIndex:
         self._valid_to.set(position, _ts(item.valid_to))
         self._session[position] = item.session_id
         self._agent[position] = item.agent_id
+        self._speaker[position] = item.speaker
+        for episode_id in item.episode_ids:
+            self._episode_number.setdefault(episode_id, len(self._episode_number))
+        self._incidence = None
 
     def remove(self, memory_id: str) -> None:
         """Forget a memory entirely (deleted memories are never searchable)."""
@@ -130,14 +187,20 @@ class ScopeIndex:
             return
         self._drop_rows(position)
         self._status.set(position, -1)
+        self.graph.set_mentions(position, [])
 
     def _drop_rows(self, position: int) -> None:
-        for row in self._rows_of[position]:
+        for row in self._dense_rows[position]:
             self.dense.clear(row)
+            self._dense_owner.set(row, -1)
+        self._dense_rows[position] = []
+        row = self._lexical_row[position]
+        if row >= 0:
             self.lexical.remove(row)
-            self._row_memory.set(row, -1)
-        self._rows_of[position] = []
+            self._lexical_owner.set(row, -1)
+            self._lexical_row[position] = -1
 
+    # -- filters and columns ----------------------------------------------------------
     def eligible(self, where: Eligibility) -> BoolArray:
         """Mask over memory positions that satisfy every condition."""
         n = len(self.items)
@@ -161,9 +224,70 @@ class ScopeIndex:
             mask &= ~(self._valid_to.view() <= t)
         return mask
 
-    def _per_memory_max(self, row_scores: npt.NDArray[np.float32]) -> FloatArray:
+    def kind_mask(self, kind: MemoryKind) -> BoolArray:
+        """Memories of one kind."""
+        out: BoolArray = self._kind.view() == _KIND_CODES[kind]
+        return out
+
+    def speaker_mask(self, speakers: Sequence[str]) -> BoolArray:
+        """Memories said by one of these speakers (case-insensitive)."""
+        wanted = {s.casefold() for s in speakers}
+        return np.fromiter(
+            (s is not None and s.casefold() in wanted for s in self._speaker),
+            dtype=bool,
+            count=len(self.items),
+        )
+
+    def speakers(self) -> set[str]:
+        """Every speaker name of the scope's messages."""
+        return {s for s in self._speaker if s}
+
+    def event_times(self) -> FloatArray:
+        """Event time of each memory as epoch seconds (NaN when unknown)."""
+        return self._event.view()
+
+    def latest_event(self) -> float | None:
+        """The latest event time in the scope (epoch seconds), if any memory has one."""
+        event = self._event.view()
+        known = event[np.isfinite(event) & (self._status.view() >= 0)]
+        return float(known.max()) if len(known) else None
+
+    def dated(self) -> BoolArray:
+        """Memories whose text mentions a date or time expression."""
+        out: BoolArray = self._dated.view()
+        return out
+
+    def mentions_day_in(self, start: float, end: float) -> BoolArray:
+        """Memories whose text mentions a day in ``[start, end)`` (epoch seconds)."""
+        return np.fromiter(
+            (bool(((d >= start) & (d < end)).any()) for d in self._mentioned_days),
+            dtype=bool,
+            count=len(self.items),
+        )
+
+    def incidence(self) -> sparse.csr_matrix:
+        """Memory-by-episode 0/1 matrix: which messages each memory is made of."""
+        if self._incidence is None:
+            rows: list[int] = []
+            cols: list[int] = []
+            for position, item in enumerate(self.items):
+                if self._status.values[position] < 0:
+                    continue
+                for episode_id in item.episode_ids:
+                    rows.append(position)
+                    cols.append(self._episode_number[episode_id])
+            self._incidence = sparse.csr_matrix(
+                (np.ones(len(rows)), (rows, cols)),
+                shape=(len(self.items), len(self._episode_number)),
+            )
+        return self._incidence
+
+    # -- scores -----------------------------------------------------------------------
+    def _per_memory_max(
+        self, row_scores: npt.NDArray[np.float32], owner_column: _Column
+    ) -> FloatArray:
         best = np.full(len(self.items), -np.inf, dtype=np.float64)
-        owners = self._row_memory.view()[: len(row_scores)]
+        owners = owner_column.view()[: len(row_scores)]
         live = np.flatnonzero(owners >= 0)
         # Assign in ascending score order: for a memory with several keys the last write,
         # i.e. the highest score, wins (much faster than np.maximum.at).
@@ -173,8 +297,37 @@ class ScopeIndex:
 
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
         """Best cosine similarity over each memory's keys (-inf for memories without keys)."""
-        return self._per_memory_max(self.dense.scores(query_vector))
+        return self._per_memory_max(self.dense.scores(query_vector), self._dense_owner)
 
     def lexical_scores(self, query: str) -> FloatArray:
-        """Best BM25 score over each memory's keys."""
-        return self._per_memory_max(self.lexical.scores(query))
+        """BM25 score of each memory's document."""
+        return self._per_memory_max(self.lexical.scores(query), self._lexical_owner)
+
+    def lexical_term_scores(self, terms: Mapping[str, float]) -> FloatArray:
+        """BM25 score of each memory's document for already-analysed, weighted terms."""
+        return self._per_memory_max(self.lexical.term_scores(terms), self._lexical_owner)
+
+    def lexical_terms(self, position: int) -> list[str]:
+        """The analysed terms of a memory's BM25 document."""
+        row = self._lexical_row[position]
+        return self.lexical.terms(row) if row >= 0 else []
+
+    def vectors(self, positions: Sequence[int]) -> npt.NDArray[np.float32]:
+        """The first dense key vector of each memory (zeros when it has none)."""
+        out = np.zeros((len(positions), self.dense.dim), dtype=np.float32)
+        for i, position in enumerate(positions):
+            rows = self._dense_rows[position]
+            if rows:
+                out[i] = self.dense.row(rows[0])
+        return out
+
+
+def _days(text: str) -> npt.NDArray[np.float64]:
+    """Epoch seconds (UTC midnight) of the ISO dates in a ``DATE`` key."""
+    out = []
+    for year, month, day in _ISO_DATE.findall(text):
+        try:
+            out.append(datetime(int(year), int(month), int(day), tzinfo=UTC).timestamp())
+        except ValueError:
+            continue
+    return np.asarray(out, dtype=np.float64)

@@ -1,24 +1,198 @@
-"""The read path: candidates from every signal, fused, filtered, explained."""
+"""The read path: candidates from every signal, fused, filtered, diversified, explained.
+
+Signals (each can be switched off in :class:`SearchSettings`):
+
+* ``dense`` and ``bm25``: the query against each memory's keys (BM25 over the text plus
+  expansion keys when key expansion is on);
+* ``turn`` / ``round`` / ``session``: multi-granularity lifts (:mod:`engram.read.granularity`);
+* ``speaker``: the memory was said by a speaker the query names;
+* ``time``: the memory's event time, or a date it mentions, falls in the range the query
+  names; for "when" questions, the memory mentions a date;
+* ``graph``: Personalized PageRank over the entity graph seeded by the query's entities
+  and the best hits so far (:mod:`engram.read.pagerank`);
+* ``prf``: BM25 with terms fed back from the best hits so far (pseudo-relevance feedback).
+
+Every signal is min-max normalised over the candidates and weighted; a hit's score is the
+weighted sum divided by the total weight (so it lies in [0, 1]), and ``Hit.signals``
+shows each signal's share of it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
-from engram.config import FusionMethod
+from engram.config import FusionMethod, Settings
 from engram.embed.base import Embedder
+from engram.index.lexical import tokenize
 from engram.index.scope import Eligibility, ScopeIndex
-from engram.models import Hit, SignalScore
-from engram.read.fusion import fuse, ranks
+from engram.models import Hit, MemoryKind, SignalScore
+from engram.read.diversity import mmr
+from engram.read.fusion import fuse, minmax, ranks
+from engram.read.granularity import lift, peakedness
+from engram.read.pagerank import personalized_pagerank
+from engram.read.query import QueryAnalysis, analyse_query
+
+FloatArray = npt.NDArray[np.float64]
+
+LEVELS = (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.SESSION)
 
 
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
-    """How signals are fused. Defaults were chosen on the LoCoMo development half (docs/retrieval.md)."""
+    """Which retrieval components run and how their signals are weighted.
+
+    :meth:`from_settings` takes every field from :class:`engram.Settings` (one place for
+    defaults and documentation: docs/configuration.md); the defaults here match them.
+    """
 
     method: FusionMethod = FusionMethod.MINMAX
-    weights: dict[str, float] = field(default_factory=lambda: {"dense": 0.5, "bm25": 0.5})
+    dense_weight: float = 0.5  # BM25 gets 1 - dense_weight
+    granularity: bool = True
+    adaptive_granularity: bool = False
+    turn_weight: float = 0.5
+    round_weight: float = 0.7
+    session_weight: float = 0.5
+    speaker: bool = True
+    speaker_weight: float = 0.3
+    time: bool = True
+    time_weight: float = 0.3
+    when_weight: float = 0.1
+    graph: bool = True
+    graph_weight: float = 0.2
+    graph_damping: float = 0.5
+    graph_seeds: int = 5
+    prf: bool = True
+    prf_weight: float = 0.1
+    prf_docs: int = 5
+    prf_terms: int = 10
+    diversity: bool = False
+    mmr_lambda: float = 0.8
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchSettings:
+        """The search settings an :class:`engram.Settings` describes."""
+        values = settings.model_dump()
+        return cls(
+            method=FusionMethod(settings.fusion),
+            **{f.name: values[f.name] for f in fields(cls) if f.name != "method"},
+        )
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Weight of every signal (a switched-off component's signals are simply not computed)."""
+        return {
+            "dense": self.dense_weight,
+            "bm25": 1.0 - self.dense_weight,
+            "turn": self.turn_weight,
+            "round": self.round_weight,
+            "session": self.session_weight,
+            "speaker": self.speaker_weight,
+            "time": self.time_weight,
+            "when": self.when_weight,
+            "graph": self.graph_weight,
+            "prf": self.prf_weight,
+        }
+
+
+def _no_score(values: FloatArray) -> FloatArray:
+    """Zero means "no match" for BM25-like scores: no opinion rather than a weak one."""
+    return np.where(values > 0, values, -np.inf)
+
+
+def _level_scores(
+    index: ScopeIndex,
+    dense: FloatArray,
+    bm25: FloatArray,
+    context: npt.NDArray[np.bool_],
+    s: SearchSettings,
+) -> dict[MemoryKind, FloatArray]:
+    """Each granularity's own fused score in [0, 1], normalised among that granularity."""
+    out = {}
+    for level in LEVELS:
+        members = np.flatnonzero(context & index.kind_mask(level))
+        scores = np.full(len(index), -np.inf)
+        if len(members):
+            scores[members] = s.dense_weight * minmax(dense[members]) + (
+                1.0 - s.dense_weight
+            ) * minmax(bm25[members])
+        out[level] = scores
+    return out
+
+
+def _lifts(
+    index: ScopeIndex,
+    levels: dict[MemoryKind, FloatArray],
+    candidates: npt.NDArray[np.int64],
+    s: SearchSettings,
+) -> tuple[dict[str, FloatArray], dict[str, float]]:
+    incidence = index.incidence()
+    signals: dict[str, FloatArray] = {}
+    weights: dict[str, float] = {}
+    base = {
+        MemoryKind.TURN: s.turn_weight,
+        MemoryKind.ROUND: s.round_weight,
+        MemoryKind.SESSION: s.session_weight,
+    }
+    peaks = {level: peakedness(levels[level]) for level in LEVELS} if s.adaptive_granularity else {}
+    mean_peak = float(np.mean(list(peaks.values()))) if peaks else 1.0
+    for level in LEVELS:
+        if not np.isfinite(levels[level]).any():
+            continue
+        lifted = lift(incidence, levels[level])
+        lifted[index.kind_mask(level)] = -np.inf  # a memory's own level is its dense/bm25
+        values = lifted[candidates]
+        if not np.isfinite(values).any():
+            continue
+        signals[level.value] = values
+        factor = peaks[level] / mean_peak if peaks and mean_peak > 0 else 1.0
+        weights[level.value] = base[level] * factor
+    return signals, weights
+
+
+def _graph_signal(
+    index: ScopeIndex,
+    analysis: QueryAnalysis,
+    candidates: npt.NDArray[np.int64],
+    preliminary: FloatArray,
+    s: SearchSettings,
+) -> FloatArray | None:
+    n = len(index)
+    adjacency = index.graph.adjacency(n)
+    if adjacency.nnz == 0:
+        return None
+    reset = np.zeros(adjacency.shape[0])
+    top = np.argsort(-preliminary, kind="stable")[: s.graph_seeds]
+    weights = np.maximum(preliminary[top], 1e-6)
+    reset[candidates[top]] = weights / weights.sum()
+    entity_nodes = index.graph.entity_nodes(analysis.entities, n)
+    if entity_nodes:
+        reset *= 0.5
+        reset[entity_nodes] += 0.5 / len(entity_nodes)
+    ppr = personalized_pagerank(adjacency, reset, damping=s.graph_damping)
+    return _no_score(ppr[candidates])
+
+
+def _prf_signal(
+    index: ScopeIndex,
+    query: str,
+    candidates: npt.NDArray[np.int64],
+    preliminary: FloatArray,
+    s: SearchSettings,
+) -> FloatArray | None:
+    query_terms = set(tokenize(query))
+    feedback: dict[str, float] = {}
+    for rank, local in enumerate(np.argsort(-preliminary, kind="stable")[: s.prf_docs]):
+        for term in set(index.lexical_terms(int(candidates[local]))):
+            if term not in query_terms:
+                feedback[term] = feedback.get(term, 0.0) + 1.0 / (rank + 1)
+    chosen = dict(sorted(feedback.items(), key=lambda kv: (-kv[1], kv[0]))[: s.prf_terms])
+    if not chosen:
+        return None
+    return _no_score(index.lexical_term_scores(chosen)[candidates])
 
 
 def search_scope(
@@ -29,27 +203,80 @@ def search_scope(
     where: Eligibility,
     limit: int,
     settings: SearchSettings,
+    now: datetime,
 ) -> list[Hit]:
     """Rank the eligible memories of one scope for a query."""
+    s = settings
     mask = index.eligible(where)
     candidates = np.flatnonzero(mask)
     if len(candidates) == 0:
         return []
-    query_vector = embedder.embed([query])[0]
-    signals = {
-        "dense": index.dense_scores(query_vector)[candidates],
-        "bm25": index.lexical_scores(query)[candidates],
-    }
-    # BM25 0 means "no term matched": no opinion, not a weak match.
-    signals["bm25"] = np.where(signals["bm25"] > 0, signals["bm25"], -np.inf)
-    fused, contributions = fuse(signals, settings.weights, settings.method)
-    top = min(limit, len(candidates))
-    best = (
-        np.argpartition(-fused, top - 1)[:top]
-        if top < len(candidates)
-        else np.arange(len(candidates))
+    analysis = analyse_query(
+        query,
+        now=now,
+        speakers=index.speakers() if s.speaker else (),
+        entity_keys=index.graph.keys() if s.graph else (),
     )
-    best = best[np.lexsort((best, -fused[best]))]
+    query_vector = embedder.embed([query])[0]
+    dense = index.dense_scores(query_vector)
+    bm25 = _no_score(index.lexical_scores(query))
+    signals = {"dense": dense[candidates], "bm25": bm25[candidates]}
+    weights = dict(s.weights)
+    if s.granularity:
+        context = index.eligible(replace(where, kinds=None))
+        levels = _level_scores(index, dense, bm25, context, s)
+        lifted, lift_weights = _lifts(index, levels, candidates, s)
+        signals.update(lifted)
+        weights.update(lift_weights)
+    if s.speaker and analysis.speakers:
+        signals["speaker"] = np.where(
+            index.speaker_mask(analysis.speakers)[candidates], 1.0, -np.inf
+        )
+    if s.time:
+        span = analysis.time_range
+        if span is not None:
+            start, end = span.start.timestamp(), span.end.timestamp()
+            event = index.event_times()
+            inside = ((event >= start) & (event < end)) | index.mentions_day_in(start, end)
+            signals["time"] = np.where(inside[candidates], 1.0, -np.inf)
+        if analysis.asks_when:
+            signals["when"] = np.where(index.dated()[candidates], 1.0, -np.inf)
+    if s.graph or s.prf:
+        preliminary, _ = fuse(signals, weights, s.method)
+        if s.graph:
+            graph = _graph_signal(index, analysis, candidates, preliminary, s)
+            if graph is not None:
+                signals["graph"] = graph
+        if s.prf:
+            prf = _prf_signal(index, query, candidates, preliminary, s)
+            if prf is not None:
+                signals["prf"] = prf
+    fused, contributions = fuse(signals, weights, s.method)
+    # Scale so a memory that tops every signal scores 1 (contributions still add up).
+    total = sum(weights.get(name, 0.0) for name in signals) or 1.0
+    fused = fused / total
+    contributions = {name: part / total for name, part in contributions.items()}
+    best = _top(fused, min(limit, len(candidates)))
+    if s.diversity and len(best) > 1:
+        pool = _top(fused, min(3 * limit, len(candidates)))
+        vectors = index.vectors([int(candidates[i]) for i in pool])
+        best = pool[mmr(fused[pool], vectors, len(best), lambda_=s.mmr_lambda)]
+    return _hits(index, candidates, best, fused, signals, contributions)
+
+
+def _top(fused: FloatArray, k: int) -> npt.NDArray[np.int64]:
+    best = np.argpartition(-fused, k - 1)[:k] if k < len(fused) else np.arange(len(fused))
+    return best[np.lexsort((best, -fused[best]))]
+
+
+def _hits(
+    index: ScopeIndex,
+    candidates: npt.NDArray[np.int64],
+    best: npt.NDArray[np.int64],
+    fused: FloatArray,
+    signals: dict[str, FloatArray],
+    contributions: dict[str, FloatArray],
+) -> list[Hit]:
     signal_ranks = {name: ranks(scores) for name, scores in signals.items()}
     hits = []
     for local in best:

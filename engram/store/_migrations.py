@@ -112,4 +112,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX history_by_memory ON history (memory_id, id)",
         ),
     ),
+    Migration(
+        2,
+        "memory speaker",
+        (
+            "ALTER TABLE memories ADD COLUMN speaker TEXT",
+            # Memories of one message take its speaker: the name, else the role.
+            """UPDATE memories SET speaker = (
+                SELECT COALESCE(e.name, e.role) FROM memory_episodes me
+                JOIN episodes e ON e.id = me.episode_id
+                WHERE me.memory_id = memories.id AND me.position = 0
+            ) WHERE kind = 'turn'""",
+        ),
+    ),
 )

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 _MEMORY_COLUMNS = (
     "id, user_id, agent_id, session_id, kind, text, event_time, valid_from, valid_to, "
     "created_at, updated_at, expired_at, status, importance, strength, last_accessed, "
-    "access_count, version, metadata"
+    "access_count, version, metadata, speaker"
 )
 _EPISODE_COLUMNS = (
     "id, user_id, agent_id, session_id, seq, role, name, content, timestamp, created_at, "
@@ -288,6 +288,7 @@ class SQLiteStore(Store):
             item.access_count,
             item.version,
             encode_json(item.metadata),
+            item.speaker,
         )
         if existing:
             assignments = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
@@ -300,7 +301,8 @@ class SQLiteStore(Store):
             self._execute("DELETE FROM memory_episodes WHERE memory_id = ?", (item.id,))
         else:
             self._execute(
-                f"INSERT INTO memories ({_MEMORY_COLUMNS}) VALUES ({','.join('?' * 19)})", values
+                f"INSERT INTO memories ({_MEMORY_COLUMNS}) VALUES ({','.join('?' * len(values))})",
+                values,
             )
         self._executemany(
             "INSERT INTO memory_episodes (memory_id, episode_id, position) VALUES (?, ?, ?)",
@@ -618,4 +620,5 @@ def _memory(row: Sequence[Any], episode_ids: tuple[str, ...]) -> MemoryItem:
         version=row[17],
         episode_ids=episode_ids,
         metadata=decode_json(row[18]),
+        speaker=row[19],
     )

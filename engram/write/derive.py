@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from engram.models import Episode, MemoryItem, MemoryKind
+from engram.models import Episode, KeyKind, MemoryItem, MemoryKind
 from engram.store import Store, StoredMemory
+from engram.write.expand import expansion_keys
 from engram.write.messages import DOCUMENT_ROLE
 
 
@@ -35,6 +36,7 @@ class Draft:
     key_texts: tuple[str, ...]
     replaces: StoredMemory | None = None  # set when this draft updates an existing memory
     parts: tuple[str, ...] | None = None
+    expansions: dict[KeyKind, str] | None = None  # extra, lexical-only keys by kind
 
 
 def speaker_line(episode: Episode) -> str:
@@ -44,6 +46,16 @@ def speaker_line(episode: Episode) -> str:
 
 def _speaker(episode: Episode) -> tuple[str, str | None]:
     return (episode.role, episode.name)
+
+
+def _message_draft(kind: MemoryKind, episode: Episode, now: datetime) -> Draft:
+    """A turn or document memory with its text key and expansion keys."""
+    speaker = episode.name or (None if kind is MemoryKind.DOCUMENT else episode.role)
+    item = replace(_new_item(kind, episode.content, [episode], now), speaker=speaker)
+    expansions = expansion_keys(
+        episode.content, speaker=episode.name, when=episode.timestamp or episode.created_at
+    )
+    return Draft(item, (speaker_line(episode),), expansions=expansions)
 
 
 def _new_item(
@@ -79,19 +91,9 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
         previous = latest.get(episode.session_id)
         latest[episode.session_id] = episode
         if episode.role == DOCUMENT_ROLE:
-            drafts.append(
-                Draft(
-                    _new_item(MemoryKind.DOCUMENT, episode.content, [episode], now),
-                    (speaker_line(episode),),
-                )
-            )
+            drafts.append(_message_draft(MemoryKind.DOCUMENT, episode, now))
             continue
-        drafts.append(
-            Draft(
-                _new_item(MemoryKind.TURN, episode.content, [episode], now),
-                (speaker_line(episode),),
-            )
-        )
+        drafts.append(_message_draft(MemoryKind.TURN, episode, now))
         if previous is None:
             previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
         if (

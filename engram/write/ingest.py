@@ -8,6 +8,7 @@ pending and the next ``add`` (or ``Memory.process_pending``) derives them again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -16,8 +17,17 @@ import numpy as np
 import numpy.typing as npt
 
 from engram.embed.base import Embedder, normalize_rows
+from engram.extract.local import entity_key
 from engram.index.registry import IndexRegistry, vectors_to_bytes
-from engram.models import AddResult, Episode, HistoryAction, IndexKey, KeyKind, MemoryItem
+from engram.models import (
+    AddResult,
+    Entity,
+    Episode,
+    HistoryAction,
+    IndexKey,
+    KeyKind,
+    MemoryItem,
+)
 from engram.store import HistoryRecord, Store, StoredMemory
 from engram.write.derive import Draft, derive
 from engram.write.messages import Message, build_episodes
@@ -136,7 +146,7 @@ class Ingestor:
             keys = tuple(
                 IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
                 for t, v in zip(draft.key_texts, draft_vectors, strict=True)
-            )
+            ) + tuple(IndexKey(text=t, kind=k) for k, t in (draft.expansions or {}).items())
             memory = StoredMemory(item=draft.item, keys=keys, model_id=model_id)
             if draft.replaces is None:
                 inserts.append(memory)
@@ -161,12 +171,39 @@ class Ingestor:
                         },
                     )
                 )
+        entities, mentions = _entities_of(user_id, inserts)
         with self._store.atomic():
             self._store.put_memories(inserts)
             for memory in replacements:
                 self._store.replace_memory(memory)
+            self._store.put_entities(entities)
+            self._store.put_mentions(mentions)
             self._store.add_history(history)
             self._store.mark_processed([e.id for e in episodes], now)
         self._registry.apply(user_id, inserts + replacements)
         log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(drafts))
         return [m.item for m in inserts + replacements]
+
+
+def _entities_of(
+    user_id: str, memories: Sequence[StoredMemory]
+) -> tuple[list[Entity], list[tuple[str, str]]]:
+    """The entities named by memories' entity keys, and the (memory, entity) mentions.
+
+    An entity's id is derived from the user and its canonical key, so every mention of
+    "Grand Canyon" (or "the grand canyon") in a scope points at one entity.
+    """
+    entities: dict[str, Entity] = {}
+    mentions: list[tuple[str, str]] = []
+    for memory in memories:
+        for key in memory.keys:
+            if key.kind is not KeyKind.ENTITY:
+                continue
+            for name in key.text.split("\n"):
+                canonical = entity_key(name)
+                if not canonical:
+                    continue
+                entity_id = hashlib.sha256(f"{user_id}\x00{canonical}".encode()).hexdigest()[:32]
+                entities.setdefault(entity_id, Entity(id=entity_id, user_id=user_id, name=name))
+                mentions.append((memory.item.id, entity_id))
+    return list(entities.values()), mentions

@@ -1,0 +1,1 @@
+"""Local extraction: time expressions, entities, keyphrases, rewrites (no LLM)."""

@@ -1,0 +1,57 @@
+"""Query analysis: what a search asks about, before any memory is scored.
+
+The time range its words name ("last week", "in May 2023"), relative to a reference time;
+whether it asks *when* something happened; which of the scope's speakers it names; which
+known entities it mentions. Pure: the scope's speakers and entity keys are passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from engram.extract.local import query_entities
+from engram.extract.timeexpr import TimeMention, asks_when, query_time_range
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnalysis:
+    """What a query names: a time range, a "when" question, speakers, entities."""
+
+    text: str
+    now: datetime
+    time_range: TimeMention | None
+    asks_when: bool
+    speakers: tuple[str, ...]
+    entities: tuple[str, ...]
+
+
+def named_speakers(query: str, speakers: Collection[str]) -> tuple[str, ...]:
+    """The speakers a query names, by full name or, for multi-word names, first name."""
+    lowered = query.casefold()
+    found = []
+    for speaker in sorted(speakers):
+        names = {speaker.casefold(), speaker.casefold().split()[0]} if speaker.strip() else set()
+        if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", lowered) for n in names if n):
+            found.append(speaker)
+    return tuple(found)
+
+
+def analyse_query(
+    query: str,
+    *,
+    now: datetime,
+    speakers: Collection[str] = (),
+    entity_keys: Collection[str] = (),
+) -> QueryAnalysis:
+    """Analyse ``query`` against a scope's speakers and entity keys, with ``now`` as reference."""
+    return QueryAnalysis(
+        text=query,
+        now=now,
+        time_range=query_time_range(query, now),
+        asks_when=asks_when(query),
+        speakers=named_speakers(query, speakers),
+        entities=tuple(query_entities(query, entity_keys)),
+    )
