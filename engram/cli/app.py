@@ -315,15 +315,15 @@ def _print_ablation(result: dict[str, Any], metrics: tuple[str, ...], *, categor
     if not ablation:
         return
     table = Table(title="ablation (same ingest, each variant answers every question)")
-    table.add_column("configuration")
+    table.add_column("configuration", no_wrap=True)
     for metric in metrics:
-        table.add_column(metric, justify="right")
-    table.add_column(f"Δ {metrics[0]}", justify="right")
+        table.add_column(metric, justify="right", no_wrap=True)
+    table.add_column(f"Δ {metrics[0]}", justify="right", no_wrap=True)
     category_names = sorted(ablation["default"].get("per_category", {})) if categories else []
     for category in category_names:
-        table.add_column(f"cat {category} {metrics[0]}", justify="right")
+        table.add_column(f"cat {category}", justify="right", no_wrap=True)
     if categories:
-        table.add_column(f"dev / test {metrics[0]}", justify="right")
+        table.add_column("dev / test", justify="right", no_wrap=True)
     reference = ablation["default"]["overall"][metrics[0]]
     for name, variant in ablation.items():
         overall = variant["overall"]
@@ -335,7 +335,8 @@ def _print_ablation(result: dict[str, Any], metrics: tuple[str, ...], *, categor
             halves = variant["halves"]
             row.append(f"{halves['dev'][metrics[0]]:.3f} / {halves['test'][metrics[0]]:.3f}")
         table.add_row(*row)
-    console.print(table)
+    # Wider than a default 80-column pipe, so the table reads the same in a log file.
+    console.print(table, width=max(console.width, 140))
 
 
 def _variants(ablation: bool) -> dict[str, dict[str, Any]] | None:

@@ -68,6 +68,12 @@ class EntityGraph:
         found = (self._number.get(entity_key(name)) for name in names)
         return sorted({n_memories + number for number in found if number is not None})
 
+    def mentioned_nodes(self, position: int, n_memories: int) -> list[int]:
+        """Node numbers of the entities a memory mentions."""
+        if position >= len(self._mentions):
+            return []
+        return [n_memories + number for number in self._mentions[position]]
+
     def adjacency(self, n_memories: int) -> sparse.csr_matrix:
         """Symmetric weighted adjacency over memory and entity nodes."""
         if self._adjacency is not None and self._adjacency.shape[0] == n_memories + len(self.names):

@@ -10,16 +10,16 @@ granularity lift another; the entity graph links memories through the names they
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from engram.extract.timeexpr import find_time_expressions
 from engram.index.dense import DenseIndex
 from engram.index.graph import EntityGraph
 from engram.index.lexical import BM25Index
@@ -30,7 +30,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 _KIND_CODES = {kind: code for code, kind in enumerate(MemoryKind)}
 _STATUS_CODES = {status: code for code, status in enumerate(MemoryStatus)}
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
@@ -111,7 +110,7 @@ class ScopeIndex:
         self._session: list[str | None] = []
         self._agent: list[str | None] = []
         self._speaker: list[str | None] = []
-        self._mentioned_days: list[npt.NDArray[np.float64]] = []
+        self._mentioned: list[npt.NDArray[np.float64]] = []  # (k, 2) [start, end) epoch s
         self._episode_number: dict[str, int] = {}
         self._incidence: sparse.csr_matrix | None = None
 
@@ -143,7 +142,7 @@ class ScopeIndex:
             self._session.append(item.session_id)
             self._agent.append(item.agent_id)
             self._speaker.append(item.speaker)
-            self._mentioned_days.append(np.zeros(0))
+            self._mentioned.append(_NO_RANGES)
         else:
             self._drop_rows(position)
         self.update_item(item)
@@ -157,9 +156,11 @@ class ScopeIndex:
         lexical_row = self.lexical.add("\n".join(document))
         self._lexical_owner.set(lexical_row, position)
         self._lexical_row[position] = lexical_row
-        days = _days(expansions.get(KeyKind.DATE, ""))
-        self._mentioned_days[position] = days
-        self._dated.set(position, len(days) > 0)
+        ranges = _mentioned_ranges(item) if expansions.get(KeyKind.DATE) else _NO_RANGES
+        self._mentioned[position] = ranges
+        # Any time expression counts: on the LoCoMo dev half, counting only mentions precise
+        # to a day or a week made no difference.
+        self._dated.set(position, len(ranges) > 0)
         entities = [e for e in expansions.get(KeyKind.ENTITY, "").split("\n") if e.strip()]
         self.graph.set_mentions(position, entities)
         self._incidence = None
@@ -257,10 +258,10 @@ class ScopeIndex:
         out: BoolArray = self._dated.view()
         return out
 
-    def mentions_day_in(self, start: float, end: float) -> BoolArray:
-        """Memories whose text mentions a day in ``[start, end)`` (epoch seconds)."""
+    def mentions_time_in(self, start: float, end: float) -> BoolArray:
+        """Memories whose text mentions a time overlapping ``[start, end)`` (epoch seconds)."""
         return np.fromiter(
-            (bool(((d >= start) & (d < end)).any()) for d in self._mentioned_days),
+            (bool(((r[:, 0] < end) & (r[:, 1] > start)).any()) for r in self._mentioned),
             dtype=bool,
             count=len(self.items),
         )
@@ -322,12 +323,17 @@ class ScopeIndex:
         return out
 
 
-def _days(text: str) -> npt.NDArray[np.float64]:
-    """Epoch seconds (UTC midnight) of the ISO dates in a ``DATE`` key."""
-    out = []
-    for year, month, day in _ISO_DATE.findall(text):
-        try:
-            out.append(datetime(int(year), int(month), int(day), tzinfo=UTC).timestamp())
-        except ValueError:
-            continue
-    return np.asarray(out, dtype=np.float64)
+_NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+
+
+def _mentioned_ranges(item: MemoryItem) -> npt.NDArray[np.float64]:
+    """The ``[start, end)`` ranges of the time expressions in a memory's text.
+
+    Resolved against the memory's event time, as the write path resolved its ``DATE`` key.
+    """
+    if item.event_time is None:
+        return _NO_RANGES
+    mentions = find_time_expressions(item.text, item.event_time)
+    return np.asarray(
+        [(m.start.timestamp(), m.end.timestamp()) for m in mentions], dtype=np.float64
+    ).reshape(-1, 2)

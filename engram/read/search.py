@@ -39,6 +39,8 @@ from engram.read.query import QueryAnalysis, analyse_query
 FloatArray = npt.NDArray[np.float64]
 
 LEVELS = (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.SESSION)
+# HippoRAG 2 seeds passage nodes with 0.05 of the weight of phrase nodes.
+_MEMORY_SEED_WEIGHT = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,20 +162,36 @@ def _graph_signal(
     preliminary: FloatArray,
     s: SearchSettings,
 ) -> FloatArray | None:
+    """PPR mass of each candidate, seeded HippoRAG-2 style.
+
+    Seeds: the entities the query names, the entities the best hits so far mention
+    (weighted by the hit's score) and, with a small weight, those hits themselves; the walk
+    then reaches memories that share entities with them (the second hop of a multi-hop
+    question). A seed's own mass is left out of its score: the graph signal says what the
+    walk found, not what seeded it.
+    """
     n = len(index)
     adjacency = index.graph.adjacency(n)
     if adjacency.nnz == 0:
         return None
     reset = np.zeros(adjacency.shape[0])
     top = np.argsort(-preliminary, kind="stable")[: s.graph_seeds]
-    weights = np.maximum(preliminary[top], 1e-6)
-    reset[candidates[top]] = weights / weights.sum()
-    entity_nodes = index.graph.entity_nodes(analysis.entities, n)
-    if entity_nodes:
-        reset *= 0.5
-        reset[entity_nodes] += 0.5 / len(entity_nodes)
+    top = top[preliminary[top] > 0]
+    for local in top:
+        position = int(candidates[local])
+        weight = float(preliminary[local])
+        mentioned = index.graph.mentioned_nodes(position, n)
+        if mentioned:
+            reset[mentioned] += weight / len(mentioned)
+        reset[position] += _MEMORY_SEED_WEIGHT * weight
+    named = index.graph.entity_nodes(analysis.entities, n)
+    if named:
+        reset[named] += max(float(reset.sum()), 1.0) / len(named)
+    if reset.sum() <= 0:
+        return None
     ppr = personalized_pagerank(adjacency, reset, damping=s.graph_damping)
-    return _no_score(ppr[candidates])
+    mass = ppr[candidates] - (1.0 - s.graph_damping) * reset[candidates] / reset.sum()
+    return _no_score(mass)
 
 
 def _prf_signal(
@@ -219,9 +237,13 @@ def search_scope(
     )
     query_vector = embedder.embed([query])[0]
     dense = index.dense_scores(query_vector)
+    # The query's time words stay in its BM25 query: measured on the LoCoMo dev half, taking
+    # them out (they are handled by the time signal) lost 0.9 points recall@10, since
+    # memories repeat the same relative expressions ("last weekend", "recently").
     bm25 = _no_score(index.lexical_scores(query))
     signals = {"dense": dense[candidates], "bm25": bm25[candidates]}
     weights = dict(s.weights)
+
     if s.granularity:
         context = index.eligible(replace(where, kinds=None))
         levels = _level_scores(index, dense, bm25, context, s)
@@ -237,7 +259,7 @@ def search_scope(
         if span is not None:
             start, end = span.start.timestamp(), span.end.timestamp()
             event = index.event_times()
-            inside = ((event >= start) & (event < end)) | index.mentions_day_in(start, end)
+            inside = ((event >= start) & (event < end)) | index.mentions_time_in(start, end)
             signals["time"] = np.where(inside[candidates], 1.0, -np.inf)
         if analysis.asks_when:
             signals["when"] = np.where(index.dated()[candidates], 1.0, -np.inf)

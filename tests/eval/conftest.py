@@ -50,6 +50,14 @@ class FakeMemory:
     adds: list[AddCall] = field(default_factory=list)
     searches: list[SearchCall] = field(default_factory=list)
     items: dict[str, list[MemoryItem]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=lambda: {"graph": True, "prf": True})
+    configured: list[dict[str, Any]] = field(default_factory=list)
+
+    def configure(self, **changes: Any) -> dict[str, Any]:
+        self.configured.append(dict(changes))
+        previous = {name: self.settings.get(name) for name in changes}
+        self.settings.update(changes)
+        return previous
 
     def add(
         self,

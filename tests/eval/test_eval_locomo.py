@@ -286,3 +286,27 @@ def test_real_file_counts(locomo_file: Path) -> None:
         assert all(s.date is not None for s in conversation.sessions)
     conv50 = next(c for c in conversations if c.sample_id == "conv-50")
     assert any("D30:5" in q.evidence for q in conv50.questions)
+
+
+def test_runner_answers_every_question_under_each_variant(
+    tiny_path: Path, fake_memory: Any
+) -> None:
+    variants = {"default": {}, "no graph": {"graph": False}, "bare": {"graph": False, "prf": False}}
+    result = run_locomo(tiny_path, fake_memory, variants=variants)
+    questions = result["questions"]
+    assert len(fake_memory.searches) == 3 * questions  # default, then each variant
+    assert fake_memory.configured == [
+        {"graph": False},
+        {"graph": True},
+        {"graph": False, "prf": False},
+        {"graph": True, "prf": True},
+    ]
+    assert fake_memory.settings == {"graph": True, "prf": True}  # restored
+    ablation = result["ablation"]
+    assert list(ablation) == ["default", "no graph", "bare"]
+    assert ablation["default"]["overall"] == result["overall"]
+    assert ablation["bare"]["changes"] == {"graph": False, "prf": False}
+    for variant in ablation.values():
+        assert set(variant["overall"]) == set(result["overall"])
+        assert set(variant["halves"]) <= {"dev", "test"}
+        assert set(variant["per_category"]) == set(result["per_category"])

@@ -1,0 +1,74 @@
+"""``EntityGraph``: mentions, canonical entity names, hub pruning and synonym edges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engram.index.graph import EntityGraph
+
+
+def test_mentions_link_memories_to_canonical_entities() -> None:
+    graph = EntityGraph()
+    graph.set_mentions(0, ["Grand Canyon", "Pixel"])
+    graph.set_mentions(1, ["the Grand Canyon's"])  # same entity, other surface form
+    graph.set_mentions(2, [])
+    assert len(graph) == 2
+    assert graph.keys() == {"grand canyon", "pixel"}
+    a = graph.adjacency(3).toarray()
+    canyon, pixel = 3, 4  # entity nodes follow the 3 memory nodes
+    assert a[0, canyon] == a[canyon, 0] == 1 and a[1, canyon] == 1 and a[0, pixel] == 1
+    assert a[2].sum() == 0  # a memory with no mention is isolated
+    assert (a == a.T).all()
+    assert graph.entity_nodes(["grand canyon", "Nowhere"], 3) == [canyon]
+
+
+def test_replacing_mentions_drops_the_old_edges() -> None:
+    graph = EntityGraph()
+    graph.set_mentions(0, ["Pixel"])
+    graph.set_mentions(1, ["Pixel"])
+    graph.set_mentions(0, ["Miso"])
+    a = graph.adjacency(2).toarray()
+    pixel, miso = 2, 3
+    assert a[0, pixel] == 0 and a[0, miso] == 1 and a[1, pixel] == 1
+
+
+def test_an_entity_mentioned_almost_everywhere_carries_no_edges() -> None:
+    graph = EntityGraph()
+    for position in range(10):
+        graph.set_mentions(position, ["Caroline", *(["Paris"] if position < 2 else [])])
+    a = graph.adjacency(10).toarray()
+    caroline, paris = 10, 11
+    assert a[:, caroline].sum() == 0  # in every memory: pruned as a hub
+    assert a[0, paris] == 1 and a[1, paris] == 1
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    table = {
+        "Grand Canyon": [1.0, 0.0, 0.0],
+        "Grand Canyon trip": [0.95, 0.31, 0.0],
+        "Pixel": [0.0, 0.0, 1.0],
+    }
+    out = np.asarray([table[t] for t in texts], dtype=np.float32)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_close_entity_names_get_a_synonym_edge_weighted_by_similarity() -> None:
+    calls: list[list[str]] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return _embed(texts)
+
+    graph = EntityGraph(embed=embed, synonym_threshold=0.8)
+    graph.set_mentions(0, ["Grand Canyon", "Pixel"])
+    graph.set_mentions(1, ["Grand Canyon trip"])
+    a = graph.adjacency(2).toarray()
+    canyon, pixel, trip = 2, 3, 4
+    assert 0.9 < a[canyon, trip] == a[trip, canyon] < 1.0
+    assert a[canyon, pixel] == 0 and a[canyon, canyon] == 0
+    graph.adjacency(2)  # unchanged graph: cached, nothing embedded again
+    graph.set_mentions(1, ["Grand Canyon trip", "Pixel"])
+    graph.adjacency(2)
+    assert calls == [["Grand Canyon", "Pixel", "Grand Canyon trip"]]
