@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     )
     search_limit: int = Field(default=10, ge=1, le=1000, description="Default number of hits.")
     dense_weight: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="Weight of the dense signal in score fusion."
+        default=0.6, ge=0.0, le=1.0, description="Weight of the dense signal in score fusion."
     )
     bm25_k1: float = Field(default=1.2, gt=0.0, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(default=0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     graph_damping: float = Field(
         default=0.5, ge=0.0, lt=1.0, description="PageRank damping (probability of walking on)."
     )
-    graph_seeds: int = Field(default=5, ge=1, description="Best hits that seed the PageRank.")
+    graph_seeds: int = Field(default=3, ge=1, description="Best hits that seed the PageRank.")
     synonym_threshold: float = Field(
         default=0.8,
         ge=0.0,

@@ -309,6 +309,7 @@ AblationFlag = Annotated[
 
 
 def _print_ablation(result: dict[str, Any], metrics: tuple[str, ...], *, categories: bool) -> None:
+    from rich.console import Console
     from rich.table import Table
 
     ablation = result.get("ablation")
@@ -336,7 +337,7 @@ def _print_ablation(result: dict[str, Any], metrics: tuple[str, ...], *, categor
             row.append(f"{halves['dev'][metrics[0]]:.3f} / {halves['test'][metrics[0]]:.3f}")
         table.add_row(*row)
     # Wider than a default 80-column pipe, so the table reads the same in a log file.
-    console.print(table, width=max(console.width, 140))
+    Console(width=max(console.width, 150)).print(table)
 
 
 def _variants(ablation: bool) -> dict[str, dict[str, Any]] | None:
@@ -391,13 +392,25 @@ def eval_longmemeval(
     out: JsonOut = None,
     limit_questions: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     db: EvalDb = None,
+    ablation: AblationFlag = False,
 ) -> None:
     """LongMemEval retrieval: recall_any/recall_all/ndcg_any@k at session and turn level."""
     from engram.eval import run_longmemeval
 
     with _eval_memory(db) as memory, progress_bar("longmemeval questions", None) as advance:
-        result = run_longmemeval(path, memory, limit_questions=limit_questions, progress=advance)
+        result = run_longmemeval(
+            path,
+            memory,
+            limit_questions=limit_questions,
+            progress=advance,
+            variants=_variants(ablation),
+        )
     _report(result, out, [("session", result["session"]), ("turn", result["turn"])])
+    _print_ablation(
+        result,
+        ("session recall_any@5", "turn recall_any@5", "session ndcg_any@5"),
+        categories=False,
+    )
 
 
 @eval_app.command("hipporag")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
+from .ablation import DEFAULT, configured
 from .metrics import Scored, ndcg_any_at_k, recall_all_at_k, recall_any_at_k, summarize
 
 __all__ = [
@@ -242,6 +243,7 @@ def run_longmemeval(
     ks: Iterable[int] = LONGMEMEVAL_KS,
     limit_questions: int | None = None,
     progress: Progress | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Ingest each question's haystack into its own scope and score session and turn retrieval.
 
@@ -252,11 +254,15 @@ def run_longmemeval(
     ``turn_id`` metadata. Abstention questions are skipped before ingestion; ``limit_questions``
     counts the questions taken from the file, abstention ones included. A level whose gold is
     empty for a question is skipped for that level and counted in ``config["skipped"]``.
+    With ``variants`` (see :mod:`engram.eval.ablation`), every question is also answered under
+    each variant and ``result["ablation"]`` compares them (flattened ``"<level> <metric>"``).
     """
     cut_offs = check_ks(ks)
     limit = max(cut_offs)
     questions = list(itertools.islice(load_longmemeval(path), limit_questions))
     timer = Timer()
+    extra = {name: changes for name, changes in (variants or {}).items() if name != DEFAULT}
+    variant_rows: dict[str, list[Scored]] = {name: [] for name in extra}
     session_rows: list[Scored] = []
     turn_rows: list[Scored] = []
     skipped = {"abstention": 0, "no_gold_session": 0, "no_gold_turn": 0}
@@ -292,6 +298,13 @@ def run_longmemeval(
                 rows.append(
                     Scored(question.question_type, score_longmemeval(ranked, gold, cut_offs))
                 )
+                for name, changes in extra.items():
+                    with configured(memory, changes):
+                        found = memory.search(
+                            question.question, user_id=user_id, limit=limit, kinds=[kind]
+                        ).hits
+                    scores = score_longmemeval(ranked_ids(found, key), gold, cut_offs)
+                    variant_rows[name].append(Scored(level, scores))
         if progress is not None:
             progress(done, len(questions))
     sessions = summarize(session_rows)
@@ -305,7 +318,7 @@ def run_longmemeval(
             "turn": turn_group.as_dict() if turn_group else {},
             "questions": per_type_count[name],
         }
-    return {
+    result: dict[str, Any] = {
         "dataset": "longmemeval",
         "path": str(path),
         "questions": sum(per_type_count.values()),
@@ -326,3 +339,20 @@ def run_longmemeval(
             **stamp(),
         },
     }
+    if extra:
+        default = {
+            **{f"session {k}": v for k, v in sessions.overall.as_dict().items()},
+            **{f"turn {k}": v for k, v in turns.overall.as_dict().items()},
+        }
+        result["ablation"] = {DEFAULT: {"changes": {}, "overall": default}}
+        for name, rows in variant_rows.items():
+            groups = summarize(rows).groups
+            result["ablation"][name] = {
+                "changes": dict(extra[name]),
+                "overall": {
+                    f"{level} {k}": v
+                    for level, group in groups.items()
+                    for k, v in group.as_dict().items()
+                },
+            }
+    return result

@@ -52,7 +52,7 @@ class SearchSettings:
     """
 
     method: FusionMethod = FusionMethod.MINMAX
-    dense_weight: float = 0.5  # BM25 gets 1 - dense_weight
+    dense_weight: float = 0.6  # BM25 gets 1 - dense_weight
     granularity: bool = True
     adaptive_granularity: bool = False
     turn_weight: float = 0.5
@@ -66,7 +66,7 @@ class SearchSettings:
     graph: bool = True
     graph_weight: float = 0.2
     graph_damping: float = 0.5
-    graph_seeds: int = 5
+    graph_seeds: int = 3
     prf: bool = True
     prf_weight: float = 0.1
     prf_docs: int = 5

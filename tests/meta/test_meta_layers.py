@@ -14,9 +14,10 @@ PACKAGE = Path(engram.__file__).parent
 # Lower layers may not import higher ones (docs/architecture.md). Each entry lists the
 # engram subpackages/modules a layer must never import.
 FORBIDDEN: dict[str, set[str]] = {
-    "engram.models": {"store", "embed", "index", "write", "read", "memory", "cli", "eval"},
-    "engram.errors": {"store", "embed", "index", "write", "read", "memory", "cli", "eval"},
-    "engram.config": {"store", "embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.models": {"extract", "store", "embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.errors": {"extract", "store", "embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.config": {"extract", "store", "embed", "index", "write", "read", "memory", "cli", "eval"},
+    "engram.extract": {"store", "embed", "index", "write", "read", "memory", "cli", "eval"},
     "engram.store": {"embed", "index", "write", "read", "memory", "cli", "eval"},
     "engram.embed": {"store", "index", "write", "read", "memory", "cli", "eval"},
     "engram.index": {"write", "read", "memory", "cli", "eval"},
