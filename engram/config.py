@@ -89,9 +89,9 @@ class Settings(BaseSettings):
         description="Weight each granularity's lift by how peaked its scores are (MemGAS).",
     )
     turn_weight: float = Field(default=0.5, ge=0.0, description="Weight of the lift from turns.")
-    round_weight: float = Field(default=0.7, ge=0.0, description="Weight of the lift from rounds.")
+    round_weight: float = Field(default=1.0, ge=0.0, description="Weight of the lift from rounds.")
     session_weight: float = Field(
-        default=0.5, ge=0.0, description="Weight of the lift from sessions."
+        default=0.7, ge=0.0, description="Weight of the lift from sessions."
     )
     speaker: bool = Field(
         default=True, description="Prefer what a speaker named in the query said."

@@ -116,6 +116,10 @@ def search(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Only memories valid at this time.")
     ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(help="Reference time for 'last week' etc. (default: latest memory)."),
+    ] = None,
     db: DbOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -130,6 +134,7 @@ def search(
             start=start,
             end=end,
             as_of=as_of,
+            now=now,
         )
     if as_json:
         print_json(result.hits)
@@ -334,7 +339,11 @@ def _print_ablation(result: dict[str, Any], metrics: tuple[str, ...], *, categor
             row.append(f"{variant['per_category'][category][metrics[0]]:.3f}")
         if categories:
             halves = variant["halves"]
-            row.append(f"{halves['dev'][metrics[0]]:.3f} / {halves['test'][metrics[0]]:.3f}")
+            row.append(
+                " / ".join(
+                    f"{halves[h][metrics[0]]:.3f}" if h in halves else "-" for h in ("dev", "test")
+                )
+            )
         table.add_row(*row)
     # Wider than a default 80-column pipe, so the table reads the same in a log file.
     Console(width=max(console.width, 150)).print(table)

@@ -6,7 +6,7 @@ has no opinion) and returns an array of the same length.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -60,14 +60,28 @@ _NORMALISERS = {FusionMethod.RRF: rrf, FusionMethod.MINMAX: minmax, FusionMethod
 
 
 def fuse(
-    signals: Mapping[str, FloatArray], weights: Mapping[str, float], method: FusionMethod
+    signals: Mapping[str, FloatArray],
+    weights: Mapping[str, float],
+    method: FusionMethod,
+    *,
+    calibrated: Collection[str] = (),
 ) -> tuple[FloatArray, dict[str, FloatArray]]:
-    """Weighted sum of normalised signals; returns the fused score and each signal's share."""
+    """Weighted sum of normalised signals; returns the fused score and each signal's share.
+
+    Signals named in ``calibrated`` are already on a [0, 1] scale that means the same in every
+    query; they are taken as they are (no score = 0) instead of being stretched to [0, 1],
+    which would make the best of a set of poor matches look perfect.
+    """
     contributions: dict[str, FloatArray] = {}
     total: FloatArray | None = None
     for name, scores in signals.items():
         weight = weights.get(name, 0.0)
-        part = weight * _NORMALISERS[method](np.asarray(scores, dtype=np.float64))
+        values = np.asarray(scores, dtype=np.float64)
+        if name in calibrated:
+            normalised = np.where(np.isfinite(values), np.clip(values, 0.0, 1.0), 0.0)
+        else:
+            normalised = _NORMALISERS[method](values)
+        part = weight * normalised
         contributions[name] = part
         total = part if total is None else total + part
     if total is None:

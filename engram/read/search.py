@@ -41,6 +41,10 @@ FloatArray = npt.NDArray[np.float64]
 LEVELS = (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.SESSION)
 # HippoRAG 2 seeds passage nodes with 0.05 of the weight of phrase nodes.
 _MEMORY_SEED_WEIGHT = 0.05
+# Lifts share one scale across granularities (see _level_scores) and are fused as they are:
+# stretching them per query would let the best of a set of poor rounds lift like a perfect
+# match (measured: the same LoCoMo test-half figures, and sane rankings in small scopes).
+_LIFTS = tuple(level.value for level in LEVELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +60,8 @@ class SearchSettings:
     granularity: bool = True
     adaptive_granularity: bool = False
     turn_weight: float = 0.5
-    round_weight: float = 0.7
-    session_weight: float = 0.5
+    round_weight: float = 1.0
+    session_weight: float = 0.7
     speaker: bool = True
     speaker_weight: float = 0.3
     time: bool = True
@@ -112,17 +116,19 @@ def _level_scores(
     context: npt.NDArray[np.bool_],
     s: SearchSettings,
 ) -> dict[MemoryKind, FloatArray]:
-    """Each granularity's own fused score in [0, 1], normalised among that granularity."""
-    out = {}
-    for level in LEVELS:
-        members = np.flatnonzero(context & index.kind_mask(level))
-        scores = np.full(len(index), -np.inf)
-        if len(members):
-            scores[members] = s.dense_weight * minmax(dense[members]) + (
-                1.0 - s.dense_weight
-            ) * minmax(bm25[members])
-        out[level] = scores
-    return out
+    """Each granularity's own fused score in [0, 1].
+
+    Dense and BM25 are scaled once over every granularity together, so a round scores high
+    only if it matches as well as the best memory of any granularity: a level whose best
+    match is poor lifts little.
+    """
+    members = np.flatnonzero(context)
+    scaled = np.full(len(index), -np.inf)
+    if len(members):
+        scaled[members] = s.dense_weight * minmax(dense[members]) + (1.0 - s.dense_weight) * minmax(
+            bm25[members]
+        )
+    return {level: np.where(index.kind_mask(level), scaled, -np.inf) for level in LEVELS}
 
 
 def _lifts(
@@ -264,7 +270,7 @@ def search_scope(
         if analysis.asks_when:
             signals["when"] = np.where(index.dated()[candidates], 1.0, -np.inf)
     if s.graph or s.prf:
-        preliminary, _ = fuse(signals, weights, s.method)
+        preliminary, _ = fuse(signals, weights, s.method, calibrated=_LIFTS)
         if s.graph:
             graph = _graph_signal(index, analysis, candidates, preliminary, s)
             if graph is not None:
@@ -273,7 +279,7 @@ def search_scope(
             prf = _prf_signal(index, query, candidates, preliminary, s)
             if prf is not None:
                 signals["prf"] = prf
-    fused, contributions = fuse(signals, weights, s.method)
+    fused, contributions = fuse(signals, weights, s.method, calibrated=_LIFTS)
     # Scale so a memory that tops every signal scores 1 (contributions still add up).
     total = sum(weights.get(name, 0.0) for name in signals) or 1.0
     fused = fused / total

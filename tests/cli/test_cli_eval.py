@@ -122,3 +122,47 @@ def test_eval_sample_then_longmemeval(cli: Invoke, cli_env: Any) -> None:
 def test_eval_missing_file_is_a_usage_error(cli: Invoke, cli_env: Any) -> None:
     result = cli("eval", "locomo", str(cli_env.tmp / "missing.json"), code=2)
     assert "does not exist" in result.stderr
+
+
+def test_eval_locomo_ablation_table(cli: Invoke, cli_env: Any, locomo_file: Path) -> None:
+    from engram.eval.ablation import ABLATIONS
+
+    out = cli_env.tmp / "ablation.json"
+    result = cli(
+        "eval",
+        "locomo",
+        str(locomo_file),
+        "--limit-conversations",
+        "1",
+        "--ablation",
+        "--json",
+        str(out),
+    )
+    assert "ablation" in result.stdout and "no multi-granularity" in result.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    ablation = report["ablation"]
+    assert list(ablation) == list(ABLATIONS)
+    assert ablation["default"]["overall"] == report["overall"]
+    for name, variant in ablation.items():
+        assert variant["changes"] == ABLATIONS[name]
+        assert _in_unit_interval(variant["overall"])
+    # even with the hashing embedder the components add recall over plain dense + BM25
+    bare = ablation["dense + BM25 (no components)"]["overall"]["recall@10"]
+    assert report["overall"]["recall@10"] > bare
+    assert report["config"]["engine"]["components"]["graph"] is True
+
+
+def test_eval_longmemeval_and_hipporag_ablation(
+    cli: Invoke, cli_env: Any, hipporag_dir: Path
+) -> None:
+    sample = cli_env.tmp / "lme.json"
+    cli("eval", "sample-longmemeval", str(sample), "--questions", "4")
+    out = cli_env.tmp / "lme-out.json"
+    cli("eval", "longmemeval", str(sample), "--ablation", "--json", str(out))
+    ablation = json.loads(out.read_text(encoding="utf-8"))["ablation"]
+    assert "session recall_any@5" in ablation["dense only"]["overall"]
+    questions, corpus = hipporag_dir / "sample.json", hipporag_dir / "sample_corpus.json"
+    out = cli_env.tmp / "hippo-out.json"
+    cli("eval", "hipporag", str(questions), str(corpus), "--ablation", "--json", str(out))
+    ablation = json.loads(out.read_text(encoding="utf-8"))["ablation"]
+    assert ablation["BM25 only"]["overall"]["recall@5"] == 1.0  # 3 passages: all in the top 5

@@ -24,6 +24,7 @@ from engram import (
     ValidationError,
 )
 from engram.embed.base import Vectors
+from engram.models import KeyKind
 from engram.testing import HashEmbedder
 
 CONVERSATION: list[dict[str, Any]] = [
@@ -594,7 +595,16 @@ def test_reopening_the_file_restores_everything(tmp_path: Path) -> None:
             after = [(h.memory.id, h.score) for h in m.search(query, user_id="ana")]
             assert [i for i, _ in after] == [i for i, _ in before[query]]
             assert [s for _, s in after] == pytest.approx([s for _, s in before[query]], abs=1e-6)
-        # The index was rebuilt from stored vectors: only the queries were embedded.
-        assert counting.texts == queries
+        # The index was rebuilt from stored vectors: no memory text was embedded again, only
+        # the queries and, once, the entity names the graph compares for synonym edges.
+        entity_names = {
+            e
+            for s in m.store.iter_indexable("ana")
+            for k in s.keys
+            if k.kind is KeyKind.ENTITY
+            for e in k.text.split("\n")
+        }
+        assert [t for t in counting.texts if t not in entity_names] == queries
+        assert len(counting.texts) == len(queries) + len(entity_names)
         assert m.stats() == stats
         assert m.search("bob", user_id="bob")[0].memory.text == "bob's own memory"
