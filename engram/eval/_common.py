@@ -96,12 +96,20 @@ class Timer:
         self.ingested += len(messages)
 
     def search(
-        self, memory: SupportsMemory, query: str, *, user_id: str, limit: int, kind: MemoryKind
+        self,
+        memory: SupportsMemory,
+        query: str,
+        *,
+        user_id: str,
+        limit: int,
+        kind: MemoryKind,
+        record: bool = True,
     ) -> list[Hit]:
-        """Call ``memory.search`` restricted to one kind and time it."""
+        """Call ``memory.search`` restricted to one kind and time it (``record=False``: don't)."""
         started = time.perf_counter()
         result = memory.search(query, user_id=user_id, limit=limit, kinds=[kind])
-        self.query_durations.append(time.perf_counter() - started)
+        if record:
+            self.query_durations.append(time.perf_counter() - started)
         return list(result.hits)
 
     def report(self, *, unit: str) -> dict[str, float | int | None]:

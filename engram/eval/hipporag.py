@@ -330,23 +330,14 @@ def run_hipporag(
     for name in rows:
         with configured(memory, extra.get(name, {})):
             for question, gold in scored:
-                if name == DEFAULT:
-                    hits = timer.search(
-                        memory,
-                        question.question,
-                        user_id=user_id,
-                        limit=limit,
-                        kind=MemoryKind.DOCUMENT,
-                    )
-                else:
-                    hits = list(
-                        memory.search(
-                            question.question,
-                            user_id=user_id,
-                            limit=limit,
-                            kinds=[MemoryKind.DOCUMENT],
-                        ).hits
-                    )
+                hits = timer.search(
+                    memory,
+                    question.question,
+                    user_id=user_id,
+                    limit=limit,
+                    kind=MemoryKind.DOCUMENT,
+                    record=name == DEFAULT,
+                )
                 ranked = ranked_ids(hits, metadata_key("idx"))
                 rows[name].append(
                     Scored("all", {f"recall@{k}": recall_at_k(ranked, gold, k) for k in cut_offs})

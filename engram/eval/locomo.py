@@ -366,23 +366,13 @@ def run_locomo(
         for name in rows:
             with configured(memory, extra.get(name, {})):
                 for question in questions:
-                    hits = (
-                        timer.search(
-                            memory,
-                            question.question,
-                            user_id=user_id,
-                            limit=limit,
-                            kind=MemoryKind.TURN,
-                        )
-                        if name == DEFAULT
-                        else list(
-                            memory.search(
-                                question.question,
-                                user_id=user_id,
-                                limit=limit,
-                                kinds=[MemoryKind.TURN],
-                            ).hits
-                        )
+                    hits = timer.search(
+                        memory,
+                        question.question,
+                        user_id=user_id,
+                        limit=limit,
+                        kind=MemoryKind.TURN,
+                        record=name == DEFAULT,
                     )
                     ranked = ranked_ids(hits, metadata_key("dia_id"))
                     scores = score_locomo(ranked, question.evidence, cut_offs)

@@ -300,9 +300,14 @@ def run_longmemeval(
                 )
                 for name, changes in extra.items():
                     with configured(memory, changes):
-                        found = memory.search(
-                            question.question, user_id=user_id, limit=limit, kinds=[kind]
-                        ).hits
+                        found = timer.search(
+                            memory,
+                            question.question,
+                            user_id=user_id,
+                            limit=limit,
+                            kind=kind,
+                            record=False,
+                        )
                     scores = score_longmemeval(ranked_ids(found, key), gold, cut_offs)
                     variant_rows[name].append(Scored(level, scores))
         if progress is not None:
