@@ -127,11 +127,22 @@ class Settings(BaseSettings):
         description="Entity names whose embeddings are at least this close get a synonym edge.",
     )
     prf: bool = Field(
-        default=True, description="Pseudo-relevance feedback: BM25 with terms of the best hits."
+        default=True,
+        description="Pseudo-relevance feedback: BM25 with the terms and the entity names of "
+        "the best hits.",
     )
     prf_weight: float = Field(default=0.1, ge=0.0, description="Weight of the feedback signal.")
     prf_docs: int = Field(default=5, ge=1, description="Best hits that feed terms back.")
     prf_terms: int = Field(default=10, ge=1, description="Terms fed back.")
+    entity_feedback_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        description="Weight of entity feedback: BM25 for the names the best hits mention "
+        "(part of the prf component).",
+    )
+    entity_feedback_docs: int = Field(
+        default=3, ge=1, description="Best hits whose entity names are fed back."
+    )
     diversity: bool = Field(
         default=False, description="Re-rank the top hits by maximal marginal relevance."
     )

@@ -36,6 +36,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no time-aware": {"time": False},
     "no entity graph": {"graph": False},
     "no pseudo-relevance feedback": {"prf": False},
+    "no entity feedback (term feedback kept)": {"entity_feedback_weight": 0.0},
     "with MMR diversity": {"diversity": True},
     "with adaptive granularity": {"adaptive_granularity": True},
     "BM25 only": {**_ALL_OFF, "dense_weight": 0.0},

@@ -10,7 +10,9 @@ Signals (each can be switched off in :class:`SearchSettings`):
   names; for "when" questions, the memory mentions a date;
 * ``graph``: Personalized PageRank over the entity graph seeded by the query's entities
   and the best hits so far (:mod:`engram.read.pagerank`);
-* ``prf``: BM25 with terms fed back from the best hits so far (pseudo-relevance feedback).
+* ``prf``: BM25 with terms fed back from the best hits so far (pseudo-relevance feedback);
+* ``entities``: BM25 with the entity names the best hits mention (entity feedback: the
+  next hop of a multi-hop question).
 
 Every signal is min-max normalised over the candidates and weighted; a hit's score is the
 weighted sum divided by the total weight (so it lies in [0, 1]), and ``Hit.signals``
@@ -19,6 +21,7 @@ shows each signal's share of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
@@ -45,6 +48,10 @@ _MEMORY_SEED_WEIGHT = 0.05
 # stretching them per query would let the best of a set of poor rounds lift like a perfect
 # match (measured: the same LoCoMo test-half figures, and sane rankings in small scopes).
 _LIFTS = tuple(level.value for level in LEVELS)
+# Feedback signals are shares of their best match: min-max would give the weakest of two
+# matches 0 and make a lone weak match count as much as a strong one.
+_CALIBRATED = (*_LIFTS, "prf", "entities")
+_SEED_FLOOR = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,8 @@ class SearchSettings:
     prf_weight: float = 0.1
     prf_docs: int = 5
     prf_terms: int = 10
+    entity_feedback_weight: float = 0.5
+    entity_feedback_docs: int = 3
     diversity: bool = False
     mmr_lambda: float = 0.8
 
@@ -101,7 +110,25 @@ class SearchSettings:
             "when": self.when_weight,
             "graph": self.graph_weight,
             "prf": self.prf_weight,
+            "entities": self.entity_feedback_weight,
         }
+
+
+def _seeds(preliminary: FloatArray, k: int) -> npt.NDArray[np.int64]:
+    """The best ``k`` hits so far that score at least ``_SEED_FLOOR`` of the best one.
+
+    Feedback and graph seeds from hits that barely match would let them reinforce themselves
+    (a lone lexical match outranked by a weak hit boosted by its own entity names).
+    """
+    top = np.argsort(-preliminary, kind="stable")[:k]
+    best = float(preliminary[top[0]]) if len(top) else 0.0
+    return top[(preliminary[top] > 0) & (preliminary[top] >= _SEED_FLOOR * best)]
+
+
+def _share_of_best(values: FloatArray) -> FloatArray | None:
+    """Scores as a share of the best one, for a signal fused as it is (see ``_CALIBRATED``)."""
+    best = float(values.max()) if len(values) else 0.0
+    return np.where(values > 0, values / best, -np.inf) if best > 0 else None
 
 
 def _no_score(values: FloatArray) -> FloatArray:
@@ -181,8 +208,7 @@ def _graph_signal(
     if adjacency.nnz == 0:
         return None
     reset = np.zeros(adjacency.shape[0])
-    top = np.argsort(-preliminary, kind="stable")[: s.graph_seeds]
-    top = top[preliminary[top] > 0]
+    top = _seeds(preliminary, s.graph_seeds)
     for local in top:
         position = int(candidates[local])
         weight = float(preliminary[local])
@@ -200,6 +226,26 @@ def _graph_signal(
     return _no_score(mass)
 
 
+def _feedback(
+    terms_of: Callable[[int], Iterable[str]],
+    query: str,
+    candidates: npt.NDArray[np.int64],
+    preliminary: FloatArray,
+    *,
+    docs: int,
+    terms: int,
+    skip: Collection[str] = (),
+) -> dict[str, float]:
+    """Terms of the best hits so far, weighted by the rank they come from (RM3-style)."""
+    excluded = set(tokenize(query)) | set(skip)
+    feedback: dict[str, float] = {}
+    for rank, local in enumerate(_seeds(preliminary, docs)):
+        for term in set(terms_of(int(candidates[local]))):
+            if term not in excluded:
+                feedback[term] = feedback.get(term, 0.0) + 1.0 / (rank + 1)
+    return dict(sorted(feedback.items(), key=lambda kv: (-kv[1], kv[0]))[:terms])
+
+
 def _prf_signal(
     index: ScopeIndex,
     query: str,
@@ -207,16 +253,43 @@ def _prf_signal(
     preliminary: FloatArray,
     s: SearchSettings,
 ) -> FloatArray | None:
-    query_terms = set(tokenize(query))
-    feedback: dict[str, float] = {}
-    for rank, local in enumerate(np.argsort(-preliminary, kind="stable")[: s.prf_docs]):
-        for term in set(index.lexical_terms(int(candidates[local]))):
-            if term not in query_terms:
-                feedback[term] = feedback.get(term, 0.0) + 1.0 / (rank + 1)
-    chosen = dict(sorted(feedback.items(), key=lambda kv: (-kv[1], kv[0]))[: s.prf_terms])
-    if not chosen:
-        return None
-    return _no_score(index.lexical_term_scores(chosen)[candidates])
+    """BM25 for the most frequent terms of the best hits."""
+    chosen = _feedback(
+        index.lexical_terms, query, candidates, preliminary, docs=s.prf_docs, terms=s.prf_terms
+    )
+    return _share_of_best(index.lexical_term_scores(chosen)[candidates]) if chosen else None
+
+
+def _entity_feedback_signal(
+    index: ScopeIndex,
+    query: str,
+    candidates: npt.NDArray[np.int64],
+    preliminary: FloatArray,
+    s: SearchSettings,
+) -> FloatArray | None:
+    """BM25 for the names the best hits mention: the bridge to a multi-hop question's next hop.
+
+    "Where is the county of Johnnycake, West Virginia?" finds the Johnnycake passage, which
+    names McDowell County; searching for that name finds the passage about it. Speakers'
+    names are left out: in a chat they are everywhere (and the speaker signal has them).
+    """
+    n = len(index)
+    speakers = {t for speaker in index.speakers() for t in tokenize(speaker)}
+
+    def names_of(position: int) -> list[str]:
+        nodes = index.graph.mentioned_nodes(position, n)
+        return [t for node in nodes for t in tokenize(index.graph.names[node - n])]
+
+    chosen = _feedback(
+        names_of,
+        query,
+        candidates,
+        preliminary,
+        docs=s.entity_feedback_docs,
+        terms=2 * s.prf_terms,
+        skip=speakers,
+    )
+    return _share_of_best(index.lexical_term_scores(chosen)[candidates]) if chosen else None
 
 
 def search_scope(
@@ -270,16 +343,17 @@ def search_scope(
         if analysis.asks_when:
             signals["when"] = np.where(index.dated()[candidates], 1.0, -np.inf)
     if s.graph or s.prf:
-        preliminary, _ = fuse(signals, weights, s.method, calibrated=_LIFTS)
+        preliminary, _ = fuse(signals, weights, s.method, calibrated=_CALIBRATED)
         if s.graph:
             graph = _graph_signal(index, analysis, candidates, preliminary, s)
             if graph is not None:
                 signals["graph"] = graph
         if s.prf:
-            prf = _prf_signal(index, query, candidates, preliminary, s)
-            if prf is not None:
-                signals["prf"] = prf
-    fused, contributions = fuse(signals, weights, s.method, calibrated=_LIFTS)
+            for name, make in (("prf", _prf_signal), ("entities", _entity_feedback_signal)):
+                feedback = make(index, query, candidates, preliminary, s)
+                if feedback is not None:
+                    signals[name] = feedback
+    fused, contributions = fuse(signals, weights, s.method, calibrated=_CALIBRATED)
     # Scale so a memory that tops every signal scores 1 (contributions still add up).
     total = sum(weights.get(name, 0.0) for name in signals) or 1.0
     fused = fused / total

@@ -187,7 +187,7 @@ def test_any_message_text_and_time_round_trip_through_add(
     ("query", "expected"),
     [
         ("what is the name of the puppy?", "I adopted a puppy named Rex last week"),
-        ("golden retriever breed", "He is a golden retriever and loves the beach"),
+        ("golden retriever", "He is a golden retriever and loves the beach"),
         ("where is Melanie travelling", "My sister Melanie is visiting Paris in June"),
         ("what is Caroline's job? nurse", "I work as a nurse at the children's hospital"),
     ],
@@ -199,7 +199,29 @@ def test_search_ranks_the_relevant_turn_first(chat: Memory, query: str, expected
     assert result[0].memory.kind is MemoryKind.TURN
 
 
-SIGNALS = {"dense", "bm25", "turn", "round", "session", "speaker", "time", "when", "graph", "prf"}
+SIGNALS = {
+    "dense",
+    "bm25",
+    "turn",
+    "round",
+    "session",
+    "speaker",
+    "time",
+    "when",
+    "graph",
+    "prf",
+    "entities",
+}
+
+
+def test_entity_feedback_can_promote_a_neighbour_of_the_best_hit(chat: Memory) -> None:
+    # "What breed is Rex?" matches "breed" and names Rex, whom the best hits mention: entity
+    # feedback (the next hop of a multi-hop question) lifts it next to the answer. Without
+    # feedback the answer ranks first; with it, the answer stays in the top two.
+    query, answer = "golden retriever breed", "He is a golden retriever and loves the beach"
+    assert answer in [hit.memory.text for hit in chat.search(query, user_id="ana", limit=2)]
+    chat.configure(prf=False)
+    assert chat.search(query, user_id="ana")[0].memory.text == answer
 
 
 def test_every_hit_explains_its_score_by_signal(chat: Memory) -> None:
