@@ -47,9 +47,17 @@ def _date(value: datetime | None) -> str:
 
 
 def _signals(hit: Hit) -> str:
-    return " · ".join(
-        f"{name} {signal.raw:.2f} (#{signal.rank})" if signal.rank else f"{name} -"
-        for name, signal in hit.signals.items()
+    """The signals that added to the score, largest share first: ``bm25 +0.31 (#1)``."""
+    shares = sorted(
+        ((name, s) for name, s in hit.signals.items() if s.contribution > 0),
+        key=lambda item: -item[1].contribution,
+    )
+    return (
+        " · ".join(
+            f"{name} +{signal.contribution:.2f}" + (f" (#{signal.rank})" if signal.rank else "")
+            for name, signal in shares
+        )
+        or "no signal"
     )
 
 

@@ -50,7 +50,7 @@ _MEMORY_SEED_WEIGHT = 0.05
 _LIFTS = tuple(level.value for level in LEVELS)
 # Feedback signals are shares of their best match: min-max would give the weakest of two
 # matches 0 and make a lone weak match count as much as a strong one.
-_CALIBRATED = (*_LIFTS, "prf", "entities")
+_CALIBRATED = (*_LIFTS, "prf", "entities", "when")
 _SEED_FLOOR = 0.5
 
 
@@ -341,7 +341,10 @@ def search_scope(
             inside = ((event >= start) & (event < end)) | index.mentions_time_in(start, end)
             signals["time"] = np.where(inside[candidates], 1.0, -np.inf)
         if analysis.asks_when:
-            signals["when"] = np.where(index.dated()[candidates], 1.0, -np.inf)
+            dated = index.dated()[candidates]
+            # A mark that most candidates carry tells little: in an encyclopedia nearly every
+            # passage has a date, in a chat few messages do.
+            signals["when"] = np.where(dated, 1.0 - float(dated.mean()), -np.inf)
     if s.graph or s.prf:
         preliminary, _ = fuse(signals, weights, s.method, calibrated=_CALIBRATED)
         if s.graph:
