@@ -306,9 +306,9 @@ def _report(
 AblationFlag = Annotated[
     bool,
     typer.Option(
-        "--ablation",
-        help="Also answer every question with each retrieval component off in turn "
-        "(and dense-only / BM25-only baselines) and print the comparison.",
+        "--ablation/--no-ablation",
+        help="Also answer every question with each retrieval component off in turn (and "
+        "dense-only / BM25-only baselines) and print the comparison; --no-ablation is faster.",
     ),
 ]
 
@@ -367,7 +367,7 @@ def eval_locomo(
         int | None, typer.Option(help="Only the first N conversations.")
     ] = None,
     db: EvalDb = None,
-    ablation: AblationFlag = False,
+    ablation: AblationFlag = True,
 ) -> None:
     """LoCoMo turn retrieval, categories 1-4: recall/any/all/ndcg@k overall and per category."""
     from engram.eval import run_locomo
@@ -401,7 +401,7 @@ def eval_longmemeval(
     out: JsonOut = None,
     limit_questions: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     db: EvalDb = None,
-    ablation: AblationFlag = False,
+    ablation: AblationFlag = True,
 ) -> None:
     """LongMemEval retrieval: recall_any/recall_all/ndcg_any@k at session and turn level."""
     from engram.eval import run_longmemeval
@@ -431,7 +431,7 @@ def eval_hipporag(
     out: JsonOut = None,
     limit_questions: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     db: EvalDb = None,
-    ablation: AblationFlag = False,
+    ablation: AblationFlag = True,
 ) -> None:
     """HippoRAG passage retrieval: recall@2 and recall@5."""
     from engram.eval import run_hipporag

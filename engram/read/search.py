@@ -269,9 +269,9 @@ def _entity_feedback_signal(
 ) -> FloatArray | None:
     """BM25 for the names the best hits mention: the bridge to a multi-hop question's next hop.
 
-    "Where is the county of Johnnycake, West Virginia?" finds the Johnnycake passage, which
-    names McDowell County; searching for that name finds the passage about it. Speakers'
-    names are left out: in a chat they are everywhere (and the speaker signal has them).
+    "Which county borders the county where the town of X lies?" finds the passage about X,
+    which names its county; searching for that name finds the passage about the county.
+    Speakers' names are left out: in a chat they are everywhere (the speaker signal has them).
     """
     n = len(index)
     speakers = {t for speaker in index.speakers() for t in tokenize(speaker)}
