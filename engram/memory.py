@@ -38,15 +38,9 @@ from engram.models import (
 )
 from engram.read.search import SearchSettings, search_scope
 from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
-from engram.write.expand import expansion_keys
+from engram.write.expand import memory_expansions
 from engram.write.ingest import Ingestor
-from engram.write.messages import (
-    ROLES,
-    normalize_messages,
-    optional_id,
-    parse_time,
-    require_id,
-)
+from engram.write.messages import normalize_messages, optional_id, parse_time, require_id
 
 # Granularities a plain search returns: whole-message memories and knowledge, not the
 # round/session aggregates (ask for those with ``kinds=``).
@@ -421,9 +415,7 @@ class Memory:
             vector = vectors_to_bytes(self._embedder.embed([text]))[0]
             keys = [IndexKey(text=text, kind=KeyKind.TEXT, vector=vector)]
             if old.kind in (MemoryKind.TURN, MemoryKind.DOCUMENT):
-                speaker = old.speaker if old.speaker not in ROLES else None
-                expansions = expansion_keys(text, speaker=speaker, when=old.event_time)
-                keys += [IndexKey(text=t, kind=k) for k, t in expansions.items()]
+                keys += [IndexKey(text=t, kind=k) for k, t in memory_expansions(new).items()]
             stored = StoredMemory(item=new, keys=tuple(keys), model_id=self._embedder.model_id)
             with self._store.atomic():
                 self._store.replace_memory(stored)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from ._protocol import SupportsMemory
 
-__all__ = ["ABLATIONS", "DEFAULT", "SupportsConfigure", "configured"]
+__all__ = ["ABLATIONS", "DEFAULT", "SupportsConfigure", "configured", "variant_plan"]
 
 DEFAULT = "default"
 
@@ -44,6 +44,16 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "dense + BM25 (no components)": _ALL_OFF,
 }
 """Variant name -> settings changed from the engine's own configuration."""
+
+
+def variant_plan(
+    variants: Mapping[str, Mapping[str, Any]] | None,
+) -> dict[str, Mapping[str, Any]]:
+    """Variant name -> settings changes, the default (no change) first.
+
+    Without ``variants`` the plan is the default alone: a runner then reports no ablation.
+    """
+    return {DEFAULT: {}, **{n: c for n, c in (variants or {}).items() if n != DEFAULT}}
 
 
 class SupportsConfigure(SupportsMemory, Protocol):

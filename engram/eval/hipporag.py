@@ -43,7 +43,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured
+from .ablation import DEFAULT, configured, variant_plan
 from .metrics import Scored, recall_at_k, summarize
 
 __all__ = [
@@ -314,8 +314,8 @@ def run_hipporag(
     messages = passage_messages(passages)
     for start in range(0, len(messages), batch_size):
         timer.add(memory, messages[start : start + batch_size], user_id=user_id)
-    extra = {name: changes for name, changes in (variants or {}).items() if name != DEFAULT}
-    rows: dict[str, list[Scored]] = {name: [] for name in (DEFAULT, *extra)}
+    plan = variant_plan(variants)
+    rows: dict[str, list[Scored]] = {name: [] for name in plan}
     skipped = 0
     unmatched = 0
     scored = []
@@ -327,8 +327,8 @@ def run_hipporag(
         else:
             skipped += 1
     done = 0
-    for name in rows:
-        with configured(memory, extra.get(name, {})):
+    for name, changes in plan.items():
+        with configured(memory, changes):
             for question, gold in scored:
                 hits = timer.search(
                     memory,
@@ -367,9 +367,9 @@ def run_hipporag(
             **stamp(),
         },
     }
-    if extra:
+    if len(plan) > 1:
         result["ablation"] = {
-            name: {"changes": dict(extra.get(name, {})), "overall": summarize(r).overall.as_dict()}
+            name: {"changes": dict(plan[name]), "overall": summarize(r).overall.as_dict()}
             for name, r in rows.items()
         }
     return result

@@ -35,7 +35,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured
+from .ablation import DEFAULT, configured, variant_plan
 from .metrics import Scored, all_at_k, any_at_k, ndcg_at_k, recall_at_k, summarize
 
 __all__ = [
@@ -345,8 +345,9 @@ def run_locomo(
     half = (len(conversations) + 1) // 2
     first_half = {c.sample_id for c in conversations[:half]}
     timer = Timer()
-    extra = {name: changes for name, changes in (variants or {}).items() if name != DEFAULT}
-    rows: dict[str, list[Scored]] = {name: [] for name in (DEFAULT, *extra)}
+    plan = variant_plan(variants)
+    # Per variant: (category, "dev" | "test" half, metrics) of every scored question.
+    rows: dict[str, list[tuple[int, str, dict[str, float]]]] = {name: [] for name in plan}
     by_conversation: list[Scored] = []
     skipped = 0
     for done, conversation in enumerate(conversations, start=1):
@@ -363,8 +364,9 @@ def run_locomo(
                 )
         questions = [q for q in conversation.questions if q.evidence]
         skipped += len(conversation.questions) - len(questions)
-        for name in rows:
-            with configured(memory, extra.get(name, {})):
+        half_name = "dev" if user_id in first_half else "test"
+        for name, changes in plan.items():
+            with configured(memory, changes):
                 for question in questions:
                     hits = timer.search(
                         memory,
@@ -376,30 +378,26 @@ def run_locomo(
                     )
                     ranked = ranked_ids(hits, metadata_key("dia_id"))
                     scores = score_locomo(ranked, question.evidence, cut_offs)
-                    half_name = "dev" if user_id in first_half else "test"
-                    rows[name].append(Scored(f"{question.category}|{half_name}", scores))
+                    rows[name].append((question.category, half_name, scores))
                     if name == DEFAULT:
                         by_conversation.append(Scored(user_id, scores))
         if progress is not None:
             progress(done, len(conversations))
-    default_rows = rows[DEFAULT]
-    summary = summarize([Scored(r.group.split("|")[0], r.metrics) for r in default_rows])
+    scored, default = _summary(rows[DEFAULT])
     conversations_summary = summarize(by_conversation)
     result: dict[str, Any] = {
         "dataset": "locomo",
         "path": str(path),
-        "questions": summary.overall.count,
-        "overall": summary.overall.as_dict(),
-        "per_category": {
-            name: group.as_dict(count_key="questions") for name, group in summary.groups.items()
-        },
+        "questions": scored,
+        "overall": default["overall"],
+        "per_category": default["per_category"],
         "per_conversation": {
             name: group.as_dict(count_key="questions")
             for name, group in conversations_summary.groups.items()
         },
         # Parameters are tuned on the first half of the conversations ("dev") only; the second
         # half ("test") is the held-out figure.
-        "halves": _halves(default_rows),
+        "halves": default["halves"],
         "timing": timer.report(unit="turns"),
         "config": {
             **describe(memory),
@@ -414,24 +412,24 @@ def run_locomo(
             **stamp(),
         },
     }
-    if extra:
+    if len(plan) > 1:
         result["ablation"] = {
-            name: {
-                "changes": dict(extra.get(name, {})),
-                "overall": summarize(variant_rows).overall.as_dict(),
-                "per_category": {
-                    category: group.as_dict(count_key="questions")
-                    for category, group in summarize(
-                        [Scored(r.group.split("|")[0], r.metrics) for r in variant_rows]
-                    ).groups.items()
-                },
-                "halves": _halves(variant_rows),
-            }
+            name: {"changes": dict(plan[name]), **_summary(variant_rows)[1]}
             for name, variant_rows in rows.items()
         }
     return result
 
 
-def _halves(rows: list[Scored]) -> dict[str, Any]:
-    halves = summarize([Scored(r.group.split("|")[1], r.metrics) for r in rows])
-    return {name: group.as_dict(count_key="questions") for name, group in halves.groups.items()}
+def _summary(rows: list[tuple[int, str, dict[str, float]]]) -> tuple[int, dict[str, Any]]:
+    """How many questions were scored, and their overall, per-category and per-half means."""
+    by_category = summarize([Scored(str(category), metrics) for category, _, metrics in rows])
+    by_half = summarize([Scored(half, metrics) for _, half, metrics in rows])
+    return by_category.overall.count, {
+        "overall": by_category.overall.as_dict(),
+        "per_category": {
+            name: group.as_dict(count_key="questions") for name, group in by_category.groups.items()
+        },
+        "halves": {
+            name: group.as_dict(count_key="questions") for name, group in by_half.groups.items()
+        },
+    }

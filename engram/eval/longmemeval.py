@@ -38,7 +38,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured
+from .ablation import DEFAULT, configured, variant_plan
 from .metrics import Scored, ndcg_any_at_k, recall_all_at_k, recall_any_at_k, summarize
 
 __all__ = [
@@ -261,8 +261,8 @@ def run_longmemeval(
     limit = max(cut_offs)
     questions = list(itertools.islice(load_longmemeval(path), limit_questions))
     timer = Timer()
-    extra = {name: changes for name, changes in (variants or {}).items() if name != DEFAULT}
-    variant_rows: dict[str, list[Scored]] = {name: [] for name in extra}
+    plan = variant_plan(variants)
+    variant_rows: dict[str, list[Scored]] = {name: [] for name in plan}
     session_rows: list[Scored] = []
     turn_rows: list[Scored] = []
     skipped = {"abstention": 0, "no_gold_session": 0, "no_gold_turn": 0}
@@ -287,29 +287,25 @@ def run_longmemeval(
                 (MemoryKind.SESSION, _session_of, gold_sessions(question), session_rows, "session"),
                 (MemoryKind.TURN, metadata_key("turn_id"), gold_turns(question), turn_rows, "turn"),
             )
-            for kind, key, gold, rows, level in levels:
-                if not gold:
-                    skipped[f"no_gold_{level}"] += 1
-                    continue
-                hits = timer.search(
-                    memory, question.question, user_id=user_id, limit=limit, kind=kind
-                )
-                ranked = ranked_ids(hits, key)
-                rows.append(
-                    Scored(question.question_type, score_longmemeval(ranked, gold, cut_offs))
-                )
-                for name, changes in extra.items():
-                    with configured(memory, changes):
-                        found = timer.search(
+            for name, changes in plan.items():
+                with configured(memory, changes):
+                    for kind, key, gold, rows, level in levels:
+                        if not gold:
+                            if name == DEFAULT:
+                                skipped[f"no_gold_{level}"] += 1
+                            continue
+                        hits = timer.search(
                             memory,
                             question.question,
                             user_id=user_id,
                             limit=limit,
                             kind=kind,
-                            record=False,
+                            record=name == DEFAULT,
                         )
-                    scores = score_longmemeval(ranked_ids(found, key), gold, cut_offs)
-                    variant_rows[name].append(Scored(level, scores))
+                        scores = score_longmemeval(ranked_ids(hits, key), gold, cut_offs)
+                        if name == DEFAULT:
+                            rows.append(Scored(question.question_type, scores))
+                        variant_rows[name].append(Scored(level, scores))
         if progress is not None:
             progress(done, len(questions))
     sessions = summarize(session_rows)
@@ -344,20 +340,16 @@ def run_longmemeval(
             **stamp(),
         },
     }
-    if extra:
-        default = {
-            **{f"session {k}": v for k, v in sessions.overall.as_dict().items()},
-            **{f"turn {k}": v for k, v in turns.overall.as_dict().items()},
-        }
-        result["ablation"] = {DEFAULT: {"changes": {}, "overall": default}}
-        for name, rows in variant_rows.items():
-            groups = summarize(rows).groups
-            result["ablation"][name] = {
-                "changes": dict(extra[name]),
+    if len(plan) > 1:
+        result["ablation"] = {
+            name: {
+                "changes": dict(plan[name]),
                 "overall": {
                     f"{level} {k}": v
-                    for level, group in groups.items()
+                    for level, group in summarize(rows).groups.items()
                     for k, v in group.as_dict().items()
                 },
             }
+            for name, rows in variant_rows.items()
+        }
     return result

@@ -55,7 +55,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -649,23 +649,30 @@ def entity_key(name: str) -> str:
 _MAX_KNOWN_WORDS = 6
 
 
-def query_entities(query: str, known: Collection[str] = ()) -> list[str]:
+def query_entities(query: str, known: Collection[str] | Mapping[str, str] = ()) -> list[str]:
     """Entity names in a search query, in order of appearance, de-duplicated by :func:`entity_key`.
 
     Capitalised names are found as in :func:`extract`; any ``known`` entity (compared by
     :func:`entity_key`, up to 6 words) that occurs in the query as whole words, even in lower
     case, is added as given in ``known``: ``query_entities("what did caroline paint?",
-    {"Caroline"}) == ["Caroline"]``. Each call canonicalises ``known`` (cached per name).
+    {"Caroline"}) == ["Caroline"]``. Each call canonicalises ``known`` (cached per name),
+    unless ``known`` is a mapping already keyed by :func:`entity_key` (key -> name to return):
+    then nothing proportional to its size is done per call.
     """
     query = _truncate(query)
     spans = _sentences(query)
     sentences = [_tokens(query, start, end) for start, end in spans]
     found = _entities(query, sentences, _quoted_titles(query))
     if known:
-        by_key: dict[str, str] = {}
-        for name in known:
-            by_key.setdefault(entity_key(name), name)
-        by_key.pop("", None)
+        by_key: Mapping[str, str]
+        if isinstance(known, Mapping):
+            by_key = known
+        else:
+            canonical: dict[str, str] = {}
+            for name in known:
+                canonical.setdefault(entity_key(name), name)
+            canonical.pop("", None)
+            by_key = canonical
         words = [(m.start(), entity_key(m.group())) for m in _TOKEN.finditer(query)]
         for i, (start, _) in enumerate(words):
             for n in range(1, min(_MAX_KNOWN_WORDS, len(words) - i) + 1):

@@ -9,7 +9,7 @@ trip"). The adjacency is rebuilt lazily after a change; entity names are embedde
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ class EntityGraph:
         self._embed = embed
         self._threshold = synonym_threshold
         self._number: dict[str, int] = {}  # entity key -> entity number
+        self._name_of_key: dict[str, str] = {}  # entity key -> display name
         self.names: list[str] = []  # display name by entity number
         self._mentions: list[list[int]] = []  # by memory position
         self._vectors: npt.NDArray[np.float32] | None = None
@@ -53,15 +54,19 @@ class EntityGraph:
             number = self._number.get(key)
             if number is None:
                 number = self._number[key] = len(self.names)
+                self._name_of_key[key] = name
                 self.names.append(name)
             if number not in numbers:
                 numbers.append(number)
         self._mentions[position] = numbers
         self._adjacency = None
 
-    def keys(self) -> set[str]:
-        """Every entity key, to recognise entities in a query."""
-        return set(self._number)
+    def keys(self) -> Mapping[str, str]:
+        """Every entity key with its display name, to recognise entities in a query.
+
+        A live view, not a copy: it is read on every search.
+        """
+        return self._name_of_key
 
     def entity_nodes(self, names: Iterable[str], n_memories: int) -> list[int]:
         """Node numbers of the named entities that the graph knows."""

@@ -109,8 +109,13 @@ class ScopeIndex:
         self._dated = _Column(np.bool_, False)
         self._session: list[str | None] = []
         self._agent: list[str | None] = []
-        self._speaker: list[str | None] = []
+        # Speakers as small integer codes (case-insensitive), so a speaker filter is one
+        # numpy comparison rather than a Python loop over every memory on each search.
+        self._speaker = _Column(np.int32, -1)
+        self._speaker_code: dict[str, int] = {}  # casefolded name -> code
+        self._speaker_names: dict[int, str] = {}  # code -> name as first seen
         self._mentioned: list[npt.NDArray[np.float64]] = []  # (k, 2) [start, end) epoch s
+        self._mention_table: tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None = None
         self._episode_number: dict[str, int] = {}
         self._incidence: sparse.csr_matrix | None = None
 
@@ -141,7 +146,6 @@ class ScopeIndex:
             self._lexical_row.append(-1)
             self._session.append(item.session_id)
             self._agent.append(item.agent_id)
-            self._speaker.append(item.speaker)
             self._mentioned.append(_NO_RANGES)
         else:
             self._drop_rows(position)
@@ -158,6 +162,7 @@ class ScopeIndex:
         self._lexical_row[position] = lexical_row
         ranges = _mentioned_ranges(item) if expansions.get(KeyKind.DATE) else _NO_RANGES
         self._mentioned[position] = ranges
+        self._mention_table = None
         # Any time expression counts: on the LoCoMo dev half, counting only mentions precise
         # to a day or a week made no difference.
         self._dated.set(position, len(ranges) > 0)
@@ -176,7 +181,7 @@ class ScopeIndex:
         self._valid_to.set(position, _ts(item.valid_to))
         self._session[position] = item.session_id
         self._agent[position] = item.agent_id
-        self._speaker[position] = item.speaker
+        self._speaker.set(position, self._code_of(item.speaker))
         for episode_id in item.episode_ids:
             self._episode_number.setdefault(episode_id, len(self._episode_number))
         self._incidence = None
@@ -230,18 +235,24 @@ class ScopeIndex:
         out: BoolArray = self._kind.view() == _KIND_CODES[kind]
         return out
 
+    def _code_of(self, speaker: str | None) -> int:
+        if not speaker:
+            return -1
+        code = self._speaker_code.setdefault(speaker.casefold(), len(self._speaker_code))
+        self._speaker_names.setdefault(code, speaker)
+        return code
+
     def speaker_mask(self, speakers: Sequence[str]) -> BoolArray:
         """Memories said by one of these speakers (case-insensitive)."""
-        wanted = {s.casefold() for s in speakers}
-        return np.fromiter(
-            (s is not None and s.casefold() in wanted for s in self._speaker),
-            dtype=bool,
-            count=len(self.items),
-        )
+        codes = [
+            self._speaker_code[c] for s in speakers if (c := s.casefold()) in self._speaker_code
+        ]
+        out: BoolArray = np.isin(self._speaker.view(), codes)
+        return out
 
     def speakers(self) -> set[str]:
-        """Every speaker name of the scope's messages."""
-        return {s for s in self._speaker if s}
+        """Every speaker name of the scope's messages (one spelling per name)."""
+        return set(self._speaker_names.values())
 
     def event_times(self) -> FloatArray:
         """Event time of each memory as epoch seconds (NaN when unknown)."""
@@ -260,11 +271,15 @@ class ScopeIndex:
 
     def mentions_time_in(self, start: float, end: float) -> BoolArray:
         """Memories whose text mentions a time overlapping ``[start, end)`` (epoch seconds)."""
-        return np.fromiter(
-            (bool(((r[:, 0] < end) & (r[:, 1] > start)).any()) for r in self._mentioned),
-            dtype=bool,
-            count=len(self.items),
-        )
+        if self._mention_table is None:
+            sizes = [len(r) for r in self._mentioned]
+            ranges = np.concatenate([_NO_RANGES, *self._mentioned])
+            owners = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+            self._mention_table = (owners, ranges[:, 0], ranges[:, 1])
+        owners, starts, ends = self._mention_table
+        mask = np.zeros(len(self.items), dtype=bool)
+        mask[owners[(starts < end) & (ends > start)]] = True
+        return mask
 
     def incidence(self) -> sparse.csr_matrix:
         """Memory-by-episode 0/1 matrix: which messages each memory is made of."""

@@ -8,7 +8,7 @@ known entities it mentions. Pure: the scope's speakers and entity keys are passe
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,9 +44,12 @@ def analyse_query(
     *,
     now: datetime,
     speakers: Collection[str] = (),
-    entity_keys: Collection[str] = (),
+    entity_keys: Collection[str] | Mapping[str, str] = (),
 ) -> QueryAnalysis:
-    """Analyse ``query`` against a scope's speakers and entity keys, with ``now`` as reference."""
+    """Analyse ``query`` against a scope's speakers and entity keys, with ``now`` as reference.
+
+    ``entity_keys`` is what :func:`engram.extract.local.query_entities` takes as ``known``.
+    """
     return QueryAnalysis(
         text=query,
         now=now,

@@ -14,9 +14,10 @@ Signals (each can be switched off in :class:`SearchSettings`):
 * ``entities``: BM25 with the entity names the best hits mention (entity feedback: the
   next hop of a multi-hop question).
 
-Every signal is min-max normalised over the candidates and weighted; a hit's score is the
-weighted sum divided by the total weight (so it lies in [0, 1]), and ``Hit.signals``
-shows each signal's share of it.
+Dense, BM25, speaker, time and graph are min-max normalised over the candidates; the lifts,
+the feedback signals and the "when" mark are calibrated (``_CALIBRATED``) and fused as they
+are. A hit's score is the weighted sum divided by the total weight (so it lies in [0, 1]),
+and ``Hit.signals`` shows each signal's share of it.
 """
 
 from __future__ import annotations
@@ -58,34 +59,34 @@ _SEED_FLOOR = 0.5
 class SearchSettings:
     """Which retrieval components run and how their signals are weighted.
 
-    :meth:`from_settings` takes every field from :class:`engram.Settings` (one place for
-    defaults and documentation: docs/configuration.md); the defaults here match them.
+    Built by :meth:`from_settings` from :class:`engram.Settings`, the one place for defaults
+    and documentation (docs/configuration.md).
     """
 
-    method: FusionMethod = FusionMethod.MINMAX
-    dense_weight: float = 0.6  # BM25 gets 1 - dense_weight
-    granularity: bool = True
-    adaptive_granularity: bool = False
-    turn_weight: float = 0.5
-    round_weight: float = 1.0
-    session_weight: float = 0.7
-    speaker: bool = True
-    speaker_weight: float = 0.3
-    time: bool = True
-    time_weight: float = 0.3
-    when_weight: float = 0.1
-    graph: bool = True
-    graph_weight: float = 0.2
-    graph_damping: float = 0.5
-    graph_seeds: int = 3
-    prf: bool = True
-    prf_weight: float = 0.1
-    prf_docs: int = 5
-    prf_terms: int = 10
-    entity_feedback_weight: float = 0.5
-    entity_feedback_docs: int = 3
-    diversity: bool = False
-    mmr_lambda: float = 0.8
+    method: FusionMethod
+    dense_weight: float  # BM25 gets 1 - dense_weight
+    granularity: bool
+    adaptive_granularity: bool
+    turn_weight: float
+    round_weight: float
+    session_weight: float
+    speaker: bool
+    speaker_weight: float
+    time: bool
+    time_weight: float
+    when_weight: float
+    graph: bool
+    graph_weight: float
+    graph_damping: float
+    graph_seeds: int
+    prf: bool
+    prf_weight: float
+    prf_docs: int
+    prf_terms: int
+    entity_feedback_weight: float
+    entity_feedback_docs: int
+    diversity: bool
+    mmr_lambda: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchSettings:
@@ -175,10 +176,13 @@ def _lifts(
     peaks = {level: peakedness(levels[level]) for level in LEVELS} if s.adaptive_granularity else {}
     mean_peak = float(np.mean(list(peaks.values()))) if peaks else 1.0
     for level in LEVELS:
-        if not np.isfinite(levels[level]).any():
+        own_level = index.kind_mask(level)
+        # Nothing to lift when no memory has this level's scores, or when every candidate is
+        # of this level (a memory's own level is its dense/bm25, not a lift).
+        if not np.isfinite(levels[level]).any() or own_level[candidates].all():
             continue
         lifted = lift(incidence, levels[level])
-        lifted[index.kind_mask(level)] = -np.inf  # a memory's own level is its dense/bm25
+        lifted[own_level] = -np.inf
         values = lifted[candidates]
         if not np.isfinite(values).any():
             continue

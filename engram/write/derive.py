@@ -18,7 +18,7 @@ from datetime import datetime
 
 from engram.models import Episode, KeyKind, MemoryItem, MemoryKind
 from engram.store import Store, StoredMemory
-from engram.write.expand import expansion_keys
+from engram.write.expand import memory_expansions
 from engram.write.messages import DOCUMENT_ROLE
 
 
@@ -52,10 +52,7 @@ def _message_draft(kind: MemoryKind, episode: Episode, now: datetime) -> Draft:
     """A turn or document memory with its text key and expansion keys."""
     speaker = episode.name or (None if kind is MemoryKind.DOCUMENT else episode.role)
     item = replace(_new_item(kind, episode.content, [episode], now), speaker=speaker)
-    expansions = expansion_keys(
-        episode.content, speaker=episode.name, when=episode.timestamp or episode.created_at
-    )
-    return Draft(item, (speaker_line(episode),), expansions=expansions)
+    return Draft(item, (speaker_line(episode),), expansions=memory_expansions(item))
 
 
 def _new_item(

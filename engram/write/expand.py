@@ -13,7 +13,8 @@ from datetime import datetime
 
 from engram.extract.local import extract
 from engram.extract.timeexpr import find_time_expressions
-from engram.models import KeyKind
+from engram.models import KeyKind, MemoryItem
+from engram.write.messages import ROLES
 
 
 def expansion_keys(text: str, *, speaker: str | None, when: datetime | None) -> dict[KeyKind, str]:
@@ -29,3 +30,12 @@ def expansion_keys(text: str, *, speaker: str | None, when: datetime | None) -> 
             " | ".join(mention.labels()) for mention in find_time_expressions(text, when)
         )
     return {kind: value for kind, value in keys.items() if value}
+
+
+def memory_expansions(item: MemoryItem) -> dict[KeyKind, str]:
+    """The expansion keys of a turn or document memory, from its text, speaker and time.
+
+    A speaker that is only a role ("user") names nobody, so it gives no rewrites.
+    """
+    name = item.speaker if item.speaker not in ROLES else None
+    return expansion_keys(item.text, speaker=name, when=item.event_time)

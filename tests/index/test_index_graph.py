@@ -15,7 +15,7 @@ def test_mentions_link_memories_to_canonical_entities() -> None:
     graph.set_mentions(1, ["the Grand Canyon's"])  # same entity, other surface form
     graph.set_mentions(2, [])
     assert len(graph) == 2
-    assert graph.keys() == {"grand canyon", "pixel"}
+    assert set(graph.keys()) == {"grand canyon", "pixel"}
     a = graph.adjacency(3).toarray()
     canyon, pixel = 3, 4  # entity nodes follow the 3 memory nodes
     assert a[0, canyon] == a[canyon, 0] == 1 and a[1, canyon] == 1 and a[0, pixel] == 1

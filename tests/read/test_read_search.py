@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engram import Memory, Settings, ValidationError
-from engram.models import KeyKind, MemoryKind
+from engram.models import KeyKind
 from engram.testing import HashEmbedder
 
 SESSIONS = [
@@ -224,7 +224,6 @@ def test_settings_switch_components_from_the_environment(monkeypatch: pytest.Mon
     monkeypatch.setenv("ENGRAM_ROUND_WEIGHT", "0.9")
     settings = Settings()
     assert settings.graph is False and settings.round_weight == 0.9
-    assert MemoryKind.ROUND.value == "round"
 
 
 def test_entity_feedback_reaches_the_next_hop_of_a_multi_hop_question(tmp_path: Path) -> None:
