@@ -6,11 +6,12 @@
 ...     hits = m.search("where does Ana live?", user_id="ana")
 """
 
-from engram.config import EmbedderKind, Settings
+from engram.config import EmbedderKind, FactExtraction, Settings
 from engram.errors import (
     ConfigError,
     EmbeddingError,
     EngramError,
+    LLMError,
     NotFound,
     StoreError,
     ValidationError,
@@ -18,10 +19,13 @@ from engram.errors import (
 from engram.memory import Memory
 from engram.models import (
     AddResult,
+    ConsolidationReport,
     Episode,
+    ForgetResult,
     HistoryAction,
     HistoryEntry,
     Hit,
+    LLMUsage,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
@@ -35,13 +39,18 @@ __version__ = "0.1.0"
 __all__ = [
     "AddResult",
     "ConfigError",
+    "ConsolidationReport",
     "EmbedderKind",
     "EmbeddingError",
     "EngramError",
     "Episode",
+    "FactExtraction",
+    "ForgetResult",
     "HistoryAction",
     "HistoryEntry",
     "Hit",
+    "LLMError",
+    "LLMUsage",
     "Memory",
     "MemoryItem",
     "MemoryKind",

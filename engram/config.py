@@ -29,6 +29,14 @@ class FusionMethod(enum.StrEnum):
     ZSCORE = "zscore"  # convex combination of z-normalised scores
 
 
+class FactExtraction(enum.StrEnum):
+    """Where fact memories come from when messages are added."""
+
+    LOCAL = "local"  # rule-based extractor (no model, no network)
+    LLM = "llm"  # an OpenAI-compatible chat endpoint; the local extractor on failure
+    OFF = "off"  # no facts from messages (explicit add_fact still works)
+
+
 def default_home() -> Path:
     """Where Engram keeps its files unless told otherwise."""
     return Path.home() / ".engram"
@@ -148,6 +156,89 @@ class Settings(BaseSettings):
     )
     mmr_lambda: float = Field(
         default=0.8, ge=0.0, le=1.0, description="MMR trade-off: 1 = relevance only."
+    )
+
+    # -- lifecycle (docs/lifecycle.md) -------------------------------------------------------
+    fact_extraction: FactExtraction = Field(
+        default=FactExtraction.LOCAL,
+        description="Facts from added messages: local (rules), llm (chat endpoint, local on "
+        "failure) or off.",
+    )
+    lifecycle: bool = Field(
+        default=True,
+        description="Lifecycle-aware search: facts are searched, ended facts (and the "
+        "messages they came from) rank lower, retention is a ranking signal.",
+    )
+    superseded_factor: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Score multiplier of a memory whose validity ended (superseded facts).",
+    )
+    recency_weight: float = Field(
+        default=0.2,
+        ge=0.0,
+        description="Weight of the recency signal for queries that ask for the current state "
+        "('now', 'these days', 'currently').",
+    )
+    subject_weight: float = Field(
+        default=0.3,
+        ge=0.0,
+        description="Weight of the subject signal: facts about a person the query names.",
+    )
+    retention_weight: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=1.0,
+        description="Share of the score that retention exp(-t/S) can take away.",
+    )
+    retention_days: float = Field(
+        default=30.0,
+        gt=0.0,
+        description="Stability S, in days, of a memory of strength 1 and importance 0.5.",
+    )
+    recall_gain: float = Field(
+        default=1.0, ge=0.0, description="Strength added each time a memory is recalled."
+    )
+    links: bool = Field(
+        default=True, description="Link each new memory to its closest existing ones (A-MEM)."
+    )
+    link_threshold: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="Minimum cosine similarity for a 'related' link between memories.",
+    )
+    link_neighbours: int = Field(
+        default=3, ge=0, description="At most this many related links per new memory."
+    )
+    duplicate_threshold: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity at or above which consolidation merges two facts or notes.",
+    )
+    llm_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible chat endpoint (e.g. "
+        "http://localhost:11434/v1 for Ollama); needed by fact_extraction=llm.",
+    )
+    llm_model: str | None = Field(default=None, description="Chat model id for extraction.")
+    llm_api_key: str | None = Field(
+        default=None, description="Bearer token for the chat endpoint, if it needs one."
+    )
+    llm_timeout: float = Field(default=60.0, gt=0.0, description="Seconds per LLM request.")
+    llm_max_retries: int = Field(
+        default=3, ge=0, description="Retries of a failed or malformed LLM call, with back-off."
+    )
+    llm_batch_turns: int = Field(
+        default=20, ge=1, le=100, description="Messages per LLM extraction call."
+    )
+    llm_cost_input: float = Field(
+        default=0.0, ge=0.0, description="Cost per 1,000 prompt tokens, for usage reports."
+    )
+    llm_cost_output: float = Field(
+        default=0.0, ge=0.0, description="Cost per 1,000 completion tokens, for usage reports."
     )
 
     @field_validator("embedding_cache_path", mode="before")

@@ -5,7 +5,8 @@
     ├── ValidationError    a caller passed bad input (names the field)
     ├── NotFound           an id that does not exist in the caller's scope
     ├── StoreError         the storage backend failed (wraps the driver error)
-    └── EmbeddingError     the embedder failed or returned something unusable
+    ├── EmbeddingError     the embedder failed or returned something unusable
+    └── LLMError           the chat endpoint failed or answered unusably (after retries)
 
 Every error a user can trigger is one of these; internal failures are wrapped
 with context instead of leaking driver exceptions.
@@ -43,10 +44,23 @@ class EmbeddingError(EngramError):
     """The embedder failed or returned vectors of the wrong shape."""
 
 
+class LLMError(EngramError):
+    """The LLM endpoint failed, or its answer could not be repaired into the schema.
+
+    ``reason`` is a short machine-friendly cause (``"http 503"``, ``"timeout"``,
+    ``"invalid json"``, ``"schema"``) recorded with the fallback that replaced the call.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+
+
 __all__ = [
     "ConfigError",
     "EmbeddingError",
     "EngramError",
+    "LLMError",
     "NotFound",
     "StoreError",
     "ValidationError",

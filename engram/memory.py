@@ -11,21 +11,27 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
-from engram.config import Settings
+from engram.config import FactExtraction, Settings
 from engram.embed.base import Embedder
-from engram.errors import NotFound, ValidationError
+from engram.errors import ConfigError, NotFound, ValidationError
 from engram.index.registry import IndexRegistry, vectors_to_bytes
 from engram.index.scope import Eligibility
+from engram.lifecycle.consolidate import consolidate
+from engram.lifecycle.forget import archive, erase, set_flags
+from engram.lifecycle.undo import lineage_history, undoable
+from engram.llm import ChatClient
 from engram.models import (
     AddResult,
+    ConsolidationReport,
     Episode,
+    ForgetResult,
     HistoryAction,
     HistoryEntry,
     IndexKey,
@@ -38,9 +44,18 @@ from engram.models import (
 )
 from engram.read.search import SearchSettings, search_scope
 from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
+from engram.write.changes import Changes, diff, restore
 from engram.write.expand import memory_expansions
-from engram.write.ingest import Ingestor
-from engram.write.messages import normalize_messages, optional_id, parse_time, require_id
+from engram.write.facts import FactExtractor
+from engram.write.ingest import Ingestor, LinkOptions
+from engram.write.messages import (
+    FACT_ROLE,
+    build_episodes,
+    normalize_messages,
+    optional_id,
+    parse_time,
+    require_id,
+)
 
 # Granularities a plain search returns: whole-message memories and knowledge, not the
 # round/session aggregates (ask for those with ``kinds=``).
@@ -52,6 +67,8 @@ DEFAULT_SEARCH_KINDS: tuple[MemoryKind, ...] = (
     MemoryKind.SUMMARY,
     MemoryKind.PROFILE,
 )
+
+_WITHOUT_FACTS = tuple(k for k in DEFAULT_SEARCH_KINDS if k is not MemoryKind.FACT)
 
 # Settings fixed for the life of a Memory (its store and embedder are built from them).
 _FIXED_SETTINGS = frozenset(
@@ -66,6 +83,18 @@ _FIXED_SETTINGS = frozenset(
         "bm25_k1",
         "bm25_b",
         "synonym_threshold",
+        "fact_extraction",
+        "links",
+        "link_threshold",
+        "link_neighbours",
+        "llm_url",
+        "llm_model",
+        "llm_api_key",
+        "llm_timeout",
+        "llm_max_retries",
+        "llm_batch_turns",
+        "llm_cost_input",
+        "llm_cost_output",
     }
 )
 
@@ -88,6 +117,25 @@ def _kinds(
         raise ValidationError(
             "kinds", f"{exc}; valid kinds: {[k.value for k in MemoryKind]}"
         ) from exc
+
+
+def _chat_client(settings: Settings) -> ChatClient | None:
+    """The LLM client fact_extraction=llm needs (None otherwise)."""
+    if settings.fact_extraction is not FactExtraction.LLM:
+        return None
+    if not settings.llm_url or not settings.llm_model:
+        raise ConfigError(
+            "fact_extraction=llm needs llm_url and llm_model (ENGRAM_LLM_URL, ENGRAM_LLM_MODEL)"
+        )
+    return ChatClient(
+        base_url=settings.llm_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        cost_input=settings.llm_cost_input,
+        cost_output=settings.llm_cost_output,
+    )
 
 
 class Memory:
@@ -123,7 +171,22 @@ class Memory:
             key_expansion=self.settings.key_expansion,
             synonym_threshold=self.settings.synonym_threshold,
         )
-        self._ingestor = Ingestor(store, embedder, self._registry)
+        self._chat = _chat_client(self.settings)
+        self._ingestor = Ingestor(
+            store,
+            embedder,
+            self._registry,
+            facts=FactExtractor(
+                self.settings.fact_extraction,
+                self._chat,
+                batch_turns=self.settings.llm_batch_turns,
+            ),
+            options=LinkOptions(
+                links=self.settings.links,
+                link_threshold=self.settings.link_threshold,
+                link_neighbours=self.settings.link_neighbours,
+            ),
+        )
         self._search_settings = SearchSettings.from_settings(self.settings)
         self._lock = threading.RLock()
         self._closed = False
@@ -153,6 +216,8 @@ class Memory:
         self.flush()
         self._closed = True
         self._store.close()
+        if self._chat is not None:
+            self._chat.close()
         closer = getattr(self._embedder, "close", None)
         if callable(closer):
             closer()
@@ -162,14 +227,20 @@ class Memory:
         with self._lock:
             if self._access and self._access_at is not None:
                 counts, self._access = self._access, Counter()
-                self._store.record_access(counts, self._access_at)
+                self._store.record_access(
+                    counts, self._access_at, strength_gain=self.settings.recall_gain
+                )
 
-    def _note_access(self, memory_ids: Iterable[str]) -> None:
+    def _note_access(self, user_id: str, memory_ids: Iterable[str]) -> None:
         now = time.monotonic()
         if not self._access:
             self._access_since = now
-        self._access.update(memory_ids)
+        counts = Counter(memory_ids)
+        self._access.update(counts)
         self._access_at = datetime.now(UTC)
+        index = self._registry.loaded(user_id)
+        if index is not None:
+            index.touch(counts, self._access_at, self.settings.recall_gain)
         if (
             len(self._access) >= _ACCESS_BUFFER_SIZE
             or now - self._access_since >= _ACCESS_BUFFER_SECONDS
@@ -299,8 +370,15 @@ class Memory:
         limit = self.settings.search_limit if limit is None else limit
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValidationError("limit", "must be an integer between 1 and 1000")
+        lifecycle = self.settings.lifecycle
+        default_kinds = DEFAULT_SEARCH_KINDS if lifecycle else _WITHOUT_FACTS
         where = Eligibility(
-            kinds=_kinds(kinds) or DEFAULT_SEARCH_KINDS,
+            kinds=_kinds(kinds) or default_kinds,
+            # Superseded memories stay searchable: ranked lower now, first as of their time.
+            statuses=(MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED)
+            if lifecycle
+            else (MemoryStatus.ACTIVE,),
+            unexpired_at=datetime.now(UTC),
             session_id=optional_id(session_id, "session_id"),
             agent_id=optional_id(agent_id, "agent_id"),
             start=parse_time(start, "start"),
@@ -324,7 +402,7 @@ class Memory:
                 settings=self._search_settings,
                 now=reference,
             )
-            self._note_access(h.memory.id for h in hits)
+            self._note_access(user, (h.memory.id for h in hits))
         return SearchResult(query=query, hits=hits)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
@@ -379,9 +457,13 @@ class Memory:
         return self._store.list_episodes(user, session_id=session_id, limit=limit, offset=offset)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:
-        """Every recorded change of a memory, oldest first."""
+        """Every recorded change of a memory and of its other versions, oldest first.
+
+        A fact's versions are the facts of its slot it superseded or was superseded by; each
+        entry's ``memory_id`` says which version it concerns.
+        """
         self.get(memory_id, user_id=user_id)
-        return self._store.get_history(memory_id)
+        return lineage_history(self._store, memory_id)
 
     def stats(self, *, user_id: str | None = None) -> Stats:
         """Counts for one user or the whole store."""
@@ -412,22 +494,38 @@ class Memory:
                 version=old.version + 1,
                 metadata={**old.metadata, **(metadata or {})},
             )
-            vector = vectors_to_bytes(self._embedder.embed([text]))[0]
-            keys = [IndexKey(text=text, kind=KeyKind.TEXT, vector=vector)]
-            if old.kind in (MemoryKind.TURN, MemoryKind.DOCUMENT):
-                keys += [IndexKey(text=t, kind=k) for k, t in memory_expansions(new).items()]
-            stored = StoredMemory(item=new, keys=tuple(keys), model_id=self._embedder.model_id)
-            with self._store.atomic():
-                self._store.replace_memory(stored)
-                self._store.add_history(
-                    [
-                        HistoryRecord(
-                            memory_id, HistoryAction.UPDATE, now, old_text=old.text, new_text=text
-                        )
-                    ]
-                )
-            self._registry.apply(new.user_id, [stored])
-            return new
+            updated = self._rewrite(old, new, HistoryAction.UPDATE, now)
+            if updated.kind is MemoryKind.TURN:
+                self._ingestor.refresh_facts(updated, now)
+            return updated
+
+    def _rewrite(
+        self,
+        old: MemoryItem,
+        new: MemoryItem,
+        action: HistoryAction,
+        now: datetime,
+        details: Mapping[str, Any] | None = None,
+    ) -> MemoryItem:
+        """Store a new version of a memory with keys rebuilt from its text."""
+        vector = vectors_to_bytes(self._embedder.embed([new.text]))[0]
+        keys = [IndexKey(text=new.text, kind=KeyKind.TEXT, vector=vector)]
+        if new.kind in (MemoryKind.TURN, MemoryKind.DOCUMENT, MemoryKind.FACT):
+            keys += [IndexKey(text=t, kind=k) for k, t in memory_expansions(new).items()]
+        stored = StoredMemory(item=new, keys=tuple(keys), model_id=self._embedder.model_id)
+        record = HistoryRecord(
+            new.id,
+            action,
+            now,
+            old_text=old.text,
+            new_text=new.text,
+            details={**diff(old, new), **(details or {})},
+        )
+        with self._store.atomic():
+            self._store.replace_memory(stored)
+            self._store.add_history([record])
+        self._registry.apply(new.user_id, [stored])
+        return new
 
     def delete(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
         """Mark a memory deleted: it is never returned by search again; history records it."""
@@ -440,9 +538,206 @@ class Memory:
             with self._store.atomic():
                 self._store.replace_memory(StoredMemory(item=new, keys=(), model_id=None))
                 self._store.add_history(
-                    [HistoryRecord(memory_id, HistoryAction.DELETE, now, old_text=old.text)]
+                    [
+                        HistoryRecord(
+                            memory_id,
+                            HistoryAction.DELETE,
+                            now,
+                            old_text=old.text,
+                            details=diff(old, new),
+                        )
+                    ]
                 )
             index = self._registry.loaded(new.user_id)
             if index is not None:
                 index.remove(memory_id)
             return new
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def add_fact(
+        self,
+        text: str,
+        *,
+        user_id: str,
+        key: str | None = None,
+        subject: str | None = None,
+        predicate: str | None = None,
+        object: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_to: datetime | str | None = None,
+        importance: float = 0.5,
+        pinned: bool = False,
+        ttl: float | timedelta | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> MemoryItem:
+        """Store a fact; with ``key`` (a slot such as ``"user.city"``) it supersedes the slot's
+        value in effect at ``valid_from`` (default: now), which stays stored with its validity
+        closed. Stored as an episode first, like any input; ``ttl`` (seconds) makes it expire.
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError("text", "must be a non-empty string")
+        user = require_id(user_id, "user_id")
+        slot = optional_id(key, "key")
+        start = parse_time(valid_from, "valid_from")
+        end = parse_time(valid_to, "valid_to")
+        if start is not None and end is not None and end <= start:
+            raise ValidationError("valid_to", "must be later than valid_from")
+        if (
+            isinstance(importance, bool)
+            or not isinstance(importance, int | float)
+            or not 0 <= importance <= 1
+        ):
+            raise ValidationError("importance", "must be a number between 0 and 1")
+        now = datetime.now(UTC)
+        expires = _expiry(ttl, now)
+        spec = {
+            "slot": slot.casefold() if slot else None,
+            "subject": subject,
+            "predicate": predicate,
+            "object": object,
+            "valid_to": end.isoformat() if end else None,
+            "importance": float(importance),
+            "pinned": bool(pinned),
+            "expires_at": expires.isoformat() if expires else None,
+        }
+        for name in ("subject", "predicate", "object"):
+            if spec[name] is not None and (
+                not isinstance(spec[name], str) or not str(spec[name]).strip()
+            ):
+                raise ValidationError(name, "must be a non-empty string when given")
+        message = normalize_messages(
+            {"role": "user", "content": text, "metadata": {**(metadata or {}), "fact": spec}}
+        )[0]
+        message = replace(message, role=FACT_ROLE, timestamp=start or now)
+        with self._lock:
+            self.flush()
+            episodes = build_episodes(
+                [message],
+                user_id=user,
+                agent_id=optional_id(agent_id, "agent_id"),
+                session_id=optional_id(session_id, "session_id"),
+                timestamp=None,
+                now=now,
+            )
+            # The same fact at the same time is one episode (idempotent, like ``add``).
+            episode = self._store.put_episodes(episodes)[0]
+            self._ingestor.process(self._store.pending_episodes(user), now=now)
+            derived = self._store.memories_of_episodes(user, [episode.id])
+            if derived:
+                return derived[0]
+            # Restating the value in effect reinforced that version instead of storing a copy.
+            current = [
+                m
+                for m in self._store.slot_versions(user, str(spec["slot"]))
+                if m.status is MemoryStatus.ACTIVE
+            ]
+            if current:
+                return current[-1]
+            raise NotFound("the fact was not stored")
+
+    def forget(
+        self,
+        memory_id: str | None = None,
+        *,
+        user_id: str,
+        episode_id: str | None = None,
+        hard: bool = False,
+    ) -> ForgetResult:
+        """Forget a memory (or everything derived from one episode).
+
+        Soft (default): archive the memory, or every memory derived from the episode; kept
+        with its history, no longer searched, and ``undo`` brings it back. Hard: erase the
+        source messages and everything derived from them (facts, rounds, summaries, keys,
+        links, history), rebuilding their sessions from the remaining messages; nothing of
+        the erased text remains in the store. Hard forgetting cannot be undone.
+        """
+        user = require_id(user_id, "user_id")
+        if (memory_id is None) == (episode_id is None):
+            raise ValidationError("memory_id", "give exactly one of memory_id or episode_id")
+        with self._lock:
+            self.flush()
+            now = datetime.now(UTC)
+            if memory_id is not None:
+                item = self.get(memory_id, user_id=user)
+                episodes = list(item.episode_ids)
+                targets = [item]
+            else:
+                eid = require_id(episode_id, "episode_id")
+                if not self._store.get_episodes(user, [eid]):
+                    raise NotFound(f"episode {eid!r} not found")
+                episodes = [eid]
+                targets = self._store.memories_of_episodes(user, episodes)
+            if hard:
+                return erase(self._store, self._registry, self._ingestor, user, episodes, now)
+            archived = archive(self._store, self._registry, user, targets, now, reason="requested")
+            return ForgetResult(archived=tuple(m.id for m in archived))
+
+    def pin(self, memory_id: str, *, user_id: str, pinned: bool = True) -> MemoryItem:
+        """Pin a memory (it never fades and is never archived by forgetting), or unpin it."""
+        with self._lock:
+            item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
+            return set_flags(
+                self._store, self._registry, item, datetime.now(UTC), pinned=bool(pinned)
+            )
+
+    def set_ttl(self, memory_id: str, ttl: float | timedelta | None, *, user_id: str) -> MemoryItem:
+        """Make a memory expire ``ttl`` seconds from now (None: never); expired ones are not searched."""
+        with self._lock:
+            item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
+            now = datetime.now(UTC)
+            return set_flags(self._store, self._registry, item, now, expires_at=_expiry(ttl, now))
+
+    def undo(self, memory_id: str, *, user_id: str, change: int | None = None) -> MemoryItem:
+        """Revert a recorded change of a memory: the latest one, or the history entry whose id
+        is ``change``. An undo is a change too: undoing twice redoes."""
+        user = require_id(user_id, "user_id")
+        with self._lock:
+            self.flush()
+            item = self.get(memory_id, user_id=user)
+            entry = undoable(self._store.get_history(memory_id), change)
+            if entry is None:
+                field = "memory_id" if change is None else "change"
+                raise ValidationError(
+                    field, "nothing to undo: no reversible change of this memory recorded there"
+                )
+            now = datetime.now(UTC)
+            restored = restore(item, entry.details["before"], now)
+            details = {"undoes": entry.id}
+            if "text" in entry.details["before"] or item.status is MemoryStatus.DELETED:
+                return self._rewrite(item, restored, HistoryAction.RESTORE, now, details)
+            changes = Changes(now=now)
+            changes.change(item, restored, HistoryAction.RESTORE, details)
+            changes.commit(self._store, self._registry, user)
+            return restored
+
+    def consolidate(
+        self, *, user_id: str, archive_below: float | None = None
+    ) -> ConsolidationReport:
+        """Tidy a scope: archive expired (and, with ``archive_below``, faded) memories, merge
+        near-duplicate facts, write session summaries and subject profiles."""
+        user = require_id(user_id, "user_id")
+        if archive_below is not None and not 0 <= archive_below <= 1:
+            raise ValidationError("archive_below", "must be between 0 and 1")
+        with self._lock:
+            self.flush()
+            return consolidate(
+                self._store,
+                self._registry,
+                self._embedder,
+                user,
+                datetime.now(UTC),
+                duplicate_threshold=self.settings.duplicate_threshold,
+                retention_days=self.settings.retention_days,
+                archive_below=archive_below,
+            )
+
+
+def _expiry(ttl: float | timedelta | None, now: datetime) -> datetime | None:
+    if ttl is None:
+        return None
+    seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        raise ValidationError("ttl", "must be a positive number of seconds")
+    return now + timedelta(seconds=seconds)

@@ -40,6 +40,12 @@ class HistoryAction(enum.StrEnum):
     ADD = "add"
     UPDATE = "update"
     DELETE = "delete"
+    SUPERSEDE = "supersede"  # validity closed by a newer fact of the same slot
+    ARCHIVE = "archive"  # soft-forgotten: kept, no longer searched
+    RESTORE = "restore"  # an undo, or an archived memory brought back
+    MERGE = "merge"  # folded into a near-duplicate by consolidation
+    EVOLVE = "evolve"  # note attributes changed because a related memory arrived
+    REINFORCE = "reinforce"  # the same fact stated again: strength up, provenance added
 
 
 class LinkType(enum.StrEnum):
@@ -128,6 +134,14 @@ class MemoryItem:
     version: int = 1
     metadata: dict[str, Any] = field(default_factory=dict)
     speaker: str | None = None  # who said it (message name, else role); None for aggregates
+    # Facts: optional subject-predicate-object, and the single-valued slot ("ana.city")
+    # whose newer value closes this one's validity.
+    subject: str | None = None
+    predicate: str | None = None
+    object: str | None = None
+    slot: str | None = None
+    pinned: bool = False  # never fades, never archived by forgetting
+    expires_at: datetime | None = None  # TTL: not searched after this record time
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +223,33 @@ class AddResult:
 
 
 @dataclass(frozen=True, slots=True)
+class LLMCall:
+    """One logical LLM call (all its HTTP attempts), recorded for usage and cost reports."""
+
+    purpose: str  # "extract" | "contradiction"
+    model: str
+    started_at: datetime
+    duration_ms: float
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float
+    ok: bool
+    attempts: int
+    error: str | None = None  # the failure reason when ``ok`` is False
+
+
+@dataclass(frozen=True, slots=True)
+class LLMUsage:
+    """LLM calls made for a scope or the whole store, with their tokens and cost."""
+
+    calls: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     """Counts for a scope or the whole store."""
 
@@ -218,3 +259,24 @@ class Stats:
     entities: int
     links: int
     history: int
+    llm: LLMUsage = field(default_factory=LLMUsage)
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetResult:
+    """What a ``forget`` call did: memories archived (soft) or erased with their sources (hard)."""
+
+    archived: tuple[str, ...] = ()
+    erased_memories: int = 0
+    erased_episodes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsolidationReport:
+    """What a consolidation pass changed in one scope."""
+
+    merged: int = 0  # near-duplicate facts/notes folded into another
+    summaries: int = 0  # session summaries written or refreshed
+    profiles: int = 0  # profile memories written or refreshed
+    expired: int = 0  # archived because their TTL ran out
+    faded: int = 0  # archived because their retention fell below the threshold

@@ -261,6 +261,124 @@ def stats(
     for kind, count in sorted(result.memories.items()):
         console.print(f"  {kind}: {count}")
     console.print(f"entities: {result.entities}  links: {result.links}  history: {result.history}")
+    llm = result.llm
+    if llm.calls:
+        console.print(
+            f"llm calls: {llm.calls} ({llm.failed} failed)  tokens: {llm.prompt_tokens} prompt, "
+            f"{llm.completion_tokens} completion  cost: {llm.cost:.4f}"
+        )
+
+
+# -- lifecycle -------------------------------------------------------------------------------
+RequiredUser = Annotated[str, typer.Option("--user", "-u", help="User id (the scope).")]
+
+
+@app.command()
+def fact(
+    text: Annotated[str, typer.Argument(help="The fact, e.g. 'Ana lives in Berlin'.")],
+    user: RequiredUser,
+    key: Annotated[
+        str | None, typer.Option(help="Slot it fills, e.g. 'ana.city': a new value supersedes.")
+    ] = None,
+    subject: Annotated[str | None, typer.Option(help="Who or what it is about.")] = None,
+    valid_from: Annotated[
+        str | None, typer.Option("--valid-from", help="When it became true (default: now).")
+    ] = None,
+    pinned: Annotated[bool, typer.Option("--pin", help="Never fades.")] = False,
+    ttl: Annotated[float | None, typer.Option(help="Expire after this many seconds.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Remember a fact; with --key it supersedes the slot's old value (calls Memory.add_fact)."""
+    with _memory(db) as memory:
+        print_json(
+            memory.add_fact(
+                text,
+                user_id=user,
+                key=key,
+                subject=subject,
+                valid_from=valid_from,
+                pinned=pinned,
+                ttl=ttl,
+            )
+        )
+
+
+@app.command()
+def forget(
+    user: RequiredUser,
+    memory_id: Annotated[str | None, typer.Argument(help="Memory id.")] = None,
+    episode: Annotated[
+        str | None, typer.Option(help="Forget everything derived from this episode instead.")
+    ] = None,
+    hard: Annotated[
+        bool,
+        typer.Option(
+            "--hard", help="Erase the sources and everything derived from them (no undo)."
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Archive a memory (undo brings it back), or with --hard erase it and its sources."""
+    if hard and not yes:
+        typer.confirm("Erase for good, with the messages it came from?", abort=True)
+    with _memory(db) as memory:
+        result = memory.forget(memory_id, user_id=user, episode_id=episode, hard=hard)
+    if hard:
+        console.print(
+            f"erased {result.erased_episodes} episode(s) and {result.erased_memories} memories"
+        )
+    else:
+        console.print(f"archived {len(result.archived)} memories")
+
+
+@app.command()
+def undo(
+    memory_id: MemoryId,
+    user: RequiredUser,
+    change: Annotated[
+        int | None, typer.Option(help="History entry to revert (default: the latest).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Revert a recorded change of a memory (calls Memory.undo)."""
+    with _memory(db) as memory:
+        print_json(memory.undo(memory_id, user_id=user, change=change))
+
+
+@app.command()
+def pin(
+    memory_id: MemoryId,
+    user: RequiredUser,
+    off: Annotated[bool, typer.Option("--off", help="Unpin instead.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Pin a memory so it never fades (calls Memory.pin)."""
+    with _memory(db) as memory:
+        item = memory.pin(memory_id, user_id=user, pinned=not off)
+    console.print(f"{'pinned' if item.pinned else 'unpinned'} {item.id}")
+
+
+@app.command()
+def consolidate(
+    user: RequiredUser,
+    archive_below: Annotated[
+        float | None,
+        typer.Option("--archive-below", help="Archive memories whose retention is below this."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Archive expired memories, merge duplicates, write session summaries and profiles."""
+    with _memory(db) as memory:
+        report = memory.consolidate(user_id=user, archive_below=archive_below)
+    if as_json:
+        print_json(report)
+        return
+    console.print(
+        f"merged {report.merged}  summaries {report.summaries}  profiles {report.profiles}  "
+        f"expired {report.expired}  faded {report.faded}"
+    )
 
 
 # -- evaluation ------------------------------------------------------------------------------
@@ -460,3 +578,94 @@ def eval_sample_longmemeval(
 
     write_sample_longmemeval(out, n_questions=questions, seed=seed)
     console.print(f"wrote {questions} questions to {out}")
+
+
+@eval_app.command("updates")
+def eval_updates(
+    stories: Annotated[int, typer.Option(min=1, help="Number of generated stories.")] = 500,
+    seed: Annotated[int, typer.Option(help="Random seed of the story generator.")] = 0,
+    out: JsonOut = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Base path of the two stores, one per run: <stem>-local<suffix> and "
+            "<stem>-off<suffix>; both must not exist yet (default: fresh temporary files).",
+        ),
+    ] = None,
+    dump: Annotated[
+        Path | None,
+        typer.Option("--dump", help="Also write the generated stories to this JSON file."),
+    ] = None,
+) -> None:
+    """Knowledge updates: current value first now, old value first as of before the change."""
+    import functools
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from engram.eval import generate_update_stories, run_updates, write_update_stories
+
+    generated = generate_update_stories(stories, seed=seed)
+    if dump is not None:
+        write_update_stories(dump, generated)
+        console.print(f"stories written to {dump}")
+    modes = ("local", "off")
+    runs: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="engram-eval-") as tmp:
+        base = db or Path(tmp) / "updates.db"
+        paths = {mode: base.with_name(f"{base.stem}-{mode}{base.suffix}") for mode in modes}
+        taken = [str(path) for path in paths.values() if path.exists()]
+        if taken:
+            errors.print(
+                f"[red]error:[/red] {', '.join(taken)} exists; each run needs a fresh store"
+            )
+            raise typer.Exit(2)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        for mode in modes:
+            factory = functools.partial(_memory, paths[mode], fact_extraction=mode)
+            with progress_bar(f"updates, fact extraction {mode}", None) as advance:
+                runs[mode] = run_updates(factory, generated, progress=advance)
+
+    wide = Console(width=max(console.width, 130))
+    table = Table(title=f"knowledge updates: {len(generated)} stories, seed {seed}")
+    metrics = ("accuracy@1", "accuracy@5", "mrr")
+    table.add_column("fact extraction", no_wrap=True)
+    for metric in metrics:
+        for kind in ("current", "as-of"):
+            table.add_column(f"{kind} {metric.replace('accuracy', 'acc')}", justify="right")
+    table.add_column("questions", justify="right")
+    for mode, run in runs.items():
+        cells = [
+            f"{run[f'{kind}_{metric}']:.3f}" for metric in metrics for kind in ("current", "as_of")
+        ]
+        table.add_row(mode, *cells, str(run["questions"]))
+    wide.print(table)
+
+    per_attribute = Table(title="per attribute, fact extraction local")
+    per_attribute.add_column("attribute", no_wrap=True)
+    per_attribute.add_column("stories", justify="right")
+    for column in ("current acc@1", "as-of acc@1", "current mrr", "as-of mrr"):
+        per_attribute.add_column(column, justify="right")
+    for name, row in runs["local"]["per_attribute"].items():
+        per_attribute.add_row(
+            name,
+            str(row["stories"]),
+            *(
+                f"{row[key]:.3f}"
+                for key in ("current_accuracy@1", "as_of_accuracy@1", "current_mrr", "as_of_mrr")
+            ),
+        )
+    wide.print(per_attribute)
+    for mode, run in runs.items():
+        timing = {k: round(v, 3) if isinstance(v, float) else v for k, v in run["timing"].items()}
+        console.print(f"{mode}: {timing}")
+    if out is not None:
+        result = {
+            "dataset": "updates",
+            "generator": {"stories": stories, "seed": seed},
+            "runs": runs,
+        }
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        console.print(f"results written to {out}")

@@ -27,14 +27,17 @@ from .metrics import (
     summarize,
 )
 from .synthetic import write_sample_longmemeval
+from .updates import UpdateStory, generate_update_stories, run_updates, write_update_stories
 
 __all__ = [
     "GroupedSummary",
     "MetricSummary",
     "Scored",
     "SupportsMemory",
+    "UpdateStory",
     "all_at_k",
     "any_at_k",
+    "generate_update_stories",
     "git_revision",
     "load_hipporag_corpus",
     "load_hipporag_questions",
@@ -48,7 +51,9 @@ __all__ = [
     "run_hipporag",
     "run_locomo",
     "run_longmemeval",
+    "run_updates",
     "stamp",
     "summarize",
     "write_sample_longmemeval",
+    "write_update_stories",
 ]

@@ -26,6 +26,7 @@ _ALL_OFF: dict[str, Any] = {
     "prf": False,
     "diversity": False,
     "adaptive_granularity": False,
+    "lifecycle": False,
 }
 
 ABLATIONS: dict[str, dict[str, Any]] = {
@@ -37,6 +38,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no entity graph": {"graph": False},
     "no pseudo-relevance feedback": {"prf": False},
     "no entity feedback (term feedback kept)": {"entity_feedback_weight": 0.0},
+    "no lifecycle (facts, validity, retention)": {"lifecycle": False},
     "with MMR diversity": {"diversity": True},
     "with adaptive granularity": {"adaptive_granularity": True},
     "BM25 only": {**_ALL_OFF, "dense_weight": 0.0},

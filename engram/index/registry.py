@@ -10,7 +10,7 @@ import numpy as np
 
 from engram.embed.base import Embedder, Vectors
 from engram.index.scope import ScopeIndex
-from engram.models import KeyKind
+from engram.models import KeyKind, MemoryItem
 from engram.store import Store, StoredMemory
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,11 @@ class IndexRegistry:
         with self._lock:
             self._key_expansion = key_expansion
             self._scopes.clear()
+
+    def drop(self, user_id: str) -> None:
+        """Forget a user's loaded index; the next use reloads it from the store."""
+        with self._lock:
+            self._scopes.pop(user_id, None)
 
     def get(self, user_id: str) -> ScopeIndex:
         """The user's index, loading it from the store the first time."""
@@ -103,6 +108,16 @@ class IndexRegistry:
                 np.vstack(rows) if rows else np.zeros((0, self._embedder.dim), dtype=np.float32)
             )
             scope.upsert(memory.item, texts, matrix, expansions)
+
+    def refresh(self, user_id: str, items: Sequence[MemoryItem]) -> None:
+        """Bring a loaded index's filter columns up to date with changed memories (same keys)."""
+        with self._lock:
+            scope = self._scopes.get(user_id)
+            if scope is None:
+                return
+            for item in items:
+                if item.id in scope.position:
+                    scope.update_item(item)
 
     def apply(self, user_id: str, stored: Sequence[StoredMemory]) -> None:
         """Bring a loaded index up to date with memories just committed."""

@@ -11,7 +11,7 @@ granularity lift another; the entity graph links memories through the names they
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 _KIND_CODES = {kind: code for code, kind in enumerate(MemoryKind)}
 _STATUS_CODES = {status: code for code, status in enumerate(MemoryStatus)}
+_LIVE_CODES = (_STATUS_CODES[MemoryStatus.ACTIVE], _STATUS_CODES[MemoryStatus.SUPERSEDED])
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
@@ -49,6 +50,7 @@ class Eligibility:
     start: datetime | None = None
     end: datetime | None = None
     as_of: datetime | None = None
+    unexpired_at: datetime | None = None  # drop memories whose TTL ran out by then
 
 
 class _Column:
@@ -107,6 +109,16 @@ class ScopeIndex:
         self._valid_from = _Column(np.float64, np.nan)
         self._valid_to = _Column(np.float64, np.nan)
         self._dated = _Column(np.bool_, False)
+        # Lifecycle columns: retention inputs and TTL.
+        self._touched = _Column(np.float64, np.nan)  # last access, else creation (epoch s)
+        self._strength = _Column(np.float64, 1.0)
+        self._importance = _Column(np.float64, 0.5)
+        self._pinned = _Column(np.bool_, False)
+        self._expires = _Column(np.float64, np.nan)
+        self._subject = _Column(np.int32, -1)  # a fact's subject, coded like speakers
+        self._subject_names: dict[int, str] = {}
+        self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
+        self._episode_members: dict[str, set[int]] = {}  # episode id -> positions
         self._session: list[str | None] = []
         self._agent: list[str | None] = []
         # Speakers as small integer codes (case-insensitive), so a speaker filter is one
@@ -182,8 +194,20 @@ class ScopeIndex:
         self._session[position] = item.session_id
         self._agent[position] = item.agent_id
         self._speaker.set(position, self._code_of(item.speaker))
+        self._touched.set(position, _ts(item.last_accessed or item.created_at))
+        self._strength.set(position, item.strength)
+        self._importance.set(position, item.importance)
+        self._pinned.set(position, item.pinned)
+        self._expires.set(position, _ts(item.expires_at))
+        if item.slot:
+            self._slot_members.setdefault(item.slot, set()).add(position)
+        subject = self._code_of(item.subject, register=False)
+        self._subject.set(position, subject)
+        if item.subject:
+            self._subject_names.setdefault(subject, item.subject)
         for episode_id in item.episode_ids:
             self._episode_number.setdefault(episode_id, len(self._episode_number))
+            self._episode_members.setdefault(episode_id, set()).add(position)
         self._incidence = None
 
     def remove(self, memory_id: str) -> None:
@@ -223,6 +247,8 @@ class ScopeIndex:
             mask &= event >= where.start.timestamp()
         if where.end is not None:
             mask &= event < where.end.timestamp()
+        if where.unexpired_at is not None:
+            mask &= ~(self._expires.view() <= where.unexpired_at.timestamp())
         if where.as_of is not None:
             t = where.as_of.timestamp()
             began = np.where(np.isnan(self._valid_from.view()), event, self._valid_from.view())
@@ -230,17 +256,123 @@ class ScopeIndex:
             mask &= ~(self._valid_to.view() <= t)
         return mask
 
+    def touch(self, counts: Mapping[str, int], at: datetime, gain: float) -> None:
+        """Record retrievals as the store will: strength up, clock reset (MemoryBank)."""
+        for memory_id, n in counts.items():
+            position = self.position.get(memory_id)
+            if position is None:
+                continue
+            item = self.items[position]
+            self.items[position] = replace(
+                item,
+                strength=item.strength + n * gain,
+                last_accessed=at,
+                access_count=item.access_count + n,
+            )
+            self._strength.set(position, item.strength + n * gain)
+            self._touched.set(position, at.timestamp())
+
+    def retention_inputs(self) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+        """Per memory: last access (else creation) time, strength, importance, pinned."""
+        return (
+            self._touched.view(),
+            self._strength.view(),
+            self._importance.view(),
+            self._pinned.view(),
+        )
+
+    def ended_by(self, t: float) -> BoolArray:
+        """Memories whose validity ended at or before ``t`` (epoch seconds).
+
+        Besides ended memories themselves, this covers the messages (turns, rounds) whose
+        every derived fact has ended: "I live in Paris" is outdated once its fact is.
+        """
+        valid_to = self._valid_to.view()
+        ended: BoolArray = valid_to <= t
+        facts = self._kind.view() == _KIND_CODES[MemoryKind.FACT]
+        facts &= self._status.view() >= 0
+        if not (ended & facts).any():
+            return ended
+        incidence = self.incidence()
+        per_episode = incidence.T @ facts.astype(np.float64)
+        closed_per_episode = incidence.T @ (facts & ended).astype(np.float64)
+        stale_episode = (per_episode > 0) & (closed_per_episode >= per_episode)
+        messages = np.isin(
+            self._kind.view(), [_KIND_CODES[MemoryKind.TURN], _KIND_CODES[MemoryKind.ROUND]]
+        )
+        stale: BoolArray = (incidence @ stale_episode.astype(np.float64)) > 0
+        return ended | (stale & messages)
+
+    def successors(self, position: int, t: float) -> set[int]:
+        """What replaced an ended memory by ``t``: the slot's version in effect then (and the
+        messages it came from), or, for an outdated message, its facts' successors."""
+        item = self.items[position]
+        if item.kind is MemoryKind.FACT:
+            return self._in_effect(item, t)
+        out: set[int] = set()
+        for episode_id in item.episode_ids:
+            for member in self._episode_members.get(episode_id, ()):
+                if self.items[member].kind is MemoryKind.FACT and member != position:
+                    out |= self._in_effect(self.items[member], t)
+        return out
+
+    def messages_of(self, position: int) -> list[int]:
+        """The turns a memory was drawn from (for a fact: its message)."""
+        item = self.items[position]
+        return [
+            m
+            for e in item.episode_ids
+            for m in self._episode_members.get(e, ())
+            if m != position and self.items[m].kind is MemoryKind.TURN
+        ]
+
+    def _in_effect(self, fact: MemoryItem, t: float) -> set[int]:
+        if not fact.slot:
+            return set()
+        best: tuple[float, int] | None = None
+        for member in self._slot_members.get(fact.slot, ()):
+            if self._status.values[member] not in _LIVE_CODES:
+                continue
+            start = self._valid_from.values[member]
+            if not start <= t:
+                continue
+            if best is None or start > best[0]:
+                best = (float(start), member)
+        if best is None or best[1] == self.position[fact.id]:
+            return set()
+        winner = self.items[best[1]]
+        related = {
+            m
+            for e in winner.episode_ids
+            for m in self._episode_members.get(e, ())
+            if self.items[m].kind in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)
+        }
+        return {best[1]} | related
+
     def kind_mask(self, kind: MemoryKind) -> BoolArray:
         """Memories of one kind."""
         out: BoolArray = self._kind.view() == _KIND_CODES[kind]
         return out
 
-    def _code_of(self, speaker: str | None) -> int:
+    def _code_of(self, speaker: str | None, *, register: bool = True) -> int:
         if not speaker:
             return -1
         code = self._speaker_code.setdefault(speaker.casefold(), len(self._speaker_code))
-        self._speaker_names.setdefault(code, speaker)
+        if register:
+            self._speaker_names.setdefault(code, speaker)
         return code
+
+    def subjects(self) -> set[str]:
+        """Every subject of the scope's facts (one spelling per name)."""
+        return set(self._subject_names.values())
+
+    def subject_mask(self, subjects: Sequence[str]) -> BoolArray:
+        """Facts about one of these subjects (case-insensitive)."""
+        codes = [
+            self._speaker_code[c] for s in subjects if (c := s.casefold()) in self._speaker_code
+        ]
+        out: BoolArray = np.isin(self._subject.view(), codes)
+        return out
 
     def speaker_mask(self, speakers: Sequence[str]) -> BoolArray:
         """Memories said by one of these speakers (case-insensitive)."""

@@ -26,6 +26,20 @@ class QueryAnalysis:
     asks_when: bool
     speakers: tuple[str, ...]
     entities: tuple[str, ...]
+    asks_current: bool = False  # "now", "these days", "currently": the latest state wanted
+
+
+# Words that ask for the present state of something that may have changed.
+_CURRENT = re.compile(
+    r"\b(?:now|nowadays|currently|current|these days|at the moment|at present|presently|"
+    r"anymore|any more|still|latest|most recent|lately)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_current(query: str) -> bool:
+    """Whether a query asks for the current state ("where does Ana live now?")."""
+    return _CURRENT.search(query) is not None
 
 
 def named_speakers(query: str, speakers: Collection[str]) -> tuple[str, ...]:
@@ -57,4 +71,5 @@ def analyse_query(
         asks_when=asks_when(query),
         speakers=named_speakers(query, speakers),
         entities=tuple(query_entities(query, entity_keys)),
+        asks_current=asks_current(query),
     )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +38,8 @@ from engram.read.diversity import mmr
 from engram.read.fusion import fuse, minmax, ranks
 from engram.read.granularity import lift, peakedness
 from engram.read.pagerank import personalized_pagerank
-from engram.read.query import QueryAnalysis, analyse_query
+from engram.read.query import QueryAnalysis, analyse_query, named_speakers
+from engram.read.retention import retention
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -87,6 +88,12 @@ class SearchSettings:
     entity_feedback_docs: int
     diversity: bool
     mmr_lambda: float
+    lifecycle: bool
+    recency_weight: float
+    subject_weight: float
+    superseded_factor: float
+    retention_weight: float
+    retention_days: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchSettings:
@@ -112,6 +119,8 @@ class SearchSettings:
             "graph": self.graph_weight,
             "prf": self.prf_weight,
             "entities": self.entity_feedback_weight,
+            "recent": self.recency_weight,
+            "subject": self.subject_weight,
         }
 
 
@@ -305,8 +314,13 @@ def search_scope(
     limit: int,
     settings: SearchSettings,
     now: datetime,
+    clock: datetime | None = None,
 ) -> list[Hit]:
-    """Rank the eligible memories of one scope for a query."""
+    """Rank the eligible memories of one scope for a query.
+
+    ``now`` reads the query's time expressions; ``clock`` (default: the system clock) is
+    the record time that retention is measured against.
+    """
     s = settings
     mask = index.eligible(where)
     candidates = np.flatnonzero(mask)
@@ -349,6 +363,17 @@ def search_scope(
             # A mark that most candidates carry tells little: in an encyclopedia nearly every
             # passage has a date, in a chat few messages do.
             signals["when"] = np.where(dated, 1.0 - float(dated.mean()), -np.inf)
+    if s.lifecycle and not analysis.asks_when:
+        # A fact about the person the query names is about what is asked (the speaker signal
+        # cannot tell: the person's chit-chat has the same speaker). Not for "when" questions:
+        # a fact states what holds, the message it came from says when.
+        subjects = named_speakers(query, index.subjects())
+        if subjects:
+            signals["subject"] = np.where(index.subject_mask(subjects)[candidates], 1.0, -np.inf)
+    if s.lifecycle and analysis.asks_current:
+        # "Now" questions want the latest state: among the candidates, later is better.
+        event = index.event_times()[candidates]
+        signals["recent"] = np.where(np.isfinite(event), event, -np.inf)
     if s.graph or s.prf:
         preliminary, _ = fuse(signals, weights, s.method, calibrated=_CALIBRATED)
         if s.graph:
@@ -365,12 +390,128 @@ def search_scope(
     total = sum(weights.get(name, 0.0) for name in signals) or 1.0
     fused = fused / total
     contributions = {name: part / total for name, part in contributions.items()}
+    adjustments: dict[str, tuple[FloatArray, FloatArray]] = {}
+    if s.lifecycle:
+        fused, contributions, adjustments = _lifecycle(
+            index, candidates, fused, contributions, where, now, clock or datetime.now(UTC), s
+        )
+    if s.lifecycle and analysis.asks_when:
+        adjustments["fact"] = _messages_say_when(index, candidates, fused)
     best = _top(fused, min(limit, len(candidates)))
+    if s.lifecycle:
+        best = _one_per_message(index, candidates, fused, limit)
     if s.diversity and len(best) > 1:
         pool = _top(fused, min(3 * limit, len(candidates)))
         vectors = index.vectors([int(candidates[i]) for i in pool])
         best = pool[mmr(fused[pool], vectors, len(best), lambda_=s.mmr_lambda)]
-    return _hits(index, candidates, best, fused, signals, contributions)
+    return _hits(index, candidates, best, fused, signals, contributions, adjustments)
+
+
+def _lifecycle(
+    index: ScopeIndex,
+    candidates: npt.NDArray[np.int64],
+    fused: FloatArray,
+    contributions: dict[str, FloatArray],
+    where: Eligibility,
+    now: datetime,
+    clock: datetime,
+    s: SearchSettings,
+) -> tuple[FloatArray, dict[str, FloatArray], dict[str, tuple[FloatArray, FloatArray]]]:
+    """Scale scores by validity (ended memories rank lower) and retention.
+
+    Returns the new scores, the signals' contributions unchanged, and for each factor its
+    value and the (negative) amount it took, so all contributions still add up to the score.
+    """
+    reference = (where.as_of or now).timestamp()
+    ended = index.ended_by(reference)[candidates]
+    validity = np.where(ended, s.superseded_factor, 1.0)
+    touched, strength, importance, pinned = index.retention_inputs()
+    kept = retention(
+        touched[candidates],
+        strength[candidates],
+        importance[candidates],
+        pinned[candidates],
+        now=clock.timestamp(),
+        days=s.retention_days,
+    )
+    fading = 1.0 - s.retention_weight + s.retention_weight * kept
+    after_validity = fused * validity
+    if ended.any():
+        _below_successors(index, candidates, ended, after_validity, reference)
+    final = after_validity * fading
+    adjustments = {
+        "validity": (validity, after_validity - fused),
+        "retention": (kept, final - after_validity),
+    }
+    return final, contributions, adjustments
+
+
+def _messages_say_when(
+    index: ScopeIndex, candidates: npt.NDArray[np.int64], fused: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """For "when" questions, a message ranks at least as high as a fact drawn from it (in
+    place): the fact states what holds, the message says when it happened.
+
+    Returns the ``fact`` entry of the hits' signals: raw 1 where a fact lifted its message,
+    and what the lift added.
+    """
+    local = {int(p): i for i, p in enumerate(candidates)}
+    lifted = np.zeros(len(candidates))
+    added = np.zeros(len(candidates))
+    facts = np.flatnonzero(index.kind_mask(MemoryKind.FACT)[candidates])
+    for i in facts:
+        for turn in index.messages_of(int(candidates[i])):
+            j = local.get(turn)
+            if j is not None and fused[j] <= fused[i]:
+                gain = float(fused[i] - fused[j]) + 1e-9
+                fused[j] += gain
+                added[j] += gain
+                lifted[j] = 1.0
+    return lifted, added
+
+
+def _one_per_message(
+    index: ScopeIndex, candidates: npt.NDArray[np.int64], fused: FloatArray, limit: int
+) -> npt.NDArray[np.int64]:
+    """The top hits with at most one of a message and the facts drawn from it (the best).
+
+    A fact restates its message: returning both would spend two of ``limit`` places on one
+    piece of evidence.
+    """
+    pool = _top(fused, min(2 * limit + 8, len(candidates)))
+    seen: set[str] = set()
+    kept: list[int] = []
+    for local in pool:
+        item = index.items[int(candidates[local])]
+        if item.kind in (MemoryKind.TURN, MemoryKind.FACT) and len(item.episode_ids) == 1:
+            if item.episode_ids[0] in seen:
+                continue
+            seen.add(item.episode_ids[0])
+        kept.append(int(local))
+        if len(kept) == limit:
+            break
+    return np.asarray(kept, dtype=np.int64)
+
+
+def _below_successors(
+    index: ScopeIndex,
+    candidates: npt.NDArray[np.int64],
+    ended: npt.NDArray[np.bool_],
+    scores: FloatArray,
+    reference: float,
+) -> None:
+    """An ended memory never outranks what replaced it (in place).
+
+    A factor alone cannot promise that: min-max fusion can give an old version twice its
+    successor's score when their texts barely differ ("lives in Paris" / "in Berlin").
+    """
+    local = {int(p): i for i, p in enumerate(candidates)}
+    for i in np.flatnonzero(ended):
+        rivals = [local[p] for p in index.successors(int(candidates[i]), reference) if p in local]
+        rivals = [r for r in rivals if not ended[r]]
+        if rivals:
+            ceiling = float(scores[rivals].max()) * (1.0 - 1e-6)
+            scores[i] = min(scores[i], ceiling)
 
 
 def _top(fused: FloatArray, k: int) -> npt.NDArray[np.int64]:
@@ -385,6 +526,7 @@ def _hits(
     fused: FloatArray,
     signals: dict[str, FloatArray],
     contributions: dict[str, FloatArray],
+    adjustments: dict[str, tuple[FloatArray, FloatArray]],
 ) -> list[Hit]:
     signal_ranks = {name: ranks(scores) for name, scores in signals.items()}
     hits = []
@@ -399,6 +541,10 @@ def _hits(
             )
             for name in signals
         }
+        for name, (raw, taken) in adjustments.items():
+            signal_view[name] = SignalScore(
+                raw=float(raw[local]), rank=None, contribution=float(taken[local])
+            )
         hits.append(
             Hit(
                 memory=index.items[int(candidates[local])],

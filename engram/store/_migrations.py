@@ -125,4 +125,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             ) WHERE kind = 'turn'""",
         ),
     ),
+    Migration(
+        3,
+        "lifecycle",
+        (
+            "ALTER TABLE memories ADD COLUMN subject TEXT",
+            "ALTER TABLE memories ADD COLUMN predicate TEXT",
+            "ALTER TABLE memories ADD COLUMN object TEXT",
+            "ALTER TABLE memories ADD COLUMN slot TEXT",
+            "ALTER TABLE memories ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE memories ADD COLUMN expires_at TEXT",
+            "CREATE INDEX memories_by_slot ON memories (user_id, slot) WHERE slot IS NOT NULL",
+            """CREATE TABLE llm_calls (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id TEXT,
+                purpose TEXT NOT NULL,
+                model TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                duration_ms REAL NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                cost REAL NOT NULL,
+                ok INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                error TEXT
+            )""",
+            "CREATE INDEX llm_calls_by_user ON llm_calls (user_id)",
+        ),
+    ),
 )

@@ -22,6 +22,7 @@ from engram.models import (
     HistoryEntry,
     IndexKey,
     Link,
+    LLMCall,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
@@ -159,8 +160,37 @@ class Store(abc.ABC):
         """Text-key vectors (by ``model_id``) of the turn memories derived from these episodes."""
 
     @abc.abstractmethod
-    def record_access(self, counts: Mapping[str, int], at: datetime) -> None:
-        """Add ``counts[id]`` retrievals to each memory and stamp ``last_accessed``."""
+    def update_items(self, items: Sequence[MemoryItem]) -> None:
+        """Overwrite existing memories' fields (status, validity, metadata...), keeping keys."""
+
+    @abc.abstractmethod
+    def slot_versions(self, user_id: str, slot: str) -> list[MemoryItem]:
+        """Every non-deleted memory of the user holding this fact slot, oldest validity first."""
+
+    @abc.abstractmethod
+    def memories_of_episodes(self, user_id: str, episode_ids: Sequence[str]) -> list[MemoryItem]:
+        """Memories of any status derived (in whole or in part) from these episodes."""
+
+    @abc.abstractmethod
+    def delete_episodes(self, user_id: str, episode_ids: Sequence[str]) -> int:
+        """Erase episodes and every memory derived from them, with their keys, mentions,
+        links and history, and the user's entities no memory mentions any more; returns how
+        many memories were erased.
+
+        Nothing of the erased text may remain readable in the backend's files afterwards.
+        """
+
+    @abc.abstractmethod
+    def record_access(
+        self, counts: Mapping[str, int], at: datetime, *, strength_gain: float = 0.0
+    ) -> None:
+        """Add ``counts[id]`` retrievals to each memory, stamp ``last_accessed``, and raise
+        ``strength`` by ``strength_gain`` per retrieval (MemoryBank: recall strengthens)."""
+
+    # -- LLM usage -----------------------------------------------------------------
+    @abc.abstractmethod
+    def put_llm_calls(self, user_id: str | None, calls: Sequence[LLMCall]) -> None:
+        """Record LLM calls made on behalf of a user (None: not tied to one)."""
 
     # -- entities and links ------------------------------------------------------
     @abc.abstractmethod
@@ -187,6 +217,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def get_history(self, memory_id: str) -> list[HistoryEntry]:
         """Every recorded change of a memory, oldest first."""
+
+    @abc.abstractmethod
+    def history_caused_by(self, user_id: str, memory_ids: Sequence[str]) -> list[HistoryEntry]:
+        """Changes of the user's memories that these memories caused (``details["by"]``),
+        oldest first: what must be reverted when they are erased."""
+
+    @abc.abstractmethod
+    def delete_history(self, entry_ids: Sequence[int]) -> None:
+        """Remove history entries (only an erase does: they quote erased text)."""
 
     # -- scopes and stats --------------------------------------------------------
     @abc.abstractmethod

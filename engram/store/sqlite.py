@@ -28,6 +28,8 @@ from engram.models import (
     KeyKind,
     Link,
     LinkType,
+    LLMCall,
+    LLMUsage,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
@@ -42,7 +44,8 @@ log = logging.getLogger(__name__)
 _MEMORY_COLUMNS = (
     "id, user_id, agent_id, session_id, kind, text, event_time, valid_from, valid_to, "
     "created_at, updated_at, expired_at, status, importance, strength, last_accessed, "
-    "access_count, version, metadata, speaker"
+    "access_count, version, metadata, speaker, subject, predicate, object, slot, pinned, "
+    "expires_at"
 )
 _EPISODE_COLUMNS = (
     "id, user_id, agent_id, session_id, seq, role, name, content, timestamp, created_at, "
@@ -79,6 +82,8 @@ class SQLiteStore(Store):
         if self.path != ":memory:":
             self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = FULL")
+        # Erased rows are overwritten with zeros, so a hard forget leaves no readable text.
+        self._conn.execute("PRAGMA secure_delete = ON")
         self._migrate()
 
     # -- plumbing ------------------------------------------------------------------
@@ -266,9 +271,9 @@ class SQLiteStore(Store):
             )
 
     # -- memories ------------------------------------------------------------------
-    def _write_memory_rows(self, memory: StoredMemory, *, existing: bool) -> None:
-        item = memory.item
-        values = (
+    @staticmethod
+    def _memory_values(item: MemoryItem) -> tuple[Any, ...]:
+        return (
             item.id,
             item.user_id,
             item.agent_id,
@@ -289,14 +294,28 @@ class SQLiteStore(Store):
             item.version,
             encode_json(item.metadata),
             item.speaker,
+            item.subject,
+            item.predicate,
+            item.object,
+            item.slot,
+            int(item.pinned),
+            encode_time(item.expires_at),
         )
+
+    def _update_fields(self, item: MemoryItem) -> None:
+        assignments = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
+        values = self._memory_values(item)
+        cursor = self._execute(
+            f"UPDATE memories SET {assignments} WHERE id = ?", (*values[1:], item.id)
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"memory {item.id!r} does not exist")
+
+    def _write_memory_rows(self, memory: StoredMemory, *, existing: bool) -> None:
+        item = memory.item
+        values = self._memory_values(item)
         if existing:
-            assignments = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
-            cursor = self._execute(
-                f"UPDATE memories SET {assignments} WHERE id = ?", (*values[1:], item.id)
-            )
-            if cursor.rowcount != 1:
-                raise StoreError(f"memory {item.id!r} does not exist")
+            self._update_fields(item)
             self._execute("DELETE FROM memory_keys WHERE memory_id = ?", (item.id,))
             self._execute("DELETE FROM memory_episodes WHERE memory_id = ?", (item.id,))
         else:
@@ -451,13 +470,111 @@ class SQLiteStore(Store):
                 found[episode_id] = vector
         return found
 
-    def record_access(self, counts: Mapping[str, int], at: datetime) -> None:
+    def update_items(self, items: Sequence[MemoryItem]) -> None:
+        with self.atomic():
+            for item in items:
+                self._update_fields(item)
+
+    def slot_versions(self, user_id: str, slot: str) -> list[MemoryItem]:
+        rows = self._query(
+            f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND slot = ? "
+            "AND status != ? ORDER BY valid_from IS NOT NULL, valid_from, created_at, rowid",
+            (user_id, slot, MemoryStatus.DELETED.value),
+        )
+        return self._load_items(rows)
+
+    def memories_of_episodes(self, user_id: str, episode_ids: Sequence[str]) -> list[MemoryItem]:
+        rows: dict[str, tuple[Any, ...]] = {}
+        for chunk in _chunks(list(episode_ids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self._query(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND id IN ("
+                f"SELECT memory_id FROM memory_episodes WHERE episode_id IN ({marks})) "
+                "ORDER BY rowid",
+                (user_id, *chunk),
+            ):
+                rows[row[0]] = row
+        return self._load_items(list(rows.values()))
+
+    def delete_episodes(self, user_id: str, episode_ids: Sequence[str]) -> int:
+        doomed = [m.id for m in self.memories_of_episodes(user_id, episode_ids)]
+        with self.atomic():
+            for chunk in _chunks(doomed):
+                marks = ",".join("?" * len(chunk))
+                self._execute(f"DELETE FROM history WHERE memory_id IN ({marks})", chunk)
+                # Keys, provenance rows, mentions and links go with the memory (ON DELETE CASCADE).
+                self._execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk)
+            for chunk in _chunks(list(episode_ids)):
+                marks = ",".join("?" * len(chunk))
+                self._execute(
+                    f"DELETE FROM episodes WHERE user_id = ? AND id IN ({marks})", (user_id, *chunk)
+                )
+            self._execute(
+                "DELETE FROM entities WHERE user_id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM mentions WHERE mentions.entity_id = entities.id)",
+                (user_id,),
+            )
+        if self.path != ":memory:" and self._depth == 0:
+            # The write-ahead log still holds the old pages until it is checkpointed.
+            with self._lock:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(doomed)
+
+    def record_access(
+        self, counts: Mapping[str, int], at: datetime, *, strength_gain: float = 0.0
+    ) -> None:
         stamp = encode_time(at)
         with self.atomic():
             self._executemany(
-                "UPDATE memories SET access_count = access_count + ?, last_accessed = ? WHERE id = ?",
-                [(n, stamp, memory_id) for memory_id, n in counts.items()],
+                "UPDATE memories SET access_count = access_count + ?, last_accessed = ?, "
+                "strength = strength + ? WHERE id = ?",
+                [(n, stamp, n * strength_gain, memory_id) for memory_id, n in counts.items()],
             )
+
+    # -- LLM usage -----------------------------------------------------------------
+    def put_llm_calls(self, user_id: str | None, calls: Sequence[LLMCall]) -> None:
+        with self.atomic():
+            self._executemany(
+                "INSERT INTO llm_calls (user_id, purpose, model, started_at, duration_ms, "
+                "prompt_tokens, completion_tokens, cost, ok, attempts, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        user_id,
+                        c.purpose,
+                        c.model,
+                        encode_time(c.started_at),
+                        c.duration_ms,
+                        c.prompt_tokens,
+                        c.completion_tokens,
+                        c.cost,
+                        int(c.ok),
+                        c.attempts,
+                        c.error,
+                    )
+                    for c in calls
+                ],
+            )
+
+    def _llm_usage(self, user_id: str | None) -> LLMUsage:
+        sql = (
+            "SELECT COUNT(*), COALESCE(SUM(1 - ok), 0), COALESCE(SUM(prompt_tokens), 0), "
+            "COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost), 0.0) FROM llm_calls"
+        )
+        row = (
+            self._query_one(sql)
+            if user_id is None
+            else self._query_one(sql + " WHERE user_id = ?", (user_id,))
+        )
+        if row is None:
+            return LLMUsage()
+        return LLMUsage(
+            calls=int(row[0]),
+            failed=int(row[1]),
+            prompt_tokens=int(row[2]),
+            completion_tokens=int(row[3]),
+            cost=float(row[4]),
+        )
 
     # -- entities and links --------------------------------------------------------
     def put_entities(self, entities: Sequence[Entity]) -> None:
@@ -517,18 +634,23 @@ class SQLiteStore(Store):
             "WHERE memory_id = ? ORDER BY id",
             (memory_id,),
         )
-        return [
-            HistoryEntry(
-                id=row[0],
-                memory_id=row[1],
-                action=HistoryAction(row[2]),
-                at=_time(row[3]),
-                old_text=row[4],
-                new_text=row[5],
-                details=decode_json(row[6]),
+        return _history(rows)
+
+    def history_caused_by(self, user_id: str, memory_ids: Sequence[str]) -> list[HistoryEntry]:
+        rows: list[tuple[Any, ...]] = []
+        for chunk in _chunks(list(memory_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows += self._query(
+                "SELECT h.id, h.memory_id, h.action, h.at, h.old_text, h.new_text, h.details "
+                "FROM history h JOIN memories m ON m.id = h.memory_id WHERE m.user_id = ? "
+                f"AND json_extract(h.details, '$.by') IN ({marks})",
+                (user_id, *chunk),
             )
-            for row in rows
-        ]
+        return _history(sorted(rows, key=lambda row: int(row[0])))
+
+    def delete_history(self, entry_ids: Sequence[int]) -> None:
+        with self.atomic():
+            self._executemany("DELETE FROM history WHERE id = ?", [(i,) for i in entry_ids])
 
     # -- scopes and stats ----------------------------------------------------------
     def list_users(self) -> list[str]:
@@ -571,7 +693,23 @@ class SQLiteStore(Store):
             entities=count("entities"),
             links=int(links_row[0]) if links_row else 0,
             history=int(history_row[0]) if history_row else 0,
+            llm=self._llm_usage(user_id),
         )
+
+
+def _history(rows: list[tuple[Any, ...]]) -> list[HistoryEntry]:
+    return [
+        HistoryEntry(
+            id=row[0],
+            memory_id=row[1],
+            action=HistoryAction(row[2]),
+            at=_time(row[3]),
+            old_text=row[4],
+            new_text=row[5],
+            details=decode_json(row[6]),
+        )
+        for row in rows
+    ]
 
 
 def _time(value: str) -> datetime:
@@ -621,4 +759,10 @@ def _memory(row: Sequence[Any], episode_ids: tuple[str, ...]) -> MemoryItem:
         episode_ids=episode_ids,
         metadata=decode_json(row[18]),
         speaker=row[19],
+        subject=row[20],
+        predicate=row[21],
+        object=row[22],
+        slot=row[23],
+        pinned=bool(row[24]),
+        expires_at=decode_time(row[25]),
     )

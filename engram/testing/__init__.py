@@ -2,13 +2,16 @@
 
 * :class:`HashEmbedder`: a deterministic embedder with no model (``embedder=hash``);
 * :class:`FakeOpenAIServer`: a real, scriptable OpenAI-compatible HTTP server;
-* :class:`CountingEmbedder`: wraps any embedder and counts and times its calls.
+* :class:`CountingEmbedder`: wraps any embedder and counts and times its calls;
+* :class:`ScriptedLLM`: a rule-driven chat responder for the fake server that answers
+  Engram's extraction and contradiction calls.
 """
 
 from __future__ import annotations
 
 from engram.embed.hashing import HashEmbedder
 from engram.testing.counting import CountingEmbedder
+from engram.testing.llm_script import ScriptedLLM, city_facts
 from engram.testing.openai_server import FakeOpenAIServer, RecordedRequest, ScriptedFailure
 
 __all__ = [
@@ -17,4 +20,6 @@ __all__ = [
     "HashEmbedder",
     "RecordedRequest",
     "ScriptedFailure",
+    "ScriptedLLM",
+    "city_facts",
 ]

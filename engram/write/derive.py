@@ -19,7 +19,7 @@ from datetime import datetime
 from engram.models import Episode, KeyKind, MemoryItem, MemoryKind
 from engram.store import Store, StoredMemory
 from engram.write.expand import memory_expansions
-from engram.write.messages import DOCUMENT_ROLE
+from engram.write.messages import DOCUMENT_ROLE, FACT_ROLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,29 @@ def _message_draft(kind: MemoryKind, episode: Episode, now: datetime) -> Draft:
     return Draft(item, (speaker_line(episode),), expansions=memory_expansions(item))
 
 
+def _fact_draft(episode: Episode, now: datetime) -> Draft:
+    """The fact an explicit ``add_fact`` call describes (its structure rides in metadata)."""
+    metadata = dict(episode.metadata)
+    spec = dict(metadata.pop("fact", None) or {})
+    item = replace(
+        _new_item(MemoryKind.FACT, episode.content, [episode], now),
+        metadata={**metadata, "extractor": "explicit"},
+        subject=spec.get("subject"),
+        predicate=spec.get("predicate"),
+        object=spec.get("object"),
+        slot=spec.get("slot"),
+        valid_to=_time(spec.get("valid_to")),
+        importance=float(spec.get("importance", 0.5)),
+        pinned=bool(spec.get("pinned", False)),
+        expires_at=_time(spec.get("expires_at")),
+    )
+    return Draft(item, (episode.content,), expansions=memory_expansions(item))
+
+
+def _time(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
 def _new_item(
     kind: MemoryKind, text: str, episodes: Sequence[Episode], now: datetime
 ) -> MemoryItem:
@@ -85,6 +108,9 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
     # of that session; only a session's first message in the batch asks the store.
     latest: dict[str | None, Episode] = {}
     for episode in episodes:
+        if episode.role == FACT_ROLE:
+            drafts.append(_fact_draft(episode, now))
+            continue
         previous = latest.get(episode.session_id)
         latest[episode.session_id] = episode
         if episode.role == DOCUMENT_ROLE:
@@ -95,7 +121,7 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
             previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
         if (
             previous is not None
-            and previous.role != DOCUMENT_ROLE
+            and previous.role not in (DOCUMENT_ROLE, FACT_ROLE)
             and _speaker(previous) != _speaker(episode)
         ):
             text = f"{speaker_line(previous)}\n{speaker_line(episode)}"
@@ -103,11 +129,11 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
             drafts.append(Draft(item, (text,), parts=item.episode_ids))
         sessions.setdefault(episode.session_id, []).append(episode)
     for session_id, new_episodes in sessions.items():
-        drafts.append(_session_draft(store, new_episodes[0].user_id, session_id, new_episodes, now))
+        drafts.append(session_draft(store, new_episodes[0].user_id, session_id, new_episodes, now))
     return drafts
 
 
-def _session_draft(
+def session_draft(
     store: Store, user_id: str, session_id: str | None, new_episodes: list[Episode], now: datetime
 ) -> Draft:
     existing = store.find_session_memory(user_id, session_id)

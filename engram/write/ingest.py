@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from engram.config import FactExtraction
 from engram.embed.base import Embedder, normalize_rows
 from engram.extract.local import entity_key
 from engram.index.registry import IndexRegistry, vectors_to_bytes
@@ -26,24 +29,53 @@ from engram.models import (
     HistoryAction,
     IndexKey,
     KeyKind,
+    Link,
+    LinkType,
     MemoryItem,
+    MemoryKind,
+    MemoryStatus,
 )
 from engram.store import HistoryRecord, Store, StoredMemory
-from engram.write.derive import Draft, derive
-from engram.write.messages import Message, build_episodes
+from engram.write.changes import Changes
+from engram.write.derive import Draft, derive, session_draft
+from engram.write.facts import FactExtractor, with_note
+from engram.write.links import evolve, evolved_keywords, keyphrases_of, related
+from engram.write.messages import DOCUMENT_ROLE, FACT_ROLE, Message, build_episodes
+from engram.write.settle import settle_contradictions, settle_slots
 
 log = logging.getLogger(__name__)
 
+_LIVE = (MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED)
+
 Vector = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkOptions:
+    """A-MEM linking of new memories (see :mod:`engram.write.links`)."""
+
+    links: bool = True
+    link_threshold: float = 0.7
+    link_neighbours: int = 3
 
 
 class Ingestor:
     """Runs ``add`` against a store, an embedder and the in-memory indexes."""
 
-    def __init__(self, store: Store, embedder: Embedder, registry: IndexRegistry) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        registry: IndexRegistry,
+        *,
+        facts: FactExtractor | None = None,
+        options: LinkOptions | None = None,
+    ) -> None:
         self._store = store
         self._embedder = embedder
         self._registry = registry
+        self._facts = facts or FactExtractor(FactExtraction.LOCAL)
+        self._options = options or LinkOptions()
 
     def add(
         self,
@@ -138,10 +170,36 @@ class Ingestor:
     ) -> list[MemoryItem]:
         drafts = derive(self._store, episodes, now)
         vectors = self._key_vectors(user_id, drafts)
+        options = self._options
+        fresh = [
+            (d.item, np.frombuffer(v[0], dtype="<f4"))
+            for d, v in zip(drafts, vectors, strict=True)
+            if d.replaces is None and v
+        ]
+        index = self._registry.get(user_id) if options.links or self._facts.client else None
+        neighbours = (
+            related(index, fresh, threshold=options.link_threshold, k=options.link_neighbours)
+            if index is not None and options.links
+            else {}
+        )
+        extracted = self._facts.extract(
+            [d.item for d in drafts if d.replaces is None],
+            {i: [m for m, _ in found] for i, found in neighbours.items()},
+            now,
+        )
+        if extracted.calls:
+            self._store.put_llm_calls(user_id, extracted.calls)
+        if extracted.notes:
+            drafts = [
+                with_note(d, extracted.notes[d.item.id]) if d.item.id in extracted.notes else d
+                for d in drafts
+            ]
+        drafts += extracted.facts
+        vectors += self._key_vectors(user_id, extracted.facts)
+        changes = Changes(now=now)
         model_id = self._embedder.model_id
-        inserts: list[StoredMemory] = []
+        stored: dict[str, StoredMemory] = {}
         replacements: list[StoredMemory] = []
-        history: list[HistoryRecord] = []
         for draft, draft_vectors in zip(drafts, vectors, strict=True):
             keys = tuple(
                 IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
@@ -149,40 +207,209 @@ class Ingestor:
             ) + tuple(IndexKey(text=t, kind=k) for k, t in (draft.expansions or {}).items())
             memory = StoredMemory(item=draft.item, keys=keys, model_id=model_id)
             if draft.replaces is None:
-                inserts.append(memory)
-                history.append(
-                    HistoryRecord(draft.item.id, HistoryAction.ADD, now, new_text=draft.item.text)
-                )
+                stored[draft.item.id] = memory
+                changes.new[draft.item.id] = draft.item
             else:
                 replacements.append(memory)
-                # A growing session is recorded without its texts: every version can be
-                # rebuilt from the episodes, and copying the whole session into history on
-                # each add would make one-message-at-a-time ingest quadratic in size.
-                history.append(
-                    HistoryRecord(
-                        draft.item.id,
-                        HistoryAction.UPDATE,
-                        now,
-                        details={
-                            "reason": "session grew",
-                            "episodes_added": len(draft.item.episode_ids)
-                            - len(draft.replaces.item.episode_ids),
-                            "episodes": len(draft.item.episode_ids),
-                        },
-                    )
-                )
+                changes.history.append(_session_growth(draft, now))
+        source_of = {
+            e: d.item.id
+            for d in drafts
+            if d.item.kind is MemoryKind.TURN
+            for e in d.item.episode_ids
+        }
+        for draft in extracted.facts:
+            source = source_of.get(draft.item.episode_ids[0])
+            if source is not None:
+                changes.links.append(Link(draft.item.id, source, LinkType.DERIVED_FROM))
+        new_facts = [
+            d.item for d in drafts if d.item.kind is MemoryKind.FACT and d.replaces is None
+        ]
+        settle_slots(changes, new_facts, lambda slot: self._store.slot_versions(user_id, slot))
+        if self._facts.client is not None and index is not None:
+            fact_vectors = {
+                d.item.id: np.frombuffer(v[0], dtype="<f4")
+                for d, v in zip(drafts, vectors, strict=True)
+                if d.item.kind is MemoryKind.FACT and v
+            }
+            settle_contradictions(
+                changes,
+                self._facts.client,
+                index,
+                [(f, fact_vectors[f.id]) for f in new_facts if f.id not in changes.dropped],
+            )
+        self._link_and_evolve(changes, neighbours, drafts, extracted.neighbour_updates)
+        inserts = [
+            replace(stored[i], item=item)
+            for i, item in changes.new.items()
+            if i not in changes.dropped
+        ]
+        history = [
+            HistoryRecord(m.item.id, HistoryAction.ADD, now, new_text=m.item.text) for m in inserts
+        ] + [h for h in changes.history if h.memory_id not in changes.dropped]
+        links = [
+            link
+            for link in changes.links
+            if link.source_id not in changes.dropped and link.target_id not in changes.dropped
+        ]
         entities, mentions = _entities_of(user_id, inserts)
         with self._store.atomic():
             self._store.put_memories(inserts)
             for memory in replacements:
                 self._store.replace_memory(memory)
+            self._store.update_items(list(changes.updated.values()))
             self._store.put_entities(entities)
             self._store.put_mentions(mentions)
+            self._store.put_links(links)
             self._store.add_history(history)
+            self._store.put_llm_calls(user_id, changes.calls)
             self._store.mark_processed([e.id for e in episodes], now)
         self._registry.apply(user_id, inserts + replacements)
-        log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(drafts))
+        self._registry.refresh(user_id, list(changes.updated.values()))
+        log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(inserts))
         return [m.item for m in inserts + replacements]
+
+    def refresh_facts(self, source: MemoryItem, now: datetime) -> None:
+        """Re-derive the facts of a message whose text changed: the old ones are archived
+        (history says why), the new ones settle into their slots like any new fact."""
+        user_id = source.user_id
+        changes = Changes(now=now)
+        for old in self._store.memories_of_episodes(user_id, source.episode_ids):
+            extracted_before = old.metadata.get("extractor") in ("local", "llm")
+            if old.kind is MemoryKind.FACT and extracted_before and old.status in _LIVE:
+                archived = replace(old, status=MemoryStatus.ARCHIVED, updated_at=now)
+                changes.change(old, archived, HistoryAction.ARCHIVE, {"reason": "source updated"})
+        extracted = self._facts.extract([source], {}, now)
+        vectors = self._key_vectors(user_id, extracted.facts)
+        new = [
+            StoredMemory(
+                item=draft.item,
+                keys=tuple(
+                    IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
+                    for t, v in zip(draft.key_texts, draft_vectors, strict=True)
+                )
+                + tuple(IndexKey(text=t, kind=k) for k, t in (draft.expansions or {}).items()),
+                model_id=self._embedder.model_id,
+            )
+            for draft, draft_vectors in zip(extracted.facts, vectors, strict=True)
+        ]
+        for memory in new:
+            changes.new[memory.item.id] = memory.item
+            changes.links.append(Link(memory.item.id, source.id, LinkType.DERIVED_FROM))
+        settle_slots(
+            changes,
+            [m.item for m in new],
+            lambda slot: self._store.slot_versions(user_id, slot),
+        )
+        inserts = [
+            replace(m, item=changes.new[m.item.id]) for m in new if m.item.id not in changes.dropped
+        ]
+        entities, mentions = _entities_of(user_id, inserts)
+        with self._store.atomic():
+            self._store.put_memories(inserts)
+            self._store.update_items(list(changes.updated.values()))
+            self._store.put_entities(entities)
+            self._store.put_mentions(mentions)
+            self._store.put_links(
+                [link for link in changes.links if link.source_id not in changes.dropped]
+            )
+            self._store.add_history(
+                [
+                    HistoryRecord(m.item.id, HistoryAction.ADD, now, new_text=m.item.text)
+                    for m in inserts
+                ]
+                + changes.history
+            )
+            self._store.put_llm_calls(user_id, extracted.calls)
+        self._registry.apply(user_id, inserts)
+        self._registry.refresh(user_id, list(changes.updated.values()))
+
+    def rebuild_session(self, user_id: str, session_id: str | None, now: datetime) -> None:
+        """Write a fresh session memory from the session's remaining messages (after an erase)."""
+        remaining = [
+            e
+            for e in self._store.list_episodes(user_id)
+            if e.session_id == session_id and e.role not in (DOCUMENT_ROLE, FACT_ROLE)
+        ]
+        if not remaining:
+            return
+        draft = session_draft(self._store, user_id, session_id, remaining, now)
+        vectors = self._key_vectors(user_id, [draft])[0]
+        keys = tuple(
+            IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
+            for t, v in zip(draft.key_texts, vectors, strict=True)
+        )
+        with self._store.atomic():
+            self._store.put_memories(
+                [StoredMemory(item=draft.item, keys=keys, model_id=self._embedder.model_id)]
+            )
+            self._store.add_history(
+                [
+                    HistoryRecord(
+                        draft.item.id,
+                        HistoryAction.ADD,
+                        now,
+                        details={"reason": "session rebuilt after an erase"},
+                    )
+                ]
+            )
+
+    def _link_and_evolve(
+        self,
+        changes: Changes,
+        neighbours: dict[str, list[tuple[MemoryItem, float]]],
+        drafts: list[Draft],
+        llm_updates: dict[str, dict[str, Any]],
+    ) -> None:
+        """Related links from each new memory, and its neighbours' evolved note attributes."""
+        expansions = {d.item.id: d.expansions for d in drafts}
+        for memory_id, found in neighbours.items():
+            if memory_id in changes.dropped:
+                continue
+            phrases = keyphrases_of(expansions.get(memory_id))
+            for neighbour, score in found:
+                changes.links.append(
+                    Link(memory_id, neighbour.id, LinkType.RELATED, weight=round(score, 4))
+                )
+                current = changes.current(neighbour)
+                metadata = evolved_keywords(current, phrases) if phrases else None
+                if metadata is not None:
+                    changes.change(
+                        current,
+                        evolve(current, metadata, changes.now),
+                        HistoryAction.EVOLVE,
+                        {"by": memory_id},
+                    )
+        known = {n.id: n for found in neighbours.values() for n, _ in found}
+        for memory_id, attributes in llm_updates.items():
+            if memory_id not in known:
+                continue
+            current = changes.current(known[memory_id])
+            metadata = {**current.metadata, **attributes}
+            if metadata != current.metadata:
+                changes.change(
+                    current,
+                    evolve(current, metadata, changes.now),
+                    HistoryAction.EVOLVE,
+                    {"by": "llm"},
+                )
+
+
+def _session_growth(draft: Draft, now: datetime) -> HistoryRecord:
+    """History of a growing session, recorded without its texts: every version can be
+    rebuilt from the episodes, and copying the whole session into history on each add
+    would make one-message-at-a-time ingest quadratic in size."""
+    assert draft.replaces is not None
+    return HistoryRecord(
+        draft.item.id,
+        HistoryAction.UPDATE,
+        now,
+        details={
+            "reason": "session grew",
+            "episodes_added": len(draft.item.episode_ids) - len(draft.replaces.item.episode_ids),
+            "episodes": len(draft.item.episode_ids),
+        },
+    )
 
 
 def _entities_of(

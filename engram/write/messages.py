@@ -19,6 +19,9 @@ from engram.store import normalize_json
 
 ROLES = frozenset({"user", "assistant", "system", "tool", "document"})
 DOCUMENT_ROLE = "document"
+# Role of the episode an explicit ``add_fact`` call stores (never accepted from messages):
+# its metadata["fact"] holds the structure the caller gave (slot, subject, ...).
+FACT_ROLE = "fact"
 _ALLOWED_FIELDS = frozenset({"role", "content", "name", "timestamp", "metadata", "id"})
 
 

@@ -102,14 +102,17 @@ def test_list_get_history_update_delete(cli: Invoke, cli_json: CliJson) -> None:
     assert [h["action"] for h in history] == ["add", "update"]
     assert history[1]["old_text"] == DOG and history[1]["new_text"] == "I adopted a cat named Tom"
     assert "update" in cli("history", dog).stdout
-    top = cli_json("search", "cat named Tom", "--user", "ana")[0]
+    top = cli_json("search", "cat named Tom", "--user", "ana", "--kind", "turn")[0]
     assert top["memory"]["id"] == dog
 
     # without --yes, answering "n" aborts and keeps the memory
     refused = cli("delete", dog, input="n\n", code=1)
     assert "Aborted" in refused.output
     assert json.loads(cli("get", dog).stdout)["status"] == "active"
-    assert dog in {h["memory"]["id"] for h in cli_json("search", "cat named Tom", "--user", "ana")}
+    assert dog in {
+        h["memory"]["id"]
+        for h in cli_json("search", "cat named Tom", "--user", "ana", "--kind", "turn")
+    }
 
     assert cli("delete", dog, "--yes").stdout.strip() == f"deleted {dog}"
     assert json.loads(cli("get", dog).stdout)["status"] == "deleted"
@@ -343,7 +346,11 @@ def test_tables_show_usable_ids_at_80_columns(
     cli("add", DOG, "--user", "ana")
     dog = turn_ids(cli_json)[DOG]
     monkeypatch.setenv("COLUMNS", "80")
-    args = ["list", "--user", "ana"] if command == "list" else ["search", "dog", "--user", "ana"]
+    args = (
+        ["list", "--user", "ana"]
+        if command == "list"
+        else ["search", "dog", "--user", "ana", "--kind", "turn"]
+    )
     assert dog in cli(*args).stdout
 
 
@@ -352,7 +359,7 @@ def test_console_script_add_search_stats(run_engram: RunEngram, cli_env: Any) ->
     added = run_engram(["add", DOG, LISBON, "--user", "ana", "--json"])
     assert added.returncode == 0, added.stderr
     assert len(json.loads(added.stdout)["episodes"]) == 2
-    found = run_engram(["search", "dog", "--user", "ana", "--json"])
+    found = run_engram(["search", "dog", "--user", "ana", "--kind", "turn", "--json"])
     assert found.returncode == 0, found.stderr
     assert json.loads(found.stdout)[0]["memory"]["text"] == DOG
     assert cli_env.db.exists()  # ENGRAM_DB_PATH was used ...

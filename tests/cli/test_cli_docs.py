@@ -62,6 +62,12 @@ def test_the_walk_finds_every_command() -> None:
         "eval longmemeval",
         "eval hipporag",
         "eval sample-longmemeval",
+        "eval updates",
+        "fact",
+        "forget",
+        "undo",
+        "pin",
+        "consolidate",
     }
 
 

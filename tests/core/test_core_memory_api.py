@@ -195,8 +195,20 @@ def test_any_message_text_and_time_round_trip_through_add(
 def test_search_ranks_the_relevant_turn_first(chat: Memory, query: str, expected: str) -> None:
     result = chat.search(query, user_id="ana")
     assert result.query == query
-    assert result[0].memory.text == expected
-    assert result[0].memory.kind is MemoryKind.TURN
+    assert source_text(chat, result[0].memory) == expected
+    assert result[0].memory.kind in (MemoryKind.TURN, MemoryKind.FACT)
+
+
+def source_text(memory: Memory, item: MemoryItem) -> str:
+    """The message a hit stands for: itself, or for a fact the message it was drawn from."""
+    if item.kind is not MemoryKind.FACT:
+        return item.text
+    (turn,) = [
+        m
+        for m in memory.store.memories_of_episodes(item.user_id, item.episode_ids)
+        if m.kind is MemoryKind.TURN
+    ]
+    return turn.text
 
 
 SIGNALS = {
@@ -211,6 +223,8 @@ SIGNALS = {
     "graph",
     "prf",
     "entities",
+    "validity",  # lifecycle factors (docs/lifecycle.md)
+    "retention",
 }
 
 
@@ -225,8 +239,8 @@ def test_entity_feedback_can_promote_a_neighbour_of_the_best_hit(chat: Memory) -
 
 
 def test_every_hit_explains_its_score_by_signal(chat: Memory) -> None:
-    result = chat.search("puppy at the beach", user_id="ana", limit=20)
-    assert len(result) == len(CONVERSATION)  # default kinds: turns only here
+    result = chat.search("puppy at the beach", user_id="ana", limit=20, kinds="turn")
+    assert len(result) == len(CONVERSATION)
     scores = [hit.score for hit in result]
     assert scores == sorted(scores, reverse=True)
     for hit in result:
@@ -426,7 +440,7 @@ def test_update_validates_text(chat: Memory) -> None:
 
 
 def test_delete_removes_from_search_and_listing_and_records_history(chat: Memory) -> None:
-    target = chat.search("puppy named Rex", user_id="ana")[0].memory
+    target = chat.search("puppy named Rex", user_id="ana", kinds="turn")[0].memory
     deleted = chat.delete(target.id)
     assert deleted.status is MemoryStatus.DELETED
     assert deleted.expired_at is not None

@@ -89,13 +89,15 @@ def test_wrong_user_cannot_get_update_delete_or_read_history(two_users: Memory) 
 
 def test_updates_and_deletes_stay_in_their_scope(two_users: Memory) -> None:
     m = two_users
-    ana_turn = m.search("We live in Berlin", user_id="ana")[0].memory
-    bob_turn = m.search("We live in Berlin", user_id="bob")[0].memory
+    ana_turn = m.search("We live in Berlin", user_id="ana", kinds="turn")[0].memory
+    bob_turn = m.search("We live in Berlin", user_id="bob", kinds="turn")[0].memory
     assert ana_turn.id != bob_turn.id and ana_turn.text == bob_turn.text
     m.update(ana_turn.id, "We moved to Hamburg", user_id="ana")
     m.delete(bob_turn.id, user_id="bob")
-    assert m.search("Hamburg", user_id="ana")[0].memory.id == ana_turn.id
+    assert m.search("Hamburg", user_id="ana", kinds="turn")[0].memory.id == ana_turn.id
     assert all("Hamburg" not in h.memory.text for h in m.search("Hamburg", user_id="bob"))
     assert m.get(bob_turn.id).text == "We live in Berlin"
-    assert ana_turn.id in {h.memory.id for h in m.search("Hamburg", user_id="ana", limit=100)}
+    assert ana_turn.id in {
+        h.memory.id for h in m.search("Hamburg", user_id="ana", limit=100, kinds="turn")
+    }
     assert bob_turn.id not in {h.memory.id for h in m.search("Berlin", user_id="bob", limit=100)}

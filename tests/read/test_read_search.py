@@ -103,6 +103,7 @@ def rank_of(memory: Memory, query: str, text: str) -> int:
 def test_speaker_aware_search_prefers_what_the_named_speaker_said(chat: Memory) -> None:
     query = "What pet did Ana adopt?"
     answer = "I adopted a rescue dog from the shelter back in spring"
+    chat.configure(lifecycle=False)  # messages only: no facts drawn from them
     hits = chat.search(query, user_id="u", limit=50)
     boosted = {
         h.memory.speaker for h in hits if "speaker" in h.signals and h.signals["speaker"].raw
@@ -163,8 +164,12 @@ def test_time_range_in_the_query_is_read_relative_to_now(chat: Memory) -> None:
 def test_when_questions_prefer_memories_that_mention_a_date(chat: Memory) -> None:
     hits = chat.search("When did Ben adopt a cat?", user_id="u", limit=3)
     assert hits[0].memory.text.startswith("Ana, I adopted a cat last week")
-    # 4 of the 11 turns mention a date: the mark is worth 1 - 4/11 of the when weight
-    assert hits[0].signals["when"].raw == pytest.approx(1 - 4 / 11)
+    # 4 of the candidates (11 turns and the facts drawn from them) mention a date: the mark
+    # is worth 1 - 4/n of the when weight
+    live = ("active", "superseded")
+    candidates = len(chat.get_all(user_id="u", kinds=["turn", "fact"], statuses=live))
+    assert candidates > 11
+    assert hits[0].signals["when"].raw == pytest.approx(1 - 4 / candidates)
     everything = chat.search("When did Ben adopt a cat?", user_id="u", limit=50)
     assert {h.memory.text.split(",")[0] for h in everything if h.signals["when"].raw} == {
         "I went to a pottery class yesterday",
@@ -188,7 +193,13 @@ def test_entity_graph_reaches_memories_through_shared_entities(chat: Memory) -> 
 
 def test_every_component_can_be_switched_off(chat: Memory) -> None:
     chat.configure(
-        key_expansion=False, granularity=False, speaker=False, time=False, graph=False, prf=False
+        key_expansion=False,
+        granularity=False,
+        speaker=False,
+        time=False,
+        graph=False,
+        prf=False,
+        lifecycle=False,
     )
     for hit in chat.search("When did Ana adopt a dog in 2023?", user_id="u"):
         assert set(hit.signals) <= {"dense", "bm25"}

@@ -24,6 +24,7 @@ from engram.models import (
     KeyKind,
     Link,
     LinkType,
+    LLMCall,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
@@ -689,3 +690,93 @@ def test_recent_episodes_are_the_session_tail_oldest_first(store: Store) -> None
     assert [e.id for e in store.recent_episodes("u", "s1", 10)] == ["e0", "e1", "e3", "e4"]
     assert [e.id for e in store.recent_episodes("u", "s2", 10)] == ["e2"]
     assert store.recent_episodes("other", "s1", 10) == []
+
+
+# -- lifecycle ---------------------------------------------------------------------------
+
+
+def test_lifecycle_fields_round_trip_and_update_items_keeps_keys(store: Store) -> None:
+    memory = make_memory(
+        kind=MemoryKind.FACT,
+        text="Ana lives in Berlin",
+        subject="Ana",
+        predicate="lives in",
+        object="Berlin",
+        slot="ana.city",
+        pinned=True,
+        expires_at=T0 + timedelta(days=1),
+    )
+    store.put_memories([memory])
+    (got,) = store.get_memories([memory.item.id])
+    assert got == memory.item
+    closed = replace(
+        got, status=MemoryStatus.SUPERSEDED, valid_to=T0 + timedelta(hours=1), pinned=False
+    )
+    store.update_items([closed])
+    assert store.get_memories([got.id]) == [closed]
+    (indexed,) = [m for m in store.iter_indexable("u1") if m.item.id == got.id]
+    assert indexed.keys == memory.keys
+    with pytest.raises(StoreError):
+        store.update_items([replace(closed, id="missing")])
+
+
+def test_slot_versions_are_ordered_by_validity_and_scoped(store: Store) -> None:
+    later = make_memory(kind=MemoryKind.FACT, slot="ana.city", valid_from=T0 + timedelta(days=2))
+    earlier = make_memory(kind=MemoryKind.FACT, slot="ana.city", valid_from=T0)
+    deleted = make_memory(kind=MemoryKind.FACT, slot="ana.city", status=MemoryStatus.DELETED)
+    other_slot = make_memory(kind=MemoryKind.FACT, slot="ana.employer")
+    other_user = make_memory("u2", kind=MemoryKind.FACT, slot="ana.city")
+    store.put_memories([later, earlier, deleted, other_slot, other_user])
+    assert ids(store.slot_versions("u1", "ana.city")) == [earlier.item.id, later.item.id]
+
+
+def test_delete_episodes_erases_derived_memories_and_their_traces(store: Store) -> None:
+    keep, gone = make_episode(content="keep me"), make_episode(content="erase me")
+    store.put_episodes([keep, gone])
+    turn = make_memory(text="erase me", episode_ids=(gone.id,))
+    session = make_memory(
+        kind=MemoryKind.SESSION, text="keep me\nerase me", episode_ids=(keep.id, gone.id)
+    )
+    survivor = make_memory(text="keep me", episode_ids=(keep.id,))
+    store.put_memories([turn, session, survivor])
+    assert set(ids(store.memories_of_episodes("u1", [gone.id]))) == {turn.item.id, session.item.id}
+    assert store.memories_of_episodes("u2", [gone.id]) == []
+    store.put_links([Link(turn.item.id, survivor.item.id, LinkType.RELATED)])
+    store.add_history([HistoryRecord(turn.item.id, HistoryAction.ADD, T0, new_text="erase me")])
+    assert store.delete_episodes("u1", [gone.id]) == 2
+    assert store.get_memories([turn.item.id, session.item.id]) == []
+    assert store.get_history(turn.item.id) == []
+    assert store.links_of(survivor.item.id) == []
+    assert ids(store.list_episodes("u1")) == [keep.id]
+    assert ids(store.get_memories([survivor.item.id])) == [survivor.item.id]
+
+
+def test_record_access_raises_strength(store: Store) -> None:
+    a = make_memory(text="a")
+    store.put_memories([a])
+    store.record_access({a.item.id: 3}, T0, strength_gain=0.5)
+    assert store.get_memories([a.item.id])[0].strength == pytest.approx(a.item.strength + 1.5)
+
+
+def test_llm_calls_are_summed_per_user(store: Store) -> None:
+    def call(ok: bool, tokens: int) -> LLMCall:
+        return LLMCall(
+            purpose="extract",
+            model="m",
+            started_at=T0,
+            duration_ms=5.0,
+            prompt_tokens=tokens,
+            completion_tokens=2 * tokens,
+            cost=0.01 * tokens,
+            ok=ok,
+            attempts=1 if ok else 4,
+            error=None if ok else "http 503",
+        )
+
+    store.put_episodes([make_episode("u1"), make_episode("u2")])
+    store.put_llm_calls("u1", [call(True, 10), call(False, 5)])
+    store.put_llm_calls("u2", [call(True, 1)])
+    mine = store.stats("u1").llm
+    assert (mine.calls, mine.failed, mine.prompt_tokens, mine.completion_tokens) == (2, 1, 15, 30)
+    assert mine.cost == pytest.approx(0.15)
+    assert store.stats().llm.calls == 3

@@ -1,0 +1,152 @@
+"""The scenario suite: hand-written life-change stories through the public API, with the
+default embedding model (MiniLM), as a user would run it.
+
+For each story, after the change the current value ranks first for the natural question; with
+``as_of`` before the change the old value ranks first; the fact's history shows both values;
+nothing is lost (every message is stored). Run once with the local extractor (no LLM) and once
+with a scripted LLM behind a real OpenAI-compatible server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stories import LIFE_CHANGES, LifeChange
+
+from engram import Memory, MemoryKind, Settings
+from engram.eval.updates import is_correct, mentions
+from engram.embed import SentenceTransformerEmbedder
+from engram.testing import FakeOpenAIServer, ScriptedLLM
+
+pytestmark = pytest.mark.slow
+
+ASSISTANT = "assistant"
+PREDICATES = {
+    "city": "lives in",
+    "employer": "works at",
+    "occupation": "works as",
+    "school": "studies at",
+    "name": "is named",
+    "partner": "has partner",
+    "pet": "has pet",
+    "age": "is aged",
+}
+
+
+def _messages(story: LifeChange, index: int) -> list[dict[str, Any]]:
+    session = story.sessions[index]
+    out = []
+    for position, (speaker, text) in enumerate(session.messages):
+        message: dict[str, Any] = {"content": text, "id": f"{index}-{position}"}
+        if speaker == ASSISTANT:
+            message["role"] = "assistant"
+        else:
+            message |= {"role": "user", "name": speaker}
+        out.append(message)
+    return out
+
+
+def _ingest(memory: Memory, story: LifeChange) -> int:
+    total = 0
+    for index, session in enumerate(story.sessions):
+        messages = _messages(story, index)
+        memory.add(messages, user_id="me", session_id=f"s{index}", timestamp=session.date)
+        total += len(messages)
+    return total
+
+
+def _perfect_llm(story: LifeChange) -> ScriptedLLM:
+    """What a capable model would extract: the story's values, attributed to its person."""
+
+    def facts_for(text: str, speaker: str | None) -> list[dict[str, Any]]:
+        for value in (story.new_value, story.old_value):
+            if mentions(text, value):
+                predicate = PREDICATES.get(story.attribute, "favorite is")
+                return [
+                    {
+                        "subject": story.person,
+                        "predicate": predicate,
+                        "object": value,
+                        "text": f"{story.person} {predicate} {value}",
+                        "attribute": story.attribute,
+                    }
+                ]
+        return []
+
+    return ScriptedLLM(facts_for)
+
+
+def _check(memory: Memory, story: LifeChange, sent: int) -> None:
+    last = story.sessions[-1].date
+    now = memory.search(story.current_question, user_id="me", now=last)
+    assert is_correct(now[0].memory.text, story.new_value, story.old_value), [
+        h.memory.text for h in now[:3]
+    ]
+    then = memory.search(story.as_of_question, user_id="me", as_of=story.as_of)
+    assert is_correct(then[0].memory.text, story.old_value, story.new_value), [
+        h.memory.text for h in then[:3]
+    ]
+    current = next(
+        f
+        for f in memory.get_all(user_id="me", kinds="fact")
+        if f.object and mentions(f.object, story.new_value)
+    )
+    texts = {e.new_text or "" for e in memory.history(current.id, user_id="me")}
+    assert any(mentions(t, story.old_value) for t in texts), texts
+    assert any(mentions(t, story.new_value) for t in texts), texts
+    assert len(memory.episodes(user_id="me", limit=None)) == sent
+    turns = memory.get_all(user_id="me", kinds=MemoryKind.TURN, limit=None)
+    assert len(turns) == sent
+
+
+STORIES = [pytest.param(s, id=f"{s.attribute}-{s.person}") for s in LIFE_CHANGES]
+
+
+def test_there_are_enough_stories() -> None:
+    assert len(LIFE_CHANGES) >= 30
+    assert {s.attribute.split(":")[0] for s in LIFE_CHANGES} >= set(PREDICATES) - {"name"}
+
+
+@pytest.fixture(scope="module")
+def minilm() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture
+def local_memory(tmp_path: Path, minilm: SentenceTransformerEmbedder) -> Iterator[Memory]:
+    with Memory(
+        settings=Settings(db_path=tmp_path / "m.db", embedding_cache_path=""),
+        embedder=minilm,
+    ) as memory:
+        yield memory
+
+
+@pytest.mark.parametrize("story", STORIES)
+def test_local_extractor(local_memory: Memory, story: LifeChange) -> None:
+    _check(local_memory, story, _ingest(local_memory, story))
+
+
+@pytest.mark.parametrize("story", STORIES)
+def test_scripted_llm(
+    tmp_path: Path, minilm: SentenceTransformerEmbedder, story: LifeChange
+) -> None:
+    llm = _perfect_llm(story)
+    with (
+        FakeOpenAIServer(chat_responder=llm) as server,
+        Memory(
+            settings=Settings(
+                db_path=tmp_path / "llm.db",
+                embedding_cache_path="",
+                fact_extraction="llm",
+                llm_url=server.url,
+                llm_model="scripted",
+            ),
+            embedder=minilm,
+        ) as memory,
+    ):
+        _check(memory, story, _ingest(memory, story))
+        assert llm.extractions  # the LLM was used
+        assert memory.stats(user_id="me").llm.failed == 0
