@@ -176,10 +176,10 @@ class Settings(BaseSettings):
         description="Score multiplier of a memory whose validity ended (superseded facts).",
     )
     recency_weight: float = Field(
-        default=0.2,
+        default=0.4,
         ge=0.0,
         description="Weight of the recency signal for queries that ask for the current state "
-        "('now', 'these days', 'currently').",
+        "('now', 'these days', 'currently'): the later of the best hits rank higher.",
     )
     subject_weight: float = Field(
         default=0.3,

@@ -32,7 +32,29 @@ How it reads a message:
   "Penguins live in ...", is taken for a generic statement; "my sister Ana lives in Rome" is
   about "Ana", the more specific key), or "<Name>'s <relative>". A clause
   that starts with a verb after "and"/"but" ("... but moved to Berlin") inherits the subject of
-  the sentence.
+  the sentence, unless the sentence is about someone untracked ("My niece got into Yale and
+  started ...", "She ...": nobody's fact).
+* Besides plain statements, changes and current values are read from what only a person in
+  that situation says (*implied* facts): a home ("our new place in Lyon", "Home for me is
+  Oslo", "Living in Sydney means I ..."), a workplace ("my manager at Klarna", "Another
+  all-hands at Revolut", "First week at Etsy done", "I accepted an offer from Shopify"), a
+  school ("my dorm at Bocconi", "Classes at Yale start at eight", "I got accepted to McGill and
+  I'm starting there this term"; admission alone is not attendance), a job ("As a nurse, I
+  ...", "Another busy week as an accountant", "I switched from X to Y", "Officially a
+  carpenter"), a partner ("with Jamie, my partner,", "Nora and I have been seeing each other",
+  "I met Nora, and we're together now", "It's over with Ethan"), a pet ("Meet Bagel, our new
+  parrot!", "we named him Rocket"), a name ("my surname is Laurent now" -> the speaker's first
+  name + Laurent; "I'm Malik Ortega now" only with the speaker's own first name) and an age
+  ("Being 41 is great", "just had my 23rd birthday", "At 41 my knees are ..."). For these only
+  the phrase itself is checked for hedges and negation, a future time does not void them ("my
+  seminar at McGill is tomorrow"), but a past or modal verb right after does ("my flat in Rome
+  was tiny"). A few need the message to be about the topic: "Three weeks in Porto now" a move
+  ("boxes", "moved", "lease" ...), "I'm with Youssef now" a relationship, "we named him Rocket"
+  getting an animal, "I'm at Waseda now" work or school (which one: by the name, then the
+  topic).
+* "it's my favorite X" takes the object of the clause before ("I finished Dune and it's my new
+  favorite book"; "Nothing beats burgundy, it's ..."), and after an ended favourite or name "...
+  but now it's Y" gives the new value ("My favorite food isn't pad thai anymore, it's tacos").
 * A fact is dropped when, in its clause before the value, there is a modal, wish, plan or
   hypothetical ("might", "would", "will", "can", "want", "hope", "plan", "thinking", "if",
   "maybe", "used to", "going to", ...), when a future time follows it ("... next month",
@@ -50,15 +72,22 @@ Values: places, employers, schools and names are capitalised runs as written ("N
 leading lower-case "the" and trailing punctuation removed. An employer may also be an
 indefinite workplace noun phrase, kept with its article ("my mom works at a bank" -> "a bank";
 "a tech startup"); a definite one ("the company") is skipped, since it usually refers back to
-an employer already known (a few institutions excepted: "the government", "the army"). Occupations come from a list of about 200 job nouns with up to two
-modifiers ("software engineer", "high school teacher"); evaluative modifiers void the fact ("a
-good cook", "a big fan"), "former/retired/ex-" end it. A pet is its name when given, else the
-animal phrase ("a rescue dog"). Ages are whole numbers 1-120 followed by "years old" or by the
-end of the clause ("I'm 5 minutes away" is no age).
+an employer already known (a few institutions excepted: "the government", "the army").
+Occupations come from a list of about 200 job nouns with up to two modifiers ("software
+engineer", "high school teacher"); evaluative modifiers void the fact ("a good cook", "a big
+fan"), "former/retired/ex-" end it, "qualified" is dropped. A pet is its name when the message
+gives one (then the bare animal is not reported), else the animal phrase ("a rescue dog"). Ages
+are whole numbers 1-120 followed by "years old" or by the end of the clause ("I'm 5 minutes
+away" is no age).
 
 Knowingly out of scope: all-lower-case names and places ("i live in paris"); the place of a
 job ("I work in London") or an origin ("I'm from Lisbon"); bare self-introductions ("I'm Ana",
-ambiguous with "I'm French"); industries ("I work in tech"); ages in words ("I'm thirty");
+ambiguous with "I'm French"; a full name starting with the speaker's first name is read);
+visits and places merely mentioned ("Greetings from Paris", "here in Milan", "The campus at
+Yale is gorgeous", "Still at Yale"); "left X for Y" (a city or an employer?); answers to one's
+own question ("Top movie for me? Rocky") and hypotheticals ("I'd say Rocky"); facts spread over
+two sentences ("Say hi to Noodle! We got a rabbit"); "I trained as a nurse" without "ever
+since"; industries ("I work in tech"); ages in words ("I'm thirty");
 plural or several values ("my favorite bands are ...", "I have two dogs"); pronoun subjects
 ("she moved to Rome": no coreference); a name-only pet death ("Rex died"); nested relatives
 beyond one level ("my sister's husband's job"); single-quoted speech; reported facts are taken
@@ -69,10 +98,10 @@ X" / "I quit X" end an employer only when the message mentions work ("job", "bos
 a capitalised non-person subject is taken for a person ("Google moved to Austin"), and names
 that are also common words or months ("Will", "May") are not recognised as subjects.
 
-Speed (CPython 3.11, 2-core dev machine under load, best of 3 ``timeit`` runs per text): the
-~300 fact-dense test sentences take 33 us median (p95 84 us); 400 single LoCoMo chat sentences
-24 us median (p95 56 us); whole LoCoMo turns (131 characters on average, often 2-4 sentences)
-65 us median (p95 0.16 ms). Rules run only on clauses holding one of their keywords (one
+Speed (CPython 3.11, 2-core dev machine under load, best of 3 ``timeit`` runs per text): 400
+single LoCoMo chat sentences take 24 us median (p95 68 us); whole LoCoMo turns (131 characters
+on average, often 2-4 sentences) 69 us median (p95 0.17 ms); short assistant-chat messages
+28 us median (p95 92 us). Rules run only on clauses holding one of their keywords (one
 prefix-factored regex scan per clause). Only the first 4,000 characters of a text are read.
 """
 
@@ -82,7 +111,7 @@ import enum
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 __all__ = ["Fact", "extract_facts", "slot_of"]
@@ -141,7 +170,7 @@ _NAME_LEADS = _words(
     unfortunately fortunately hopefully apparently obviously clearly seriously literally hey hi
     hello wow omg lol haha and but or because since after before when while once last next this
     that every each sometimes usually often always never just still only even maybe perhaps
-    speaking update guess plus"""
+    speaking update guess plus meet introducing welcome"""
 )
 
 # Never a subject or a name value on their own.
@@ -156,7 +185,8 @@ _NOT_NAMES = (
         has have had do does did will would can could should might must shall god jesus lord
         thanks thank please sorry sure great good nice cool love home work school college
         university church kids children students parents teachers doctors dogs cats men women
-        guys folks everything something nothing anything"""
+        guys folks everything something nothing anything one two three four five six seven eight
+        nine ten eleven twelve twenty thirty forty fifty hundred"""
     )
 )
 
@@ -229,6 +259,7 @@ _EVALUATIVE = _words(
     glorified massive careful safe slow fast quick terrific fellow"""
 )
 _ENDING_MODS = _words("former ex retired")
+_QUALIFIED = _words("qualified fully newly fully-qualified newly-qualified")
 _CONNECTIVES = _words("and or of with to in at for who that the a an my your his her our")
 _BAD_WORK_AS = _words("team group family whole pair duo unit result volunteer-basis")
 
@@ -279,6 +310,11 @@ _PLATFORMS = _words(
 _FAVORITE_BAD_THINGS = _words(
     """thing things part parts one ones way ways time times memory memories moment moments kind
     sort type bit day days"""
+)
+_PEOPLE = _words(
+    """friend dad mom mother father brother sister son daughter boyfriend girlfriend husband wife
+    partner person guy girl man woman boy kid human boss teacher coach neighbor neighbour roommate
+    grandma grandpa uncle aunt cousin family team player dog cat"""
 )
 _FAVORITE_BAD_START = _words(
     """it that this what whatever whichever when how to being anything everything something
@@ -348,6 +384,32 @@ _FRAGMENTS = {
         r"|until|full-time|part-time)\b)[A-Za-z][\w'-]*){0,3}"
     ),
     "PREL": _alternation(_PARTNERS),
+    "PRELMODS": (
+        r"(?:(?:new|current|lovely|amazing|wonderful|beautiful|dear|sweet|darling|loving"
+        r"|awesome)\s+)?"
+    ),
+    # Interjections that may open a clause before a verbless phrase ("Ugh, another ...").
+    "LEAD": (
+        r"(?:(?:so|and|but|well|oh|yeah|yes|yay|ugh|phew|honestly|also|anyway|ok|okay|wow|omg"
+        r"|update|news|big\s+news|plot\s+twist|btw)\W+)*"
+    ),
+    # Not right after a greeting or thanks: "Hey Ana, my wife ..." names the listener.
+    "NOGREET": (
+        r"(?<!hey\s)(?<!hi\s)(?<!hello\s)(?<!thanks\s)(?<!thank\syou\s)(?<!sorry\s)"
+        r"(?<!dear\s)(?<!congrats\s)(?<!oh\s)(?<!bye\s)(?<!yo\s)"
+    ),
+    # What only a student has at a school ("my dorm at ...", "Classes at ... start at 8").
+    "SCHOOLN": (
+        r"(?:dorm(?:\s+room)?|seminars?|lectures|exams|finals|midterms|campus|student\s+(?:card|id)"
+        r"|orientation\s+week|professors?|classmates|thesis(?:\s+(?:advisor|supervisor))?|classes"
+        r"|(?:first|second)\s+(?:day|week)\s+of\s+(?:classes|lectures|term|semester|uni|college"
+        r"|school))"
+    ),
+    # What only an employee has at a workplace ("my manager at ...", "our team at ...").
+    "WORKN": (
+        r"(?:team|manager|boss|supervisor|colleagues?|co-?workers?|teammates?|department"
+        r"|(?:work\s+|employee\s+|id\s+)?badge|onboarding|shifts?|paycheck)"
+    ),
     "SNOUN": (
         r"(?:university|uni|college|grad\s+school|graduate\s+school|law\s+school|med\s+school"
         r"|medical\s+school|business\s+school|high\s+school|phd|ph\.d\.?|masters?|master's|mba"
@@ -373,7 +435,8 @@ _FRAGMENTS = {
     "AGEEND": (
         r"(?![.,]\d)(?=\s*(?:(?:years?|yrs?)(?:\s+old|\s+of\s+age|\s+young)\b|y/?o\b|[.!,;)]|$)"
         r"|\s+(?:and|but|now|today|this|so|too|already|myself|btw|lol|haha|though|yet|going\s+on"
-        r"|as\s+of|last|yesterday|on|in|recently|earlier|over|a\s+few|two|three|years?\s+old)\b)"
+        r"|as\s+of|last|yesterday|on|in|recently|earlier|over|a\s+few|two|three|years?\s+old"
+        r"|with)\b)"
     ),
     "FAVMODS": (
         r"(?:(?:new|current|all[- ]time|absolute|personal|ultimate|top|very|own|most|number\s+one"
@@ -383,7 +446,8 @@ _FRAGMENTS = {
     "THINGEND": (
         r"(?=\s*(?:[,.;!?:()]|$)|\s+(?:of\s+all\s+time|ever|and|but|because|right\s+now|these"
         r"|now|at\s+the\s+moment|too|so|by\s+far|lol|haha|though|in\s+the\s+world|to|on|for|in"
-        r"|by|atm|tbh|honestly|hands\s+down|currently|since|out\s+there|that|which)\b)"
+        r"|by|atm|tbh|honestly|hands\s+down|currently|since|out\s+there|that|which|lately"
+        r"|nowadays|again|recently|as\s+well|for\s+now)\b)"
     ),
     "FAVVAL": r"(?:\"[^\"]{1,60}\"|“[^”]{1,60}”|[^,.;!?:\"“”()]{1,60}?)",
     "FAVEND": (
@@ -432,7 +496,13 @@ class _Kind(enum.Enum):
     PET_NAMED = "pet_named"  # the pet's name (animal in group "animal")
     FAVORITE = "favorite"  # value after "my favorite <thing> is"
     FAVORITE_BEFORE = "favorite_before"  # value before "is my favorite <thing>"
+    FAVORITE_IT = "favorite_it"  # "it's my favorite <thing>": the object of the clause before
     NONE = "none"  # ended rules whose value is optional
+    ORG_CTX = "org_ctx"  # a school or an employer, by its name or by what the message is about
+    SCHOOL_CTX = "school_ctx"  # a school when its name or the message says so
+    SURNAME = "surname"  # a last name: the speaker's first name + it
+    SELF_NAME = "self_name"  # "I'm Ana Silva": only with the speaker's own first name
+    PREV_NAME = "prev_name"  # "we're together now": the name in the clause before
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +515,9 @@ class _Rule:
     ended: bool = False
     empty: str = ""  # text of an ended fact that names no value
     job_context: bool = False  # needs a job word somewhere in the message
+    context: str = ""  # needs this topic in the message (see _CONTEXTS), unless it is ended
+    implied: bool = False  # a fact implied by a phrase, not asserted by the clause's verb
+    after: str = ""  # a pattern the rest of the sentence must start with or contain
 
 
 def _rule(
@@ -457,10 +530,13 @@ def _rule(
     ended: bool = False,
     empty: str = "",
     job_context: bool = False,
+    context: str = "",
+    implied: bool = False,
+    after: str = "",
 ) -> _Rule:
     return _Rule(
         attribute, _expand(pattern), tuple(keys.split("|")), kind, template, ended, empty,
-        job_context,
+        job_context, context, implied, after,
     )  # fmt: skip
 
 
@@ -471,6 +547,9 @@ def _compile(source: str) -> re.Pattern[str]:
 
 
 _K = _Kind
+_ANIMAL_COMMA_KEYS = "|".join(
+    a.strip() + "," for a in (_ANIMALS + ", " + _ANIMALS_NAMED_ONLY).split(",") if a.strip()
+)
 _LIVES = "{S} [lives|live] in {V}"
 _WORKS = "{S} [works|work] at {V}"
 _STUDIES = "{S} [studies|study] at {V}"
@@ -493,11 +572,38 @@ _RULES: tuple[_Rule, ...] = (
     _rule("city", _K.PLACE, "based", _LIVES,
           r"<S><BE>\s+based\s+(?:in|out\s+of)\s+<THE>(?P<val><CAPRUN>)"),
     _rule("city", _K.PLACE, "settled", _LIVES,
-          r"<SC><GAP>\s+<PERF>settled(?:\s+down)?\s+in\s+<THE>(?P<val><CAPRUN>)"),
+          r"<SC><GAP>\s+(?:(?:am|is|are|got)<GAP>\s+)?<PERF>settled(?:\s+(?:down|in))?\s+in\s+"
+          r"<THE>(?P<val><CAPRUN>)"),
     _rule("city", _K.PLACE, "home", _LIVES,
-          r"(?:<P>\s+|^\s*|(?<=[,;]\s)|\b(?:and|but|so)\s+)(?:new\s+)?home(?:\s+base)?\s+"
-          r"(?:is|'s)(?:\s+(?:now|currently|still|officially))?\s+(?:in\s+)?<THE>"
-          r"(?P<val><CAPRUN>)"),
+          r"(?:<P>\s+|^\s*|(?<=[,;]\s)|\b(?:and|but|so)\s+)(?:new\s+)?home(?:\s+base)?"
+          r"(?:\s+for\s+(?:me|us))?\s+(?:is|'s)(?:\s+(?:now|currently|still|officially))?\s+"
+          r"(?:in\s+)?<THE>(?P<val><CAPRUN>)"),
+    # "our apartment in Oslo", "my new place in Lyon", "our new neighbours in Rome"
+    _rule("city", _K.PLACE, "apartment|flat|house|place|home|condo|neighbo|landlord", _LIVES,
+          r"<P>\s+(?:(?:new|little|tiny|current|small|cozy|cosy|rented)\s+)*(?:apartment|flat"
+          r"|house|place|home|condo|neighbou?rhood|neighbou?rs|landlord|landlady)\s+"
+          r"(?:(?:here|there)\s+)?in\s+<THE>(?P<val><CAPRUN>)",
+          implied=True),
+    _rule("city", _K.PLACE, "lease", _LIVES,
+          r"<SC><GAP>\s+<PERF>signed\s+(?:the|a|our|my)\s+(?:new\s+)?lease(?:\s+(?:on|for)\s+"
+          r"(?:a|an|the|our|my)\s+(?:new\s+)?(?:[a-z-]+\s+)?(?:apartment|flat|house|place|condo"
+          r"|studio|room|home))?\s+in\s+<THE>(?P<val><CAPRUN>)"),
+    # "Three weeks in Porto now, still living out of boxes" (the message is about a move)
+    _rule("city", _K.PLACE, "week|month|year", _LIVES,
+          r"(?:^\s*<LEAD>|\b(?:been|spent|almost|nearly|over|about|already)\s+)(?P<cont>)"
+          r"(?:\w+|a\s+few|a\s+couple\s+of)\s+(?:weeks?|months?|years?)\s+(?:here\s+)?in\s+"
+          r"<THE>(?P<val><CAPRUN>)\s+(?:now|already)\b",
+          context="move"),
+    # "we're in Denver now" (the message is about a move); "I'm not in Oslo anymore"
+    _rule("city", _K.PLACE, "now|anymore|any longer|any more", _LIVES,
+          r"<S><BE>\s+(?:here\s+)?in\s+<THE>(?P<val><CAPRUN>)(?=\s+(?:now|these\s+days"
+          r"|anymore|any\s+(?:more|longer))\b)",
+          context="move"),
+    # "Living in Sydney means I cycle everywhere"
+    _rule("city", _K.PLACE, "living", _LIVES,
+          r"^\s*<LEAD>(?P<cont>)living\s+(?:here\s+)?in\s+<THE>(?P<val><CAPRUN>)\s+(?:means"
+          r"|has|makes|gives|is|feels|keeps)\b",
+          after=r"[^.!?]*\b(?:I|me|my|we|us|our)\b"),
     _rule("city", _K.PLACE, "home", _LIVES,
           r"<SC><GAP>\s+call\s+<THE>(?P<val><CAPRUN>)\s+home\b"),
     _rule("city", _K.PLACE, "moved", "{S} moved away from {V}",
@@ -526,14 +632,57 @@ _RULES: tuple[_Rule, ...] = (
           r"<THE>(?P<val><CAPRUN>)"),
     _rule("employer", _K.JOINED, "joined", _WORKS,
           r"<SC><GAP>\s+<PERF>joined\s+<THE>(?P<val><CAPRUN>)<JOINEND>"),
-    _rule("employer", _K.ORG, "hired", _WORKS,
-          r"<SC><GAP>\s+(?:(?:got|was|were|have\s+been|has\s+been|been)<GAP>\s+)?hired\s+"
-          r"(?:by|at|on\s+at|on\s+by)\s+<THE>(?P<val><ORG>)"),
-    _rule("employer", _K.ORG, "hired", _WORKS,
-          r"(?<![\w'])(?P<val><CAPRUN>)\s+(?:just\s+|finally\s+|officially\s+)?hired\s+me\b"),
-    _rule("employer", _K.ORG, "now|currently", _WORKS,
-          r"<S>(?:\s+(?:am|is|are)|'s)(?:\s+(?:now|currently))+\s+(?:working\s+)?at\s+<THE>"
-          r"(?P<val><CAPRUN>)",
+    _rule("employer", _K.ORG, "hired|poached|recruited|headhunted", _WORKS,
+          r"<SC><GAP>\s+(?:(?:got|was|were|have\s+been|has\s+been|been)<GAP>\s+)?(?:hired"
+          r"|poached|recruited|headhunted)\s+(?:by|at|on\s+at|on\s+by)\s+<THE>(?P<val><ORG>)"),
+    _rule("employer", _K.ORG, "hired|poached|recruited|headhunted", _WORKS,
+          r"(?<![\w'])(?P<val><CAPRUN>)\s+(?:just\s+|finally\s+|officially\s+)?(?:hired|poached"
+          r"|recruited|headhunted)\s+me\b"),
+    _rule("employer", _K.ORG_CTX, "now|currently|still", _WORKS,
+          r"<S>(?:\s+(?:am|is|are)|'s)(?:\s+(?:now|currently|still))+\s+(?:working\s+)?at\s+"
+          r"<THE>(?P<val><CAPRUN>)",
+          context="any"),
+    _rule("employer", _K.ORG_CTX, "now", _WORKS,
+          r"<S><BE>\s+at\s+<THE>(?P<val><CAPRUN>)\s+now\b",
+          context="any"),
+    # "I've been at Dropbox for almost four years"
+    _rule("employer", _K.ORG_CTX, "been at", _WORKS,
+          r"<SC><GAP>\s+(?:have|has)<GAP>\s+been\s+at\s+<THE>(?P<val><CAPRUN>)\s+for\s+(?:(?:almost"
+          r"|nearly|about|around|over|more\s+than|just\s+over|close\s+to)\s+)?(?:\w+|a\s+few"
+          r"|a\s+couple\s+of)\s+(?:years?|(?P<short>months?))\b"),
+    # "my manager at Klarna", "our team at Stripe", "my new badge from Bosch"
+    _rule("employer", _K.ORG_OR_SCHOOL,
+          "team|manager|boss|supervisor|colleague|coworker|co-worker|department|badge|onboard"
+          "|shift|paycheck", _WORKS,
+          r"<P>\s+(?:(?:new|current)\s+)?<WORKN>\s+(?:(?:over|here|there)\s+)?(?:at|from)\s+"
+          r"<THE>(?P<val><ORG>)",
+          implied=True),
+    _rule("employer", _K.ORG_OR_SCHOOL, "team", _WORKS,
+          r"<S><BE>\s+(?:on|in)\s+(?:the|a|an|their)\s+(?:[\w-]+\s+){0,3}?team\s+(?:(?:over"
+          r"|here|there)\s+)?(?:at|for)\s+<THE>(?P<val><ORG>)"),
+    # "Another all-hands at Revolut today", "Work at Deloitte has been hectic"
+    _rule("employer", _K.ORG, "all-hands|all hands|standup|stand-up|shift|onboarding|work at",
+          _WORKS,
+          r"^\s*<LEAD>(?P<cont>)(?:(?:another|first|long|busy|hectic|crazy|rough|early|late|night"
+          r"|double)\s+)*(?:all[- ]hands(?:\s+meeting)?|stand-?up|shift|onboarding|work)\s+"
+          r"(?:(?:over|here|there)\s+)?at\s+<THE>(?P<val><ORG>)",
+          implied=True),
+    # "First week at Etsy done", "my first month at Figma"; a first day needs work or school
+    _rule("employer", _K.ORG_CTX, "first", _WORKS,
+          r"(?:<P>\s+|^\s*<LEAD>(?P<cont>))(?P<event>)(?:very\s+)?first\s+(?:full\s+)?(?:week|month"
+          r"|shift)"
+          r"\s+(?:(?:of\s+work|on\s+the\s+job)\s+)?(?:at|with)\s+<THE>(?P<val><CAPRUN>)",
+          implied=True),
+    _rule("employer", _K.ORG_CTX, "first", _WORKS,
+          r"(?:<P>\s+|^\s*<LEAD>(?P<cont>))(?P<event>)(?:very\s+)?first\s+day\s+(?:(?:of\s+work"
+          r"|on\s+the\s+job)\s+)?(?:at|with)\s+<THE>(?P<val><CAPRUN>)",
+          implied=True, context="any"),
+    _rule("employer", _K.ORG, "offer", _WORKS,
+          r"<SC><GAP>\s+<PERF>(?:accepted|took|signed)\s+(?:an|the|a|their|his|her)\s+(?:(?:job"
+          r"|new|full-time|formal)\s+)*offer\s+(?:from|at|with)\s+<THE>(?P<val><ORG>)"),
+    _rule("employer", _K.ORG, "contract", _WORKS,
+          r"<SC><GAP>\s+<PERF>signed\s+(?:my|a|the|our)\s+(?:(?:new|employment|job|work"
+          r"|permanent)\s+)*contract\s+with\s+<THE>(?P<val><ORG>)",
           job_context=True),
     _rule("employer", _K.NONE, "quit|left|lost", _NO_LONGER_WORKS,
           r"<SC><GAP>\s+<PERF>(?:quit|left|lost)\s+(?:my|our|his|her|their|the)\s+(?:(?:old"
@@ -556,7 +705,8 @@ _RULES: tuple[_Rule, ...] = (
           r"<S><BE>\s+(?:a|an)\s+(?P<val><OCCNP>)<OCCEND>"),
     _rule("occupation", _K.WORK_AS, " as ", _WORKS_AS,
           r"<SC><GAP>\s+(?:works?|(?:am|is|are)<GAP>\s+working|(?:have|has)<GAP>\s+(?:been<GAP>"
-          r"\s+working|worked)|<PERF>(?:got|found|landed|took)\s+a\s+(?:new\s+)?job|<PERF>"
+          r"\s+working|worked)|<PERF>(?:got|found|landed|took|secured|accepted)\s+(?:a|an)\s+"
+          r"(?:new\s+)?(?:job|position|post)|<PERF>"
           r"(?:started|began)(?:\s+working)?|(?:am|is|are)\s+employed|freelances?"
           r"|(?:got|was|were)\s+hired)(?:\s+(?:at|for)\s+<THE><ORG>)?(?:\s+(?:full-time"
           r"|part-time|now|currently|remotely))?\s+as\s+(?:a|an)\s+(?P<val><NP>)"),
@@ -572,8 +722,44 @@ _RULES: tuple[_Rule, ...] = (
           r"|job\s+title|title|role)\s+(?:is|'s)\s+(?:(?:a|an)\s+)?(?:being\s+(?:a|an)\s+)?"
           r"(?P<val><OCCNP>)<OCCEND>"),
     _rule("occupation", _K.OCCUPATION, "being", "{S} no longer [works|work] as {a} {V}",
-          r"<SC><GAP>\s+<PERF>(?:quit|stopped|gave\s+up)\s+being\s+(?:a|an)\s+(?P<val><OCCNP>)",
+          r"<SC><GAP>\s+(?:<PERF>(?:quit|stopped|gave\s+up)|(?:am|is|are)<GAP>\s+done)\s+being\s+"
+          r"(?:a|an)\s+(?P<val><OCCNP>)",
           ended=True),
+    # "I've been a plumber since I finished my training"
+    _rule("occupation", _K.OCCUPATION, "been a", _WORKS_AS,
+          r"<S>\s+(?:have|has)<GAP>\s+been\s+(?:a|an)\s+(?P<val><OCCNP>)(?=\s+(?:for|since|ever"
+          r"\s+since|now|these\s+days|nowadays)\b|\s*[,.!;]|\s*$)"),
+    # "Officially a carpenter as of this month", "Now a nurse, ..."
+    _rule("occupation", _K.OCCUPATION, "officially|now a|finally a|finally an", _WORKS_AS,
+          r"^\s*<LEAD>(?P<cont>)(?:officially|now|finally)\s+(?:a|an)\s+(?P<val><OCCNP>)"
+          r"<OCCEND>"),
+    # "As an architect, I rarely get a lunch break"
+    _rule("occupation", _K.OCCUPATION, "as a", _WORKS_AS,
+          r"^\s*<LEAD>(?P<cont>)as\s+(?:a|an)\s+(?P<val><OCCNP>)(?:\s+(?:myself|by\s+trade))?"
+          r"(?=\s*,|\s*$|\s+(?:I|my|we)\b)",
+          after=r"\W*(?:I|my|we|our)\b"),
+    # "Another busy week as an accountant", "my first day as a nurse"
+    _rule("occupation", _K.OCCUPATION, " as a", _WORKS_AS,
+          r"(?:<P>\s+|(?<![\w'])(?P<cont>)(?=(?:another|first|long|busy|hectic|rough|tough|hard"
+          r"|full|whole|great)\s))(?:(?:another|first|second|long|busy|hectic|rough|tough|hard"
+          r"|full|whole|great|new)\s+)*(?:day|week|month|year|shift|night)s?\s+as\s+(?:a|an)\s+"
+          r"(?P<val><OCCNP>)<OCCEND>",
+          implied=True),
+    # "I trained as a nurse and have done it ever since"
+    _rule("occupation", _K.OCCUPATION, "trained|qualified", _WORKS_AS,
+          r"<SC><GAP>\s+<PERF>(?:trained|qualified|retrained)\s+as\s+(?:a|an)\s+(?P<val><OCCNP>)"
+          r"<OCCEND>",
+          after=r"[^.!?]*\b(?:ever\s+since|since\s+then|to\s+this\s+day|still\s+(?:do|am|work))\b"),
+    # "Being a veterinarian keeps me busy"
+    _rule("occupation", _K.OCCUPATION, "being", _WORKS_AS,
+          r"^\s*<LEAD>(?P<cont>)being\s+(?:a|an)\s+(?P<val><OCCNP>)\s+(?:keeps|makes|has|gives"
+          r"|leaves|pays|lets|takes)\s+me\b"),
+    # "I switched from veterinarian to electrician"
+    _rule("occupation", _K.OCCUPATION, "switched|changed|went|moved|transitioned|pivoted",
+          _WORKS_AS,
+          r"<SC><GAP>\s+<PERF>(?:switched|changed|went|moved|transitioned|pivoted)\s+(?:(?:careers?"
+          r"|jobs?|professions?)\s+)?from\s+(?:being\s+)?(?:(?:a|an)\s+)?<OCCNP>\s+to\s+(?:being"
+          r"\s+)?(?:(?:a|an)\s+)?(?P<val><OCCNP>)<OCCEND>"),
     # school
     _rule("school", _K.SCHOOL, "stud|school|classes", _STUDIES,
           r"<SC><GAP>\s+(?:stud(?:y|ies)|(?:am|is|are)<GAP>\s+studying|(?:have|has)<GAP>\s+been"
@@ -589,7 +775,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("school", _K.SCHOOL, "enrolled|registered", _STUDIES,
           r"<SC><GAP>\s+(?:(?:am|is|are|got|have|has)<GAP>\s+)?(?:enrolled|registered)\s+at\s+"
           r"<THE>(?P<val><CAPRUN>)"),
-    _rule("school", _K.SCHOOLISH, "enrolled|transferred", _STUDIES,
+    _rule("school", _K.SCHOOL_CTX, "enrolled|transferred", _STUDIES,
           r"<SC><GAP>\s+(?:(?:am|is|are|got|have|has)<GAP>\s+)?(?:enrolled\s+in|transferred\s+to)"
           r"\s+<THE>(?P<val><CAPRUN>)"),
     _rule("school", _K.SCHOOL,
@@ -599,6 +785,19 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:(?:my|a|an|his|her|their)\s+)?(?:(?:first|second|third|fourth|final|last|freshman"
           r"|sophomore|junior|senior)\s+year(?:\s+(?:of|at))?(?:\s+(?:my\s+)?<SNOUN>)?|<SNOUN>)"
           r"(?:\s+(?:degree|program|programme|studies))?\s+at\s+<THE>(?P<val><CAPRUN>)"),
+    # "my dorm at Bocconi", "Classes at Trinity College start at eight", "my student card from Yale"
+    _rule("school", _K.SCHOOL,
+          "dorm|seminar|lectures|exams|finals|midterm|campus|student|orientation|professor"
+          "|classmate|thesis|classes|day of|week of", _STUDIES,
+          r"(?:<P>\s+(?:(?:new|first|current)\s+)?|^\s*<LEAD>(?P<cont>)(?:(?:another|more)\s+)?)"
+          r"<SCHOOLN>\s+(?:(?:over|here|there)\s+)?(?:at|from)\s+<THE>(?P<val><CAPRUN>)",
+          implied=True),
+    # "I got accepted to McGill and I'm starting there this term" (admission alone is not enough)
+    _rule("school", _K.SCHOOL_CTX, "accepted|admitted|got into", _STUDIES,
+          r"<SC><GAP>\s+(?:(?:(?:got|was|were|have\s+been|has\s+been|been)<GAP>\s+)?(?:accepted"
+          r"|admitted)\s+(?:to|into|at|by)|<PERF>got\s+into)\s+<THE>(?P<val><CAPRUN>)",
+          after=r"[^.!?]*\b(?:started|starting|began|(?:am|is|are)\s+(?:now\s+)?there"
+          r"|(?:this|the)\s+(?:term|semester)|classes\s+(?:started|began))\b"),
     _rule("school", _K.SCHOOLISH, "go|attend", _STUDIES,
           r"<SC><GAP>\s+(?:go(?:es)?|attends?|(?:am|is|are)<GAP>\s+attending)\s+(?:to\s+)?<THE>"
           r"(?P<val><CAPRUN>)"),
@@ -615,12 +814,21 @@ _RULES: tuple[_Rule, ...] = (
     # name
     _rule("name", _K.NAME, "name", _NAMED,
           r"<P>\s+(?:(?:real|full|first|legal|actual|given|new|middle)\s+)?(?:name|nickname"
-          r"|nick\s+name)(?:\s+is|'s)\s+(?P<val><NAME3>)"),
+          r"|nick\s+name)(?:\s+is|'s)(?:\s+(?:now|officially|legally))*\s+(?P<val><NAME3>)"),
     _rule("name", _K.NAME, "call me|calls me", _NAMED,
           r"(?:(?P<ok>\b(?:you\s+can|u\s+can|you\s+may|feel\s+free\s+to|please|just)"
           r"(?:\s+(?:just|all))?)\s+)?\bcalls?\s+me\s+(?P<val><NAME>)"),
-    _rule("name", _K.NAME, "go by|goes by", _NAMED,
-          r"<SC><GAP>\s+go(?:es)?\s+by\s+(?P<val><NAME>)"),
+    _rule("name", _K.NAME, "go by|goes by|going by", _NAMED,
+          r"<SC><GAP>\s+(?:(?:am|is|are|have|has)<GAP>\s+)?(?:(?:started|begun|began)\s+)?"
+          r"(?:go(?:es)?|going)\s+by\s+(?P<val><NAME>)(?P<sur>\s+as\s+(?:my|our|a)\s+(?:new\s+)?"
+          r"(?:last\s+name|surname|family\s+name))?"),
+    _rule("name", _K.SURNAME, "last name|surname|family name", _NAMED,
+          r"<P>\s+(?:(?:new|legal|married)\s+)?(?:last\s+name|family\s+name|surname)(?:\s+is|'s)"
+          r"(?:\s+(?:now|officially|legally|still))*\s+(?P<val>(?-i:<NAMEW>))(?![\w'-])"),
+    # "I'm Malik Ortega now": a full name starting with the speaker's first name
+    _rule("name", _K.SELF_NAME, "i am", _NAMED,
+          r"(?<![\w'])(?P<subj>I)\s+am<GAP>\s+(?P<val><NAME3>)(?=\s*(?:[,.!;)]|$)|\s+(?:now|and"
+          r"|since|these|here|from|by|btw|haha|lol|but|officially)\b)"),
     _rule("name", _K.NAME, "changed", _NAMED,
           r"<SC><GAP>\s+<PERF>(?:legally\s+)?changed\s+(?:my|our|his|her|their)\s+name\s+to\s+"
           r"(?P<val><NAME3>)"),
@@ -628,7 +836,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("partner", _K.NAME,
           "wife|husband|girlfriend|boyfriend|partner|fianc|spouse|hubby|gf|bf|other",
           "{Sp} {rel} is {V}",
-          r"<P>\s+(?:(?P<ex>ex-?|former|late)\s*)?(?P<rel><PREL>)(?:\s*,)?\s+(?:is\s+)?"
+          r"<P>\s+(?:(?P<ex>ex-?|former|late)\s*)?<PRELMODS>(?P<rel><PREL>)(?:\s*,)?\s+(?:is\s+)?"
           r"(?:(?:named|called)\s+)?(?P<val><NAME>)"),
     _rule("partner", _K.NAME, "ex", "{Sp} ex is {V}",
           r"<P>\s+(?P<ex>ex)\s*,?\s+(?P<val><NAME>)"),
@@ -641,23 +849,83 @@ _RULES: tuple[_Rule, ...] = (
           r"|recently|newly|officially)\s+)?(?P<how>married|engaged|hitched)\s+to\s+"
           r"(?P<val><NAME>)"),
     _rule("partner", _K.NAME, "dating|going out|relationship|together", "{S} [is|are] dating {V}",
-          r"<S><GAP>(?:\s+(?:am|is|are)|'s|\s+(?:have|has)<GAP>\s+been|\s+(?:started|began))<GAP>"
+          r"<S><GAP>(?:\s+(?:am|is|are)|'s|\s+(?:have|has)<GAP>\s+(?:been|started|begun)"
+          r"|\s+(?:started|began))<GAP>"
           r"\s+(?:dating|going\s+out\s+with|in\s+a\s+relationship\s+with|together\s+with)\s+"
           r"(?P<val><NAME>)"),
-    _rule("partner", _K.NAME, "broke|split|separated|divorced|parted", _NO_LONGER_WITH,
+    _rule("partner", _K.NAME, "broke|split|separated|divorced|parted|ended", _NO_LONGER_WITH,
           r"<SC><GAP>\s+<PERF>(?:broke\s+up|split\s+up|separated|(?:got\s+)?divorced|parted\s+ways"
-          r"|(?:am|is|are)\s+(?:divorced|separated))\s+(?:(?:with|from)\s+)?(?P<val><NAME>)",
+          r"|(?:am|is|are)\s+(?:divorced|separated)|broke\s+it\s+off|called\s+it\s+off|ended"
+          r"\s+(?:things|it))\s+(?:(?:with|from)\s+)?(?P<val><NAME>)",
           ended=True),
+    _rule("partner", _K.NAME, "over", _NO_LONGER_WITH,
+          r"(?:\bit's|\bit\s+is|\bthings\s+are)\s+(?:(?:officially|really|so|completely|totally)"
+          r"\s+)?over\s+(?:with|between)\s+(?:me\s+and\s+)?(?P<val><NAME>)(?![\w'])",
+          ended=True),
+    # "I'm going to a concert with Jamie, my partner, on Friday"
+    _rule("partner", _K.NAME, ", my |, our ",
+          "{Sp} {rel} is {V}",
+          r"(?-i:[a-z]+)\s+<NOGREET>(?P<val><NAME>),\s+(?P<subj>my|our)\s+<PRELMODS>"
+          r"(?P<rel><PREL>)(?=\s*(?:[,.!;)]|$)|\s+(?:and|who|is|has)\b)",
+          implied=True),
+    # "Jake is my boyfriend now"
+    _rule("partner", _K.NAME,
+          "wife|husband|girlfriend|boyfriend|partner|fianc|spouse|hubby|gf|bf|other",
+          "{Sp} {rel} is {V}",
+          r"(?<![\w'])(?P<val><NAME>)\s+(?:is|'s)\s+(?:(?:now|officially|finally)\s+)?(?P<subj>my"
+          r"|our)\s+<PRELMODS>(?P<rel><PREL>)(?![\w'-])(?!\s+(?:in|on|for|at|of)\b)"),
+    # "I have a new girlfriend, her name is Mia"
+    _rule("partner", _K.NAME, "name", "{Sp} partner is {V}",
+          r"(?<![\w'])(?P<cont>)(?:(?P<val><NAME>)\s+is\s+(?:his|her|their)\s+name"
+          r"|(?:his|her|their)\s+name(?:\s+is|'s)\s+(?P<val2><NAME>))",
+          context="new_partner"),
+    # "I'm with Youssef now, we've been together a couple of months"
+    _rule("partner", _K.NAME, "now|these days", "{S} [is|are] dating {V}",
+          r"<S><BE>\s+(?:with|seeing)\s+(?P<val><NAME>)(?=\s+(?:now|these\s+days)\b)",
+          context="romance"),
+    # "Nora and I have been seeing each other", "Rafael and I made it official"
+    _rule("partner", _K.NAME,
+          "together|seeing each other|dating|official|a couple|an item|engaged|married|hitched",
+          "{S} [is|are] dating {V}",
+          r"(?<![\w'])(?P<val><NAME>)\s+and\s+(?P<subj>I)\b<GAP>(?:\s+(?:am|are)|\s+(?:have|has)"
+          r"<GAP>\s+been|\s+(?:got|made\s+it|started|began|are\s+now))<GAP>\s+(?:together(?!\s+"
+          r"(?:at|in|on|with|to|and)\b)|seeing\s+each\s+other|dating|a\s+couple|an\s+item"
+          r"|official|exclusive|engaged|married|hitched)\b"),
+    _rule("partner", _K.NAME, "anniversary", "{S} [is|are] dating {V}",
+          r"(?<![\w'])(?P<val><NAME>)\s+and\s+(?P<subj>I)\b[^.!?,;]{0,40}?\bour\s+(?:(?:\d+\w*"
+          r"|first|second|third|fourth|fifth|tenth|\w+-year|wedding|dating)\s+)?anniversary",
+          implied=True),
+    # "I met Nora, and we're together now"
+    _rule("partner", _K.PREV_NAME, "together|dating|seeing each other|a couple|official",
+          "{S} [is|are] dating {V}",
+          r"^\s*(?:(?:and|so|now)\s+)*(?P<subj>we)<GAP>(?:\s+are|\s+have<GAP>\s+been|\s+got"
+          r"|\s+made\s+it)<GAP>\s+(?:together(?!\s+(?:at|in|on|with|to|and)\b)|dating|a\s+couple"
+          r"|an\s+item|official|seeing\s+each\s+other)\b"),
+    # "I've been seeing Elena", "I'm seeing someone new, Elena"
+    _rule("partner", _K.NAME, "seeing", "{S} [is|are] dating {V}",
+          r"<S><GAP>(?:\s+(?:have|has)<GAP>\s+been<GAP>\s+seeing\s+|(?:\s+(?:am|is|are)|'s"
+          r"|\s+(?:have|has)<GAP>\s+been)<GAP>\s+seeing\s+(?:someone|somebody)(?:\s+new)?\s*,?"
+          r"\s+(?:named\s+|called\s+)?)(?!(?:Dr|Doctor|Mr|Mrs|Ms|Prof)\b)(?P<val><NAME>)"),
+    _rule("partner", _K.NAME, "serious", "{S} [is|are] dating {V}",
+          r"\bthings\s+(?:with|between)\s+(?:me\s+and\s+)?(?P<val><NAME>)(?:\s+and\s+(?:me|I))?"
+          r"\s+(?:are|have\s+been|got|have\s+gotten)\s+(?:(?:getting|pretty|really|very|so)\s+)*"
+          r"serious"),
+    # "Jamie asked me to move in together!", "Tom proposed"
+    _rule("partner", _K.NAME, "proposed|asked me", "{S} [is|are] dating {V}",
+          r"(?<![\w'])(?P<val><NAME>)\s+(?:just\s+|finally\s+)?(?:proposed(?:\s+to\s+me)?(?=\s*"
+          r"(?:[.!,;]|$)|\s+(?:last|yesterday|today|on|at|and|in|with)\b)|asked\s+me\s+to\s+(?:move"
+          r"\s+in|marry|be\s+(?:his|her|their)\s+(?:girlfriend|boyfriend|partner|wife|husband)))"),
     _rule("partner", _K.NONE, "broke|split|separated|divorced|parted|quits|single", "",
           r"<SC><GAP>\s+<PERF>(?:broke\s+up|split\s+up|separated|got\s+divorced|divorced"
           r"|parted\s+ways|called\s+it\s+quits|(?:am|is|are)<GAP>\s+(?:divorced|separated"
           r"|single(?!\s+(?:mom|dad|mother|father|parent|room|bed|player|track|malt|file|day|word"
           r"|time|thing|person|one|digits?)\b)))<SOFTEND>",
           ended=True, empty="{S} [is|are] no longer in a relationship"),
-    _rule("partner", _K.NAME, "broke|split|separated|divorced|parted|quits", _NO_LONGER_WITH,
-          r"(?<![\w'])(?P<val><NAME>)\s+and\s+(?P<subj>I|we)<GAP>\s+(?:broke\s+up|split\s+up"
-          r"|separated"
-          r"|got\s+divorced|divorced|parted\s+ways|called\s+it\s+quits)",
+    _rule("partner", _K.NAME, "broke|split|separated|divorced|parted|quits|ended|called it",
+          _NO_LONGER_WITH,
+          r"(?<![\w'])(?P<val><NAME>)\s+and\s+(?P<subj>I|we)<GAP>\s+<PERF>(?:broke\s+up|split\s+up"
+          r"|separated|got\s+divorced|divorced|parted\s+ways|called\s+it\s+quits|ended\s+(?:things"
+          r"|it)|broke\s+it\s+off|called\s+it\s+off)",
           ended=True),
     # pet
     _rule("pet", _K.PET_NAMED, "named|called|whose", _PET_NAMED,
@@ -665,6 +933,11 @@ _RULES: tuple[_Rule, ...] = (
           r"|brought\s+home|(?:am|is|are)\s+fostering)\s+(?:a|an|another)\s+(?P<mods>(?:[a-z]"
           r"[\w-]*\s+){0,2}?)(?P<animal><ANIMALX>)(?:\s*,)?\s+(?:named|called|whose\s+name\s+is)"
           r"\s+(?P<val><NAME>)"),
+    # "we got a cat, Luna."
+    _rule("pet", _K.PET_NAMED, _ANIMAL_COMMA_KEYS, _PET_NAMED,
+          r"<SC><GAP>\s+<PERF>(?:have|has|got|adopted|rescued|bought|welcomed|took\s+in"
+          r"|brought\s+home)\s+(?:a|an|another)\s+(?P<mods>(?:[a-z][\w-]*\s+){0,2}?)(?P<animal>"
+          r"<ANIMALX>)\s*,\s+(?P<val><NAME>)(?=\s*(?:[.!;)]|$)|\s*,\s+(?:who|she|he|and)\b)"),
     _rule("pet", _K.PET, "have|has|got|adopted|rescued|bought|welcomed|took|brought|fostering",
           "{S} [has|have] {V}",
           r"<SC><GAP>\s+<PERF>(?:have|has|got|adopted|rescued|bought|welcomed|took\s+in"
@@ -672,8 +945,33 @@ _RULES: tuple[_Rule, ...] = (
           r"{0,2}?<ANIMAL>)<PETEND>"),
     _rule("pet", _K.PET_NAMED, "my|our", _PET_NAMED,
           r"<P>\s+(?:(?P<ex>late)\s+)?<PETMODS>(?P<animal><ANIMALX>)(?:\s*,)?\s+(?P<val><NAME>)"),
+    _rule("pet", _K.PET_NAMED, "name|called", _PET_NAMED,
+          r"<P>\s+<PETMODS>(?P<animal><ANIMALX>)(?:'s\s+name\s+is|\s+(?:is|'s)\s+(?:called|named))"
+          r"\s+(?P<val><NAME>)"),
+    # "Clementine, my kitten, has a vet appointment", "Meet Bagel, our new parrot!"
+    _rule("pet", _K.PET_NAMED, ", my |, our ", _PET_NAMED,
+          r"(?<![\w'])<NOGREET>(?P<val><NAME>),\s+(?P<subj>my|our)\s+<PETMODS>(?P<animal><ANIMALX>)"
+          r"(?=\s*(?:[,.!;)]|$))",
+          implied=True),
+    # "Pretzel, the rabbit we just adopted, ..."
+    _rule("pet", _K.PET_NAMED, "adopted|got|rescued|brought|took in", _PET_NAMED,
+          r"(?<![\w'])(?P<val><NAME>),\s+the\s+<PETMODS>(?P<animal><ANIMALX>)\s+(?:that\s+)?"
+          r"(?P<subj>I|we)\s+(?:just\s+|recently\s+|finally\s+)?(?:adopted|got|rescued|brought"
+          r"\s+home|took\s+in)\b",
+          implied=True),
+    # "now we have Noodle, a sweet little dog"
+    _rule("pet", _K.PET_NAMED, "have|has|got|adopted|rescued|welcomed|brought|took", _PET_NAMED,
+          r"<SC><GAP>\s+<PERF>(?:have|has|got|adopted|rescued|welcomed|brought\s+home|took\s+in)\s+"
+          r"(?P<val><NAME>),\s+(?:a|an)\s+(?P<mods>(?:[a-z][\w-]*\s+){0,2}?)(?P<animal><ANIMALX>)"
+          r"(?=\s*(?:[,.!;)]|$)|\s+(?:and|who|that|from)\b)"),
+    # "we named him Bandit", "Luna is her name" (the message tells of getting an animal)
+    _rule("pet", _K.PET_NAMED, "named|called", _PET_NAMED,
+          r"<SC><GAP>\s+<PERF>(?:named|called)\s+(?:him|her|it|them)\s+(?P<val><NAME>)",
+          context="pet"),
     _rule("pet", _K.PET_NAMED, "name", _PET_NAMED,
-          r"<P>\s+<PETMODS>(?P<animal><ANIMALX>)'s\s+name\s+is\s+(?P<val><NAME>)"),
+          r"(?<![\w'])(?P<cont>)(?:(?P<val><NAME>)\s+is\s+(?:his|her|its|their)\s+name"
+          r"|(?:his|her|its|their)\s+name(?:\s+is|'s)\s+(?P<val2><NAME>))",
+          context="pet"),
     _rule("pet", _K.PET_NAMED,
           "passed|died|put down|put to sleep|rainbow|ran away|missing|gone|rehomed", _NO_PET,
           r"<P>\s+(?:(?:late|poor)\s+)?<PETMODS>(?P<animal><ANIMALX>)(?:\s*,?\s*(?P<val><NAME>))?"
@@ -703,16 +1001,64 @@ _RULES: tuple[_Rule, ...] = (
           r"|is\s+definitely|is\s+currently|is\s+easily|is\s+hands\s+down|is\s+by\s+far))\s+"
           r"(?P<val><FAVVAL>)<FAVEND>"),
     _rule("favorite", _K.FAVORITE_BEFORE, "favorite|favourite", "{Sp} favorite {thing} is {V}",
-          r"(?:\s+(?:is|has\s+always\s+been|has\s+become|remains|will\s+always\s+be|became)|'s)"
+          r"(?:\s+(?:is|has\s+(?:always\s+)?been|has\s+become|remains|will\s+always\s+be|became)|'s"
+          r"|(?P<was>\s+used\s+to\s+be|\s+is\s+no\s+longer|\s+isn't|\s+is\s+not)"
+          r"|\s+(?:has\s+)?(?:replaced|overtaken|dethroned|taken\s+over\s+from)\s+[^,.;!?]{1,40}?"
+          r"\s+as)"
           r"\s+(?:(?:still|definitely|probably|now|easily|officially|also)\s+)?(?<!\bof\s)<P>"
           r"\s+<FAVMODS>"
           r"favou?rite\s+(?P<thing><THING>)<THINGEND>"),
+    # "I still think Dune is the best book there is"
+    _rule("favorite", _K.FAVORITE_BEFORE, "best", "{Sp} favorite {thing} is {V}",
+          r"\s+is\s+(?:(?:still|easily|definitely|honestly|simply|just)\s+)?the\s+best\s+"
+          r"(?P<best>)(?P<thing><THING>)\s+(?:there\s+is|ever(?:\s+(?:made|written))?"
+          r"|of\s+all\s+time|in\s+the\s+world)\b"),
+    # "I've completely fallen for Titanic, it's my favorite movie now"
+    _rule("favorite", _K.FAVORITE_IT, "favorite|favourite", "{Sp} favorite {thing} is {V}",
+          r"(?:^\s*|\s+(?:and|so)\s+)(?:(?:and|so|now)\s+)*(?:it|they)(?:'s|'re|\s+is|\s+are)\s+"
+          r"(?:(?:now|officially|also|definitely|easily|honestly)\s+)?<P>\s+<FAVMODS>favou?rite\s+"
+          r"(?P<thing><THING>)"
+          r"<THINGEND>",
+          implied=True),
+    # "I'll defend Titanic forever, best movie there is"
+    _rule("favorite", _K.FAVORITE_IT, "best", "{Sp} favorite {thing} is {V}",
+          r"(?:^\s*|,\s*)(?:the\s+)?best\s+(?P<best>)(?P<thing><THING>)\s+(?:there\s+is|ever"
+          r"|of\s+all\s+time|in\s+the\s+world)\s*(?:[.!]|$)",
+          implied=True),
     # age
     _rule("age", _K.AGE, "0|1|2|3|4|5|6|7|8|9", "{S} [is|are] {V} years old",
           r"<S>(?:\s+(?:am|is)|'s)(?:\s+(?:only|already|now|just|still|officially|finally))*\s+"
           r"(?P<val>\d{1,3})<AGEEND>"),
-    _rule("age", _K.AGE, "turned", "{S} [is|are] {V} years old",
-          r"<SC><GAP>\s+<PERF>turned\s+(?P<val>\d{1,3})<AGEEND>"),
+    _rule("age", _K.AGE, "turned|turning", "{S} [is|are] {V} years old",
+          r"<SC><GAP>\s+<PERF>(?:turned|celebrated\s+turning)\s+(?P<val>\d{1,3})<AGEEND>"),
+    _rule("age", _K.AGE, "hit|reached", "{S} [is|are] {V} years old",
+          r"<SC><GAP>\s+<PERF>(?:just\s+)?(?:hit|reached)\s+(?P<val>\d{1,3})<AGEEND>",
+          context="birthday"),
+    # "23 today!" in a message about a birthday
+    _rule("age", _K.AGE, "today", "{S} [is|are] {V} years old",
+          r"^\s*<LEAD>(?P<cont>)(?P<val>\d{1,3})\s+today\b\W*$",
+          context="birthday"),
+    # "just had my 23rd birthday", "today is my 30th birthday"
+    _rule("age", _K.AGE, "birthday", "{S} [is|are] {V} years old",
+          r"<SC><GAP>\s+<PERF>(?:celebrated|had|marked)\s+(?:my|our|his|her|their)\s+"
+          r"(?P<val>\d{1,3})(?:st|nd|rd|th)\s+birthday"),
+    _rule("age", _K.AGE, "birthday", "{S} [is|are] {V} years old",
+          r"(?:\b(?:it|today|yesterday|this|last\s+\w+)\s+(?:was|is|'s)|\bit's)\s+<P>\s+"
+          r"(?P<val>\d{1,3})(?:st|nd|rd|th)\s+birthday"),
+    # "Being 41 is great", "Still 56, and ...", "Officially 25 as of this morning"
+    _rule("age", _K.AGE, "being", "{S} [is|are] {V} years old",
+          r"^\s*<LEAD>(?P<cont>)being\s+(?P<val>\d{1,3})(?:\s+years\s+old)?(?=\s+(?:is|has|feels"
+          r"|means|isn't|keeps|makes)\b)"),
+    _rule("age", _K.AGE, "still|officially|finally|now", "{S} [is|are] {V} years old",
+          r"^\s*<LEAD>(?P<cont>)(?:still|officially|finally|now)\s+(?P<val>\d{1,3})<AGEEND>"),
+    # "At 41 my knees are already complaining" (a present verb follows; not "At 18 I moved")
+    _rule("age", _K.AGE, "at 1|at 2|at 3|at 4|at 5|at 6|at 7|at 8|at 9",
+          "{S} [is|are] {V} years old",
+          r"(?:^\s*<LEAD>|,\s*)(?P<cont>)at\s+(?P<val>1[3-9]|[2-9]\d|1[01]\d)(?:\s+years\s+old"
+          r"|\s+years\s+of\s+age)?(?=\s*,|\s*$|\s+(?:I|my|we)\b)",
+          implied=True,
+          after=r"\W*(?:I|my\s+\w+|we)\s+(?:(?:still|already|really|just|now|honestly|definitely)"
+          r"\s+)*(?:am|are|feel|feels|still|know|think|can't|don't|do\s+not|cannot)\b"),
 )  # fmt: skip
 
 
@@ -804,9 +1150,15 @@ _CLAUSE = re.compile(
     r"(?=[\s;:,()\u2013\u2014-])(?:\s*[;:]\s+|\s+[-\u2013\u2014]+\s+|\s*[()]\s*"
     r"|,?\s+(?:but|though|although|whereas|because|cause|since|plus|and\s+then|and\s+now"
     r"|so\s+now|and\s+so|and\s+also)\s+"
-    r"|,\s+(?=(?:I|we|my|our|now|then|so|and|you|where|what|how|wbu|hbu|anyway|can|did|do"
+    r"|,\s+(?=(?:I|we|my|our|now|then|so|and|it|they|he|she|you|where|what|how|wbu|hbu|anyway"
+    r"|can|did|do"
     r"|does|is|are|have|has|would|will|isn't|aren't|don't|right|remember|guess)\b)"
     r"|(?P<and>\s+and\s+)(?=(?:I|we)\b))",
+    re.I,
+)
+# "..., my partner," / "..., our new parrot!": an apposition, not a new clause.
+_APPOSITIVE = re.compile(
+    _expand(r"(?:my|our)\s+<PRELMODS><PETMODS>(?:<PREL>|<ANIMALX>)(?:\s*[,.!;)]|\s*$)"),
     re.I,
 )
 _QUESTION_START = re.compile(
@@ -847,16 +1199,101 @@ _FUTURE_TAIL = re.compile(
 _JOB_CONTEXT = re.compile(
     r"\b(?:job|jobs|work|working|career|company|employer|boss|colleagues?|co-?workers?|office"
     r"|role|position|hired|resigned|notice|layoffs?|startup|team|salary|promoted|promotion"
-    r"|onboarding|manager)\b",
+    r"|onboarding|manager|project|reorg|clients?|shifts?)\b",
+    re.I,
+)
+_SCHOOL_CONTEXT = re.compile(
+    r"\b(?:class|classes|semester|term|campus|lectures?|professors?|courses?|degree|major|exams?"
+    r"|dorm|student|students|schools?|university|uni|college|freshman|sophomore|grad|phd"
+    r"|master's|masters|mba|bachelor's|seminars?|orientation"
+    r"|credits|thesis|tuition|reading\s+list)\b",
+    re.I,
+)
+# The message tells of a move ("... now, still living out of boxes").
+_MOVE_CONTEXT = re.compile(
+    r"\b(?:move|moved|moving|movers|relocat\w*|boxes|settl\w+|lease|new\s+(?:place"
+    r"|apartment|flat|house|home|city|neighbou?rs?|neighbou?rhood))\b",
+    re.I,
+)
+# The message tells of getting an animal ("we adopted a rabbit", "I got a puppy").
+_PET_CONTEXT = re.compile(
+    r"\b(?:got|adopted|rescued|brought\s+home|bought|welcomed|took\s+in|have|new)\s+(?:a|an"
+    r"|another|our|my|the)?\s*(?:[a-z]+\s+){0,2}?" + _alternation(_ANIMALS) + r"\b",
+    re.I,
+)
+_ROMANCE_CONTEXT = re.compile(
+    r"\b(?:(?:been|are|were|got|back|is)\s+together\b(?!\s+(?:at|in|on|to|with|and|for\s+(?:the"
+    r"|a|an|this|that|lunch|dinner|work)\b))|dating|relationship|official|boyfriend|girlfriend"
+    r"|partner|in\s+love"
+    r"|seeing\s+each\s+other|anniversary|couple|romantic|kissed|broke\s+up)\b",
+    re.I,
+)
+_NEW_PARTNER_CONTEXT = re.compile(
+    r"\b(?:have|got|met|found)\s+(?:a|an|myself\s+a)\s+(?:new\s+)?(?:girlfriend|boyfriend|partner"
+    r"|gf|bf|fianc\w*)\b",
+    re.I,
+)
+_CONTEXTS = {
+    "job": _JOB_CONTEXT,
+    "school": _SCHOOL_CONTEXT,
+    "move": _MOVE_CONTEXT,
+    "pet": _PET_CONTEXT,
+    "romance": _ROMANCE_CONTEXT,
+    "new_partner": _NEW_PARTNER_CONTEXT,
+    "birthday": re.compile(r"\b(?:birthday|bday|b-day)\b", re.I),
+}
+# After a phrase implying a fact, a verb that makes it past or unreal ("my flat in Rome was").
+_PAST_TAIL = re.compile(
+    r"^\s*,?\s*(?:was|were|had|used\s+to|will|would|won't|might|may|could)\b", re.I
+)
+# "Guess who got hired by Klarna? Me!" -> "I got hired by Klarna."
+_GUESS_WHO = re.compile(
+    r"\bguess\s+who\s+([^?.!\n]{3,80})\?+\s*(?:(?:it's|it\s+is|that's|that\s+would\s+be)"
+    r"\s+)?me\b[!.]*",
+    re.I,
+)
+# "I have a new favorite book: Atonement" -> "my new favorite book is Atonement"
+_FAVORITE_COLON = re.compile(
+    r"\b(?:(?:I|we)\s+(?:have|have\s+got|got|found)\s+a|my|our)\s+(new\s+)?(favou?rite\s+"
+    r"[a-z]+(?:\s+[a-z]+)?)(?<!s)\s*:\s+(?=\S)",
+    re.I,
+)
+_NAME_COLON = re.compile(r"\b(?:my\s+)?new\s+name\s*:\s+(?=[A-Z])")
+# The object of the clause before "it's my favorite X" ("I finished Dune and it's ...").
+_NOTHING_BEATS = re.compile(
+    r"\bnothing\s+(?:beats|tops|compares\s+to)\s+(?P<v>[^,.;!?]{1,40}?)\s*$", re.I
+)
+_OBJECT_AFTER = re.compile(
+    r"(?:^|\s)(?:with|at|in|from|near|by|and|than|met|meet|meeting|told|asked|called|texted"
+    r"|thanked|hugged|married|dated|saw)\s*$",
+    re.I,
+)
+# A name in the clause before "we're together now" ("I met Nora", "I'm with Owen now").
+_PREV_PARTNER = _expand(
+    r"\b(?:met|with|dating|seeing|meeting|love|loves|for|asked)\s+(?P<val><NAME>)"
+)
+# "but now it's purple", "it's Nils Kowalski now", after an ended favourite or name.
+_CONTINUATION = re.compile(
+    r"^\s*(?:(?:but|and|so)\s+)?(?:now\s+)?(?:it|that)(?:'s|\s+is)\s+(?:now\s+)?(?:officially"
+    r"\s+)?(?P<val>\"[^\"]{1,60}\"|“[^”]{1,60}”|[^,.;!?:\"“”()]{1,60}?)"
+    r"(?=\s*(?:[,.;!?:()]|$)|\s+(?:now|these\s+days|since|instead|though|lol|haha)\b)",
+    re.I,
+)
+# A clause opening with a noun phrase that is no subject we know ("My niece ...", "She ...").
+_OTHER_SUBJECT = re.compile(
+    r"^\W*(?:(?:so|and|but|also|oh|well|yeah|btw|actually|then)\W+)*(?!(?:his|her|its|their)\s+name"
+    r"\b)(?:(?:my|our|his|her|their|your)\s+[a-z]|(?:he|she|they|you)\b)",
     re.I,
 )
 _FAV_LEFT_LEAD = re.compile(
-    r"^\s*(?:(?:honestly|i\s+think|i\s+guess|i\s+would\s+say|i\s+must\s+say|definitely|probably"
+    r"^\s*(?:(?:honestly|i\s+(?:still\s+|really\s+)?think|i\s+guess|i\s+would\s+say|i\s+must\s+say"
+    r"|definitely|probably"
     r"|oh|well|yeah|yes|so|and|but|actually|tbh|i\s+mean|lol|haha|ok|okay|also|now|these\s+days"
     r"|right\s+now)\b[\s,]*)*",
     re.I,
 )
 _CAPRUN_AT_END = _expand(r"(?:<CAPRUN>)$")
+_CAPRUN_ANY = _expand(r"(?<![\w'])(?:<CAPRUN>)")
 _LEAD_VERBS = _words("is was has had and just also recently finally still now 's got went")
 _PRONOUNS = _words("i me my we us our you your he him his she her they them their it its")
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]\.){2,}$")
@@ -873,19 +1310,32 @@ class _Subject(NamedTuple):
     plural: bool
 
 
+# The subject of a clause about someone we do not track ("My niece got into ... and started").
+_UNKNOWN = _Subject("", "", False)
+
+
 @dataclass(slots=True)
 class _Ctx:
     me: _Subject
     text: str
-    _job_context: bool | None = None
+    _contexts: dict[str, bool] = field(default_factory=dict)
     inherited: _Subject | None = None
+    sentence_end: int = 0  # where the current sentence ends in ``text``
+    prev_clause: str = ""  # the clause before, in the current sentence
+    # after an ended favourite or name: (kind, attribute, subject, template fields)
+    cont: tuple[_Kind, str, _Subject, dict[str, str]] | None = None
+
+    def has(self, context: str) -> bool:
+        """Whether the message is about ``context`` ("job", "school", ...), computed once."""
+        found = self._contexts.get(context)
+        if found is None:
+            found = self._contexts[context] = _CONTEXTS[context].search(self.text) is not None
+        return found
 
     @property
     def job_context(self) -> bool:
         """Whether the message mentions work at all (computed on first use)."""
-        if self._job_context is None:
-            self._job_context = _JOB_CONTEXT.search(self.text) is not None
-        return self._job_context
+        return self.has("job")
 
 
 class _Candidate(NamedTuple):
@@ -904,6 +1354,12 @@ def _normalise(text: str) -> str:
     text = _CONTRACTION.sub(_expand_contraction, text)
     if _IDIOM_HINT.search(text):
         text = _IDIOMS.sub(" ", text)
+    if "uess" in text:
+        text = _GUESS_WHO.sub(r"I \1.", text)
+    if ":" in text:
+        if "avo" in text:
+            text = _FAVORITE_COLON.sub(r"my \1\2 is ", text)
+        text = _NAME_COLON.sub("my new name is ", text)
     return _QUOTE.sub(_blank_speech, text)
 
 
@@ -925,6 +1381,8 @@ def _split(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, str]]:
                 continue  # "St. Louis", "D.C. is", "J. Smith"
         if m.lastgroup == "and" and _joint_subject(text[start : m.start()].split()):
             continue
+        if pattern is _CLAUSE and text[m.start()] == "," and _APPOSITIVE.match(text, m.end()):
+            continue  # "with Jamie, my partner, on Friday"
         if m.start() > start:
             yield start, text[start : m.start()]
         start = m.end()
@@ -1067,6 +1525,8 @@ def _occupation(value: str) -> tuple[str, bool] | None:
         if low in _ENDING_MODS:
             ended = True
             continue
+        if low in _QUALIFIED:  # "a qualified architect" is an architect
+            continue
         if low.startswith("ex-"):
             ended, word = True, word[3:]
         kept.append(word)
@@ -1130,12 +1590,42 @@ def _left_value(left: str) -> tuple[str, int] | None:
             return value, start
     lead = _FAV_LEFT_LEAD.match(stripped)
     start = lead.end() if lead else 0
+    start = max(start, stripped.rfind(", ") + 2, stripped.rfind("; ") + 2)  # "Sorry X, Y is ..."
     words = stripped[start:].split()
     if not 1 <= len(words) <= 4 or any(w.lower() in _PRONOUNS for w in words):
         return None
     if words[0].lower() in _FAVORITE_BAD_START or words[0].lower() in {"a", "an", "the"}:
         return None
     return " ".join(words), start
+
+
+def _prev_object(prev: str) -> str | None:
+    """What "it" refers to in "<prev>, it's my favorite X": the first capitalised run after the
+    clause's first word (not after "with", "at", ...), or what "nothing beats"."""
+    if not prev or prev.rstrip().endswith("?"):
+        return None
+    beats = _NOTHING_BEATS.search(prev.rstrip(" .!"))
+    if beats is not None:
+        return _favorite_value(beats["v"])
+    first = prev.lstrip()
+    skip = len(prev) - len(first) + len(first.split(None, 1)[0]) if first else 0
+    for m in _compile(_CAPRUN_ANY).finditer(prev, skip):
+        if _OBJECT_AFTER.search(prev, 0, m.start()):
+            continue
+        value = _clean_run(m[0])
+        if value is not None and value.split()[0].lower() not in _NOT_NAMES:
+            return value
+        return None
+    return None
+
+
+def _self_name(raw: str, ctx: _Ctx) -> str | None:
+    """A full name starting with the speaker's first name ("I'm Ana Silva now"), else None."""
+    words = raw.split()
+    first = ctx.me.key.split()[0].casefold() if ctx.me.key != "user" else ""
+    if len(words) < 2 or words[0].casefold() != first:
+        return None
+    return _clean_name(raw)
 
 
 def _fill(template: str, subject: _Subject, value: str, extra: dict[str, str]) -> str:
@@ -1184,13 +1674,23 @@ def extract_facts(text: str, *, speaker: str | None) -> list[Fact]:
     found: list[_Candidate] = []
     for s_start, sentence in _split(text, _SENTENCE):
         ctx.inherited = None
+        ctx.prev_clause = ""
+        ctx.cont = None
+        ctx.sentence_end = s_start + len(sentence)
         for c_start, clause in _split(sentence, _CLAUSE):
             found.extend(_clause_facts(clause, s_start + c_start, ctx))
+            ctx.prev_clause = clause
     found.sort(key=lambda c: c.start)
+    # A pet's name said in the message beats the bare animal ("we got a rabbit ... Bandit").
+    named_pets = {
+        f.subject for f in (c.fact for c in found) if f.attribute == "pet" and not _is_animal(f)
+    }
     seen: set[tuple[str, str, str]] = set()
     facts = []
     for candidate in found:
         fact = candidate.fact
+        if fact.attribute == "pet" and fact.subject in named_pets and _is_animal(fact):
+            continue
         key = (slot_of(fact.subject, fact.attribute), fact.value.casefold(), str(fact.ended))
         if key not in seen:
             seen.add(key)
@@ -1198,11 +1698,18 @@ def extract_facts(text: str, *, speaker: str | None) -> list[Fact]:
     return facts
 
 
+def _is_animal(fact: Fact) -> bool:
+    """A pet fact naming the animal ("a rescue dog"), not the pet."""
+    return not fact.ended and fact.value.startswith(("a ", "an "))
+
+
 def _clause_facts(clause: str, offset: int, ctx: _Ctx) -> list[_Candidate]:
     stripped = clause.rstrip(" \"')]*~.!…")
     if stripped.endswith("?") or _QUESTION_START.match(clause):
+        ctx.cont = None
         return []
     lead = _compile(_LEAD_SUBJECT).match(clause)
+    subject = None
     if lead is not None:
         subject = _resolve_subject(lead["subj"], ctx)
         following = clause[lead.end() :].split(None, 1)
@@ -1214,11 +1721,17 @@ def _clause_facts(clause: str, offset: int, ctx: _Ctx) -> list[_Candidate]:
             or (verb.endswith(("s", "ed")) and verb not in _PRONOUNS)
         ):  # a name must be followed by a verb: not "Lost my job ..."
             ctx.inherited = subject
+    if subject is None and _OTHER_SUBJECT.match(clause):
+        ctx.inherited = _UNKNOWN  # "My niece got into Yale and started ...": not the speaker
+    out: list[_Candidate] = []
+    if ctx.cont is not None:
+        continued = _continuation(clause, offset, ctx)
+        if continued is not None:
+            out.append(continued)
     clause = " " + clause  # so that a clause-initial verb follows whitespace
     triggered: set[int] = set()
     for key in _KEYS.finditer(clause.lower()):
         triggered.update(_KEY_RULES[key[1]])
-    out: list[_Candidate] = []
     for index in sorted(triggered):
         rule = _RULES[index]
         if rule.job_context and not ctx.job_context:
@@ -1228,7 +1741,39 @@ def _clause_facts(clause: str, offset: int, ctx: _Ctx) -> list[_Candidate]:
             if candidate is not None:
                 out.append(candidate)
                 ctx.inherited = candidate.subject
-    return _resolve_overlaps(out)
+    kept = _resolve_overlaps(out)
+    for candidate in kept:
+        fact = candidate.fact
+        if fact.ended and (fact.attribute == "name" or fact.attribute.startswith("favorite:")):
+            kind = _K.SELF_NAME if fact.attribute == "name" else _K.FAVORITE
+            thing = fact.attribute.partition(":")[2]
+            ctx.cont = (kind, fact.attribute, candidate.subject, {"thing": thing} if thing else {})
+    return kept
+
+
+def _continuation(clause: str, offset: int, ctx: _Ctx) -> _Candidate | None:
+    """ "..., but now it's purple" after an ended favourite or name in the same sentence."""
+    assert ctx.cont is not None
+    kind, attribute, subject, extra = ctx.cont
+    m = _CONTINUATION.match(clause)
+    if m is None:
+        return None
+    ctx.cont = None
+    if kind is _K.SELF_NAME:
+        value = _self_name(m["val"], ctx)
+        template = _NAMED
+    else:
+        value = _favorite_value(m["val"])
+        template = "{Sp} favorite {thing} is {V}"
+        if value is not None and value.split()[0].lower() in _PRONOUNS:
+            value = None
+    if value is None:
+        return None
+    predicate = _PREDICATES.get(attribute) or f"favorite {extra['thing']} is"
+    fact = Fact(
+        subject.key, attribute, value, predicate, _fill(template, subject, value, extra), False
+    )
+    return _Candidate(offset + m.start("val"), m.span(), fact, subject)
 
 
 def _resolve_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -1264,31 +1809,45 @@ def _candidate(
             return None
     elif _group(m, "cont") is not None:
         subject = ctx.inherited or ctx.me
+        if subject is _UNKNOWN:
+            return None
     else:
         subject = ctx.me
 
     # What.
-    read = _read_value(rule, m, clause)
+    read = _read_value(rule, m, clause, ctx, subject)
     if read is None:
         return None
     value, v_start, v_end, attribute, extra, ended = read
 
-    # Hedges, negation and future time.
+    # Hedges, negation and future time; for an implied fact only within the phrase.
     blanks = [s for s in (_span(m, "subj"), _span(m, "ok")) if s is not None]
     segment = clause[:v_start]
     for a, b in blanks:
         if b <= v_start:
             segment = segment[:a] + " " * (b - a) + segment[b:]
+    if rule.implied:
+        segment = segment[m.start() :]
     if _VETO.search(segment):
         return None
-    tail = clause[v_end:]
+    tail = clause[max(v_end, m.end()) :] if rule.implied else clause[v_end:]
+    rest = ctx.text[offset + max(v_end, m.end()) : ctx.sentence_end]
     if _NEGATION.search(segment):
         if ended or not value:
             return None
         if "no longer" not in segment.lower() and not _ANYMORE.search(tail):
             return None
         ended = True
-    elif not ended and _FUTURE_TAIL.search(tail):
+    elif rule.implied:
+        # "my flat in Rome was ..." is a former home; "Orientation week at Yale was fun" is not
+        event = _group(m, "cont") is not None or _group(m, "event") is not None
+        if not event and _PAST_TAIL.match(tail):
+            return None
+    elif not ended and (_FUTURE_TAIL.search(tail) or (rule.after and _FUTURE_TAIL.search(rest))):
+        return None
+    if rule.context and rule.context != "any" and not ended and not ctx.has(rule.context):
+        return None
+    if rule.after and _compile(rule.after).match(rest) is None:
         return None
 
     # The fact.
@@ -1308,7 +1867,7 @@ def _candidate(
 
 
 def _read_value(
-    rule: _Rule, m: re.Match[str], clause: str
+    rule: _Rule, m: re.Match[str], clause: str, ctx: _Ctx, subject: _Subject
 ) -> tuple[str, int, int, str, dict[str, str], bool] | None:
     """(value, start, end, attribute, template fields, ended) or None when the value is unfit."""
     kind = rule.kind
@@ -1324,12 +1883,43 @@ def _read_value(
 
     if kind is _K.FAVORITE_BEFORE:
         thing = _thing(m["thing"])
+        if thing is not None and _group(m, "best") is not None and thing in _PEOPLE:
+            return None  # "Tom is the best dad ever" is praise, not a favourite
         found = _left_value(clause[: m.start()])
         if thing is None or found is None:
             return None
         value, v_start = found
         v_end = m.start()
+        ended = ended or _group(m, "was") is not None
         return value, v_start, v_end, f"favorite:{thing}", {"thing": thing}, ended
+    if kind is _K.FAVORITE_IT:
+        thing = _thing(m["thing"])
+        if thing is not None and _group(m, "best") is not None and thing in _PEOPLE:
+            return None
+        before = clause[: m.start()]
+        value = _prev_object(before if before.strip() else ctx.prev_clause)
+        if thing is None or value is None:
+            return None
+        return value, m.start(), m.start(), f"favorite:{thing}", {"thing": thing}, ended
+    if kind is _K.PREV_NAME:
+        found_name = _compile(_PREV_PARTNER).search(ctx.prev_clause)
+        value = _clean_name(found_name["val"]) if found_name else None
+        if value is None:
+            return None
+        return value, m.start(), m.start(), attribute, extra, ended
+    if kind is _K.SELF_NAME:
+        if subject is not ctx.me or raw is None:
+            return None
+        value = _self_name(raw, ctx)
+        return None if value is None else (value, v_start, v_end, attribute, extra, ended)
+    if kind is _K.SURNAME or (kind is _K.NAME and _group(m, "sur")):
+        if subject is not ctx.me or raw is None or ctx.me.key == "user":
+            return None
+        surname = raw.split()[-1]
+        if surname.lower() in _NOT_NAMES:
+            return None
+        value = f"{ctx.me.key.split()[0]} {surname}"
+        return value, v_start, v_end, attribute, extra, ended
     if kind is _K.FAVORITE:
         thing = _thing(m["thing"])
         if thing is None or raw is None:
@@ -1367,8 +1957,29 @@ def _read_value(
                 value.lower() in _PLATFORMS or value.split()[0].lower() in _PLATFORMS
             ):
                 return None
-            if kind is _K.ORG_OR_SCHOOL and any(w.lower() in _SCHOOL_WORDS for w in value.split()):
+            if kind is _K.ORG_OR_SCHOOL and _schoolish(value):
                 attribute = "school"
+    elif kind is _K.ORG_CTX:
+        value = _clean_run(raw)
+        if value is None:
+            return None
+        at_work, at_school, schoolish = ctx.has("job"), ctx.has("school"), _schoolish(value)
+        if _group(m, "short") is not None and not (at_work or at_school or schoolish):
+            return None  # "I've been at the Hilton for a month"
+        if schoolish and (at_school or not at_work):
+            attribute = "school"
+        elif at_work:
+            attribute = "employer"
+        elif at_school:
+            attribute = "school"
+        elif rule.context == "any":
+            return None
+    elif kind is _K.SCHOOL_CTX:
+        value = _clean_run(raw)
+        if value is not None and not (
+            _schoolish(value) or (ctx.has("school") and not ctx.has("job"))
+        ):
+            return None
     elif kind is _K.NAME:
         value = _clean_name(raw)
         if value is not None and _group(m, "ex"):

@@ -281,14 +281,16 @@ class ScopeIndex:
             self._pinned.view(),
         )
 
-    def ended_by(self, t: float) -> BoolArray:
+    def ended_by(self, t: float, *, messages: bool = True) -> BoolArray:
         """Memories whose validity ended at or before ``t`` (epoch seconds).
 
-        Besides ended memories themselves, this covers the messages (turns, rounds) whose
-        every derived fact has ended: "I live in Paris" is outdated once its fact is.
+        With ``messages``, this also covers the messages (turns, rounds) whose every derived
+        fact has ended: "I live in Paris" is outdated once its fact is.
         """
         valid_to = self._valid_to.view()
         ended: BoolArray = valid_to <= t
+        if not messages:
+            return ended
         facts = self._kind.view() == _KIND_CODES[MemoryKind.FACT]
         facts &= self._status.view() >= 0
         if not (ended & facts).any():
@@ -297,11 +299,11 @@ class ScopeIndex:
         per_episode = incidence.T @ facts.astype(np.float64)
         closed_per_episode = incidence.T @ (facts & ended).astype(np.float64)
         stale_episode = (per_episode > 0) & (closed_per_episode >= per_episode)
-        messages = np.isin(
+        is_message = np.isin(
             self._kind.view(), [_KIND_CODES[MemoryKind.TURN], _KIND_CODES[MemoryKind.ROUND]]
         )
         stale: BoolArray = (incidence @ stale_episode.astype(np.float64)) > 0
-        return ended | (stale & messages)
+        return ended | (stale & is_message)
 
     def successors(self, position: int, t: float) -> set[int]:
         """What replaced an ended memory by ``t``: the slot's version in effect then (and the
@@ -315,6 +317,16 @@ class ScopeIndex:
                 if self.items[member].kind is MemoryKind.FACT and member != position:
                     out |= self._in_effect(self.items[member], t)
         return out
+
+    def current_facts(self) -> list[MemoryItem]:
+        """The active facts that hold a slot."""
+        active = _STATUS_CODES[MemoryStatus.ACTIVE]
+        return [
+            self.items[p]
+            for members in self._slot_members.values()
+            for p in members
+            if self._status.values[p] == active
+        ]
 
     def messages_of(self, position: int) -> list[int]:
         """The turns a memory was drawn from (for a fact: its message)."""

@@ -38,7 +38,13 @@ from engram.read.diversity import mmr
 from engram.read.fusion import fuse, minmax, ranks
 from engram.read.granularity import lift, peakedness
 from engram.read.pagerank import personalized_pagerank
-from engram.read.query import QueryAnalysis, analyse_query, named_speakers
+from engram.read.query import (
+    QueryAnalysis,
+    analyse_query,
+    asks_past,
+    named_speakers,
+    without_current_words,
+)
 from engram.read.retention import retention
 
 FloatArray = npt.NDArray[np.float64]
@@ -52,8 +58,9 @@ _MEMORY_SEED_WEIGHT = 0.05
 _LIFTS = tuple(level.value for level in LEVELS)
 # Feedback signals are shares of their best match: min-max would give the weakest of two
 # matches 0 and make a lone weak match count as much as a strong one.
-_CALIBRATED = (*_LIFTS, "prf", "entities", "when")
+_CALIBRATED = (*_LIFTS, "prf", "entities", "when", "recent")
 _SEED_FLOOR = 0.5
+_CONTEXT_KINDS = (*LEVELS, MemoryKind.DOCUMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,12 +344,17 @@ def search_scope(
     # The query's time words stay in its BM25 query: measured on the LoCoMo dev half, taking
     # them out (they are handled by the time signal) lost 0.9 points recall@10, since
     # memories repeat the same relative expressions ("last weekend", "recently").
-    bm25 = _no_score(index.lexical_scores(query))
+    # "These days", "at the moment": the words that ask for the present match chit-chat
+    # ("a 2-day trip"), not the answer; the recency signal handles them.
+    lexical_query = without_current_words(query) if s.lifecycle else query
+    bm25 = _no_score(index.lexical_scores(lexical_query))
     signals = {"dense": dense[candidates], "bm25": bm25[candidates]}
     weights = dict(s.weights)
 
     if s.granularity:
-        context = index.eligible(replace(where, kinds=None))
+        # Granularities are scaled against each other and documents, not against facts or
+        # summaries: a crisp fact would set the scale and shrink every message's lift.
+        context = index.eligible(replace(where, kinds=_CONTEXT_KINDS))
         levels = _level_scores(index, dense, bm25, context, s)
         lifted, lift_weights = _lifts(index, levels, candidates, s)
         signals.update(lifted)
@@ -368,14 +380,19 @@ def search_scope(
         # cannot tell: the person's chit-chat has the same speaker). Not for "when" questions:
         # a fact states what holds, the message it came from says when.
         subjects = named_speakers(query, index.subjects())
-        if subjects:
-            signals["subject"] = np.where(index.subject_mask(subjects)[candidates], 1.0, -np.inf)
-    if s.lifecycle and analysis.asks_current:
-        # "Now" questions want the latest state: among the candidates, later is better.
-        event = index.event_times()[candidates]
-        signals["recent"] = np.where(np.isfinite(event), event, -np.inf)
-    if s.graph or s.prf:
+        about = index.subject_mask(subjects)[candidates] if subjects else None
+        if about is not None and about.any():
+            signals["subject"] = np.where(about, 1.0, -np.inf)
+    preliminary: FloatArray | None = None
+    # "Currently ... in June 2023" asks about then, not now: the time signal has it.
+    if s.lifecycle and analysis.asks_current and analysis.time_range is None:
         preliminary, _ = fuse(signals, weights, s.method, calibrated=_CALIBRATED)
+        recent = _recent_signal(index, candidates, preliminary)
+        if recent is not None:
+            signals["recent"] = recent
+    if s.graph or s.prf:
+        if preliminary is None or "recent" in signals:
+            preliminary, _ = fuse(signals, weights, s.method, calibrated=_CALIBRATED)
         if s.graph:
             graph = _graph_signal(index, analysis, candidates, preliminary, s)
             if graph is not None:
@@ -392,8 +409,19 @@ def search_scope(
     contributions = {name: part / total for name, part in contributions.items()}
     adjustments: dict[str, tuple[FloatArray, FloatArray]] = {}
     if s.lifecycle:
+        # A message whose facts have ended still records the past: only questions about
+        # the present hold it against the message.
+        present = not (analysis.asks_when or asks_past(query))
         fused, contributions, adjustments = _lifecycle(
-            index, candidates, fused, contributions, where, now, clock or datetime.now(UTC), s
+            index,
+            candidates,
+            fused,
+            contributions,
+            where,
+            now,
+            clock or datetime.now(UTC),
+            s,
+            messages=present,
         )
     if s.lifecycle and analysis.asks_when:
         adjustments["fact"] = _messages_say_when(index, candidates, fused)
@@ -416,6 +444,8 @@ def _lifecycle(
     now: datetime,
     clock: datetime,
     s: SearchSettings,
+    *,
+    messages: bool,
 ) -> tuple[FloatArray, dict[str, FloatArray], dict[str, tuple[FloatArray, FloatArray]]]:
     """Scale scores by validity (ended memories rank lower) and retention.
 
@@ -423,7 +453,7 @@ def _lifecycle(
     value and the (negative) amount it took, so all contributions still add up to the score.
     """
     reference = (where.as_of or now).timestamp()
-    ended = index.ended_by(reference)[candidates]
+    ended = index.ended_by(reference, messages=messages)[candidates]
     validity = np.where(ended, s.superseded_factor, 1.0)
     touched, strength, importance, pinned = index.retention_inputs()
     kept = retention(
@@ -444,6 +474,29 @@ def _lifecycle(
         "retention": (kept, final - after_validity),
     }
     return final, contributions, adjustments
+
+
+_RECENT_POOL = 10
+
+
+def _recent_signal(
+    index: ScopeIndex, candidates: npt.NDArray[np.int64], preliminary: FloatArray
+) -> FloatArray | None:
+    """For "now" questions: the later among the best hits so far, the better.
+
+    Only the best ``_RECENT_POOL`` hits compete, so recency orders what is relevant (the
+    old and the new statement of a changed fact) rather than promoting the latest chit-chat.
+    Calibrated: the latest of them gets 1, the earliest 1/n.
+    """
+    pool = np.argsort(-preliminary, kind="stable")[:_RECENT_POOL]
+    event = index.event_times()[candidates[pool]]
+    known = np.isfinite(event)
+    if known.sum() < 2:
+        return None
+    order = np.argsort(np.argsort(np.where(known, event, -np.inf), kind="stable"), kind="stable")
+    out = np.full(len(candidates), -np.inf)
+    out[pool[known]] = (order[known] + 1 - (~known).sum()) / known.sum()
+    return out
 
 
 def _messages_say_when(

@@ -15,6 +15,7 @@ Text marked as recalled memory (message metadata ``"recalled": true``) is never 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from typing import Any
 
 from engram.config import FactExtraction
 from engram.extract.facts import extract_facts, slot_of
+from engram.extract.replacements import find_replacements
 from engram.llm import (
     ChatClient,
     LLMCallFailed,
@@ -37,6 +39,19 @@ from engram.write.expand import memory_expansions
 log = logging.getLogger(__name__)
 
 RECALLED = "recalled"  # message metadata flag: this text was itself recalled from memory
+# Titles that are not part of whom a fact is about: "Grandma Rosa" and "Rosa" share slots.
+_TITLE = re.compile(
+    r"^(?:grandma|grandpa|granny|grandmother|grandfather|nana|aunt|auntie|uncle|mr|mrs|ms|"
+    r"miss|dr|prof|professor|sir|madam)\.?\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def canonical_subject(subject: str) -> str:
+    """A fact's subject without a leading title ("Grandma Rosa" -> "Rosa")."""
+    return _TITLE.sub("", subject.strip()) or subject.strip()
+
+
 _NOT_SOURCES = frozenset({"assistant", "system", "tool"})  # role-only speakers
 
 
@@ -96,13 +111,14 @@ def local_facts(
     drafts = []
     for fact in extract_facts(source.text, speaker=speaker):
         marks = {"attribute": fact.attribute, **({"ended": True} if fact.ended else {})}
+        subject = canonical_subject(fact.subject)
         item = fact_item(
             source,
             text=fact.text,
-            subject=fact.subject,
+            subject=subject,
             predicate=fact.predicate,
             object_=fact.value or None,
-            slot=slot_of(fact.subject, fact.attribute),
+            slot=slot_of(subject, fact.attribute),
             extractor="local",
             now=now,
             extra={**marks, **(extra or {})},
@@ -138,15 +154,20 @@ class FactExtractor:
         sources: Sequence[MemoryItem],
         neighbours: Mapping[str, Sequence[MemoryItem]],
         now: datetime,
+        known: Sequence[MemoryItem] = (),
     ) -> Extracted:
-        """Facts and notes for these messages; ``neighbours`` are each one's related memories."""
+        """Facts and notes for these messages; ``neighbours`` are each one's related memories,
+        ``known`` the current slot facts of the scope (for changes stated against them)."""
         out = Extracted()
         sources = [s for s in sources if is_source(s)]
         if self.mode is FactExtraction.OFF or not sources:
             return out
         if self.mode is FactExtraction.LOCAL or self.client is None:
+            current = _by_subject(known)
             for source in sources:
-                out.facts.extend(local_facts(source, now))
+                drafts = local_facts(source, now) or _replacements(source, current, now)
+                out.facts.extend(drafts)
+                _remember(current, [d.item for d in drafts])
             return out
         for start in range(0, len(sources), self.batch_turns):
             self._llm_batch(sources[start : start + self.batch_turns], neighbours, now, out)
@@ -192,11 +213,12 @@ class FactExtractor:
         out.calls.append(call)
         for fact in result.facts:
             source = batch[fact.turn]
-            slot = slot_of(fact.subject, fact.attribute) if fact.attribute else None
+            subject = canonical_subject(fact.subject)
+            slot = slot_of(subject, fact.attribute) if fact.attribute else None
             item = fact_item(
                 source,
                 text=fact.text,
-                subject=fact.subject,
+                subject=subject,
                 predicate=fact.predicate,
                 object_=fact.object,
                 slot=slot,
@@ -216,6 +238,47 @@ class FactExtractor:
                 "tags": list(update.tags),
                 "context": update.context,
             }
+
+
+CurrentFacts = dict[str, dict[str, MemoryItem]]  # subject -> slot -> current fact
+
+
+def _by_subject(facts: Sequence[MemoryItem]) -> CurrentFacts:
+    current: CurrentFacts = {}
+    _remember(current, facts)
+    return current
+
+
+def _remember(current: CurrentFacts, facts: Sequence[MemoryItem]) -> None:
+    for fact in facts:
+        if fact.subject and fact.slot:
+            current.setdefault(fact.subject.casefold(), {})[fact.slot] = fact
+
+
+def _replacements(source: MemoryItem, current: CurrentFacts, now: datetime) -> list[Draft]:
+    """Facts for a change stated against a known value ("we left Seattle for Lisbon")."""
+    speaker = source.speaker if source.speaker not in (None, "user") else "user"
+    mine = current.get(canonical_subject(speaker or "user").casefold(), {})
+    values = {
+        f.object.casefold(): f for f in mine.values() if f.object and not f.metadata.get("ended")
+    }
+    drafts = []
+    for found in find_replacements(source.text, {k: f.object or k for k, f in values.items()}):
+        old = values[found.old.casefold()]
+        text = re.sub(re.escape(found.old), found.new, old.text, flags=re.IGNORECASE)
+        item = fact_item(
+            source,
+            text=text,
+            subject=old.subject,
+            predicate=old.predicate,
+            object_=found.new,
+            slot=old.slot,
+            extractor="local",
+            now=now,
+            extra={"attribute": old.metadata.get("attribute"), "replaces": old.id},
+        )
+        drafts.append(fact_draft(item))
+    return drafts
 
 
 def with_note(draft: Draft, note: Mapping[str, Any]) -> Draft:

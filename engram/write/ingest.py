@@ -176,7 +176,11 @@ class Ingestor:
             for d, v in zip(drafts, vectors, strict=True)
             if d.replaces is None and v
         ]
-        index = self._registry.get(user_id) if options.links or self._facts.client else None
+        index = (
+            self._registry.get(user_id)
+            if options.links or self._facts.mode is not FactExtraction.OFF
+            else None
+        )
         neighbours = (
             related(index, fresh, threshold=options.link_threshold, k=options.link_neighbours)
             if index is not None and options.links
@@ -186,6 +190,7 @@ class Ingestor:
             [d.item for d in drafts if d.replaces is None],
             {i: [m for m, _ in found] for i, found in neighbours.items()},
             now,
+            known=index.current_facts() if index is not None else (),
         )
         if extracted.calls:
             self._store.put_llm_calls(user_id, extracted.calls)

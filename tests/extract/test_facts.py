@@ -543,3 +543,292 @@ def test_a_new_value_fills_the_same_slot() -> None:
     new = extract_facts("We moved to Berlin!", speaker="ana")[0]
     assert slot_of(old.subject, old.attribute) == slot_of(new.subject, new.attribute)
     assert (old.value, new.value) == ("Paris", "Berlin")
+
+
+# --- natural statements of a current value or a change -----------------------------------------
+
+# (text, subject, attribute, value, ended): the only fact on that attribute
+CHANGES: list[tuple[str, str, str, str, bool]] = [
+    # city
+    ("Yes! Three weeks in Porto now, still living out of boxes.", "Ana", "city", "Porto", False),
+    ("The move went smoothly, we're all settled in Boston.", "Ana", "city", "Boston", False),
+    ("Home for me is Cape Town, I moved here after university.", "Ana", "city", "Cape Town", False),
+    ("Writing to you from our new place in Edinburgh!", "Ana", "city", "Edinburgh", False),
+    ("Our apartment in Vancouver has a balcony.", "Ana", "city", "Vancouver", False),
+    ("My flat in Tokyo is tiny but I love it.", "Ana", "city", "Tokyo", False),
+    ("I signed the lease on an apartment in Lyon, moving day was Saturday.", "Ana", "city",
+     "Lyon", False),
+    ("Living in Sydney means I cycle everywhere.", "Ana", "city", "Sydney", False),
+    ("I'm not in Helsinki anymore.", "Ana", "city", "Helsinki", True),
+    ("My sister's apartment in Rome is huge.", "Ana's sister", "city", "Rome", False),
+    # employer
+    ("Big news: I accepted an offer from Shopify and started Monday.", "Ana", "employer",
+     "Shopify", False),
+    ("First week at Salesforce done, everyone seems really nice.", "Ana", "employer",
+     "Salesforce", False),
+    ("Another all-hands at Revolut today", "Ana", "employer", "Revolut", False),
+    ("Work at Deloitte has been hectic since the reorg.", "Ana", "employer", "Deloitte", False),
+    ("My manager at Klarna wants us back in the office.", "Ana", "employer", "Klarna", False),
+    ("Our team at Stripe is shipping a release on Friday.", "Ana", "employer", "Stripe", False),
+    ("My new badge from Bosch finally arrived.", "Ana", "employer", "Bosch", False),
+    ("I'm on the analytics team over at Atlassian.", "Ana", "employer", "Atlassian", False),
+    ("I've been at Dropbox for almost four years.", "Ana", "employer", "Dropbox", False),
+    ("I'm still at Heineken, still on the same project.", "Ana", "employer", "Heineken", False),
+    ("Guess who got hired by Klarna? Me!", "Ana", "employer", "Klarna", False),
+    ("Salesforce poached me, can you believe it", "Ana", "employer", "Salesforce", False),
+    ("I signed my contract with Datadog, so that's my new employer.", "Ana", "employer",
+     "Datadog", False),
+    ("Hassan's roommate works at Siemens", "Hassan's roommate", "employer", "Siemens", False),
+    # occupation
+    ("Officially a carpenter as of this month, new career!", "Ana", "occupation", "carpenter",
+     False),
+    ("I passed my certification, so I'm finally a qualified architect.", "Ana", "occupation",
+     "architect", False),
+    ("I've been a plumber since I finished my training.", "Ana", "occupation", "plumber", False),
+    ("As an architect, I rarely get a proper lunch break.", "Ana", "occupation", "architect",
+     False),
+    ("Another busy week as an accountant.", "Ana", "occupation", "accountant", False),
+    ("Started my first week as a translator, it's a different world.", "Ana", "occupation",
+     "translator", False),
+    ("I switched from veterinarian to electrician, scary but exciting.", "Ana", "occupation",
+     "electrician", False),
+    ("After the course I landed a position as a nurse.", "Ana", "occupation", "nurse", False),
+    ("Being a photographer keeps me busy, but I like it.", "Ana", "occupation", "photographer",
+     False),
+    ("I trained as a chef and have done it ever since.", "Ana", "occupation", "chef", False),
+    ("I'm done being a lawyer", "Ana", "occupation", "lawyer", True),
+    # school
+    ("I got accepted to McGill and I'm starting there this term.", "Ana", "school", "McGill",
+     False),
+    ("I got into Stanford for my master's, classes started in September.", "Ana", "school",
+     "Stanford", False),
+    ("Classes at Trinity College start at eight, which is brutal.", "Ana", "school",
+     "Trinity College", False),
+    ("First day of classes at Yale today!", "Ana", "school", "Yale", False),
+    ("Orientation week at Sciences Po was chaos but fun.", "Ana", "school", "Sciences Po", False),
+    ("My dorm at Bocconi is right next to the library.", "Ana", "school", "Bocconi", False),
+    ("My student card from Georgia Tech came in the mail.", "Ana", "school", "Georgia Tech",
+     False),
+    ("I transferred to Bocconi this semester.", "Ana", "school", "Bocconi", False),
+    ("Switched schools: so I'm at Waseda now.", "Ana", "school", "Waseda", False),
+    # name
+    ("Please update my details, my surname is Laurent now.", "Ana", "name", "Ana Laurent", False),
+    ("My name change went through, my last name is officially Fischer.", "Ana", "name",
+     "Ana Fischer", False),
+    ("I've started going by Oliveira as my last name since the wedding.", "Ana", "name",
+     "Ana Oliveira", False),
+    ("I got married and took my spouse's surname, so I'm Ana Ortega now.", "Ana", "name",
+     "Ana Ortega", False),
+    ("New passport, new name: Ana Oliveira.", "Ana", "name", "Ana Oliveira", False),
+    ("My name is now Ana Costa.", "Ana", "name", "Ana Costa", False),
+    # partner
+    ("I'm with Youssef now, we've been together a couple of months.", "Ana", "partner",
+     "Youssef", False),
+    ("Nora and I have been seeing each other since spring.", "Ana", "partner", "Nora", False),
+    ("Rafael and I made it official last weekend!", "Ana", "partner", "Rafael", False),
+    ("I've started dating Elena, we met at my climbing gym.", "Ana", "partner", "Elena", False),
+    ("I'm seeing someone new, Elena, and it's going well.", "Ana", "partner", "Elena", False),
+    ("My new partner Ruth is meeting my parents on Sunday.", "Ana", "partner", "Ruth", False),
+    ("I'm going to a concert with Jamie, my partner, on Friday.", "Ana", "partner", "Jamie",
+     False),
+    ("Things with Ruth are getting serious.", "Ana", "partner", "Ruth", False),
+    ("Jamie asked me to move in together!", "Ana", "partner", "Jamie", False),
+    ("Julia and I are celebrating our anniversary next month.", "Ana", "partner", "Julia", False),
+    ("Sam and I got engaged!", "Ana", "partner", "Sam", False),
+    ("Jake is my boyfriend now.", "Ana", "partner", "Jake", False),
+    ("I have a new girlfriend! Her name is Mia.", "Ana", "partner", "Mia", False),
+    ("It's over with Ethan.", "Ana", "partner", "Ethan", True),
+    # pet
+    ("Meet Bagel, our new parrot!", "Ana", "pet", "Bagel", False),
+    ("Clementine, my kitten, has a vet appointment tomorrow.", "Ana", "pet", "Clementine", False),
+    ("I need to buy food for Mochi, my cat.", "Ana", "pet", "Mochi", False),
+    ("Our rabbit is called Tofu and he's a menace.", "Ana", "pet", "Tofu", False),
+    ("We adopted a rabbit from the shelter, we named him Bandit.", "Ana", "pet", "Bandit", False),
+    ("I brought home a dog last weekend, Luna is her name.", "Ana", "pet", "Luna", False),
+    ("Pretzel, the rabbit we just adopted, already rules the house.", "Ana", "pet", "Pretzel",
+     False),
+    ("We got a cat, Luna.", "Ana", "pet", "Luna", False),
+    # favorites
+    ("these days my favorite movie is Casablanca", "Ana", "favorite:movie", "Casablanca", False),
+    ("Honestly, risotto has become my favorite food lately.", "Ana", "favorite:food", "risotto",
+     False),
+    ("Sorry lasagna, falafel is my favorite food now.", "Ana", "favorite:food", "falafel", False),
+    ("I have a new favorite book: Atonement.", "Ana", "favorite:book", "Atonement", False),
+    ("I've completely fallen for Titanic, it's my favorite movie now.", "Ana", "favorite:movie",
+     "Titanic", False),
+    ("I finished Dune and it's my new favorite book.", "Ana", "favorite:book", "Dune", False),
+    ("I can't stop listening to ABBA, they're my favorite band now.", "Ana", "favorite:band",
+     "ABBA", False),
+    ("Nothing beats burgundy, it's my all-time favorite color.", "Ana", "favorite:color",
+     "burgundy", False),
+    ("pink has been my favorite color since I was a teenager.", "Ana", "favorite:color", "pink",
+     False),
+    ("I still think Dune is the best book there is.", "Ana", "favorite:book", "Dune", False),
+    ("I'll defend Titanic forever, best movie there is.", "Ana", "favorite:movie", "Titanic",
+     False),
+    ("Oasis has replaced Blur as my favorite band.", "Ana", "favorite:band", "Oasis", False),
+    ("Casablanca is no longer my favorite movie", "Ana", "favorite:movie", "Casablanca", True),
+    # age
+    ("I'm 23 now", "Ana", "age", "23", False),
+    ("just had my 23rd birthday", "Ana", "age", "23", False),
+    ("Just celebrated turning 42 with some friends.", "Ana", "age", "42", False),
+    ("Officially 56 as of this morning, the party was great.", "Ana", "age", "56", False),
+    ("Being 41 is great, honestly, no complaints.", "Ana", "age", "41", False),
+    ("Still 56, and still no idea what I want to be.", "Ana", "age", "56", False),
+    ("I'll be honest, at 41 my knees are already complaining.", "Ana", "age", "41", False),
+    ("At 19 years old, I feel like I should have my taxes figured out.", "Ana", "age", "19",
+     False),
+    ("It's my sister's 30th birthday today.", "Ana's sister", "age", "30", False),
+    ("Priya's boss is 32", "Priya's boss", "age", "32", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "subject", "attribute", "value", "ended"), CHANGES)
+def test_natural_statements_of_current_values_and_changes(
+    text: str, subject: str, attribute: str, value: str, ended: bool
+) -> None:
+    facts = _of(text, attribute)
+    assert [(f.subject, f.value, f.ended) for f in facts] == [(subject, value, ended)]
+    assert facts[0].text[:1].isupper()
+
+
+# A change in one message: the old value ended and the new one given.
+CHANGE_PAIRS: list[tuple[str, list[tuple[str, str, bool]]]] = [
+    (
+        "After Daniel and I ended things, I met Owen, and we're together now.",
+        [("partner", "Daniel", True), ("partner", "Owen", False)],
+    ),
+    (
+        "It's over with Ethan. Nora and I have been seeing each other since spring.",
+        [("partner", "Ethan", True), ("partner", "Nora", False)],
+    ),
+    (
+        "burgundy used to be my favorite color, but now it's purple.",
+        [("favorite:color", "burgundy", True), ("favorite:color", "purple", False)],
+    ),
+    (
+        "My favorite movie isn't Rocky anymore, it's Jaws.",
+        [("favorite:movie", "Rocky", True), ("favorite:movie", "Jaws", False)],
+    ),
+    (
+        "Casablanca is no longer my favorite movie; Heat is my favorite movie now.",
+        [("favorite:movie", "Casablanca", True), ("favorite:movie", "Heat", False)],
+    ),
+    (
+        "I'm no longer Ana Fernandez, it's Ana Kowalski since the wedding.",
+        [("name", "Ana Fernandez", True), ("name", "Ana Kowalski", False)],
+    ),
+    (
+        "I'm not in Lisbon anymore, we live in Amsterdam now.",
+        [("city", "Lisbon", True), ("city", "Amsterdam", False)],
+    ),
+    (
+        "We had to rehome Biscuit, but now we have Noodle, a sweet little dog.",
+        [("pet", "Biscuit", True), ("pet", "Noodle", False)],
+    ),
+    (
+        "I brought home a parrot last weekend, Pumpkin is her name.",  # the name, not "a parrot"
+        [("pet", "Pumpkin", False)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CHANGE_PAIRS)
+def test_a_change_in_one_message(text: str, expected: list[tuple[str, str, bool]]) -> None:
+    facts = extract_facts(text, speaker=SPEAKER)
+    assert [(f.attribute, f.value, f.ended) for f in facts if f.subject == SPEAKER] == expected
+
+
+# (text, attribute that must not be extracted for anyone; "*" = no fact at all)
+NOT_CHANGES: list[tuple[str, str]] = [
+    # someone else's situation, or no situation at all
+    ("my niece just got into Harvard", "*"),
+    ("My niece just got into Harvard and started in September.", "*"),
+    ("my cousin had an interview at Figma", "*"),
+    ("I got into Harvard and I'm starting there next fall.", "*"),
+    ("I got an offer from Google.", "*"),
+    ("I accepted an offer from Google, starting next month.", "*"),
+    ("Hey Audrey, my girlfriend and I went camping.", "partner"),
+    ("Thanks Tom, my wife loves it.", "partner"),
+    ("Thanks Audrey, my dog loves it.", "pet"),
+    ("I went with Tom, my brother, to the game.", "partner"),
+    ("I went with Tom, my partner in crime.", "*"),
+    ("Tom is my partner on this project.", "*"),
+    ("Tom, my lab partner, is smart.", "*"),
+    ("I'm with Tom now at the mall.", "*"),
+    ("I'm with Tom now, we're shopping together.", "*"),
+    ("Tom and I are together at the beach.", "*"),
+    ("Tom and I worked together for years.", "*"),
+    ("Tom and I are celebrating our work anniversary.", "*"),
+    ("I've been seeing Dr. Smith for my back.", "*"),
+    ("Things with my boss are getting serious.", "*"),
+    ("Tom proposed a toast.", "*"),
+    ("It's over with Tom's project.", "*"),
+    ("We had a baby boy! We named him Leo.", "*"),
+    ("I met a girl at the dog park, her name is Sarah.", "*"),
+    ("I have a sister, her name is Mia.", "*"),
+    # visits, former homes and generic talk
+    ("My apartment in Paris was tiny.", "*"),
+    ("My old apartment in Paris had a balcony.", "*"),
+    ("Our hotel in Lisbon is lovely.", "*"),
+    ("I'm in London now for a conference.", "*"),
+    ("Two weeks in Tokyo now and loving the trip!", "*"),
+    ("We're in Rome now, just unpacked the suitcase at the hotel.", "*"),
+    ("Living in London is expensive.", "*"),
+    ("Greetings from Vienna! It's raining again.", "*"),
+    ("The campus at Stanford is gorgeous.", "*"),
+    ("My yoga classes at Equinox are great.", "*"),
+    ("My boss at Google was awful.", "*"),
+    ("The team at Google is great.", "*"),
+    ("I've been at Disneyland for two days.", "*"),
+    ("I've been at the Hilton for a month.", "*"),
+    ("First day at Disneyland, so magical!", "*"),
+    ("I'm at Starbucks now.", "*"),
+    ("Guess who got promoted? Me!", "*"),
+    # not a job, not an age, not a favourite
+    ("As a kid, I loved trains.", "*"),
+    ("As a teacher, you should know better.", "*"),
+    ("I've been a bartender in college.", "*"),
+    ("Now a doctor can see you.", "*"),
+    ("Being a nurse is hard.", "*"),
+    ("My last day as a teacher was Friday.", "occupation"),
+    ("Another day as a tourist in Rome.", "*"),
+    ("I switched from coffee to tea.", "*"),
+    ("I trained as a nurse.", "*"),
+    ("Being 5 minutes late is rude.", "*"),
+    ("Still 2 hours to go.", "*"),
+    ("Now 3 of us are going.", "*"),
+    ("At 8 I have a meeting.", "*"),
+    ("At 18 I moved to London.", "age"),
+    ("My 30th birthday is next week.", "*"),
+    ("We celebrated turning 10 years as a company.", "*"),
+    ("5 today, the rest tomorrow.", "*"),
+    ("Tom is the best dad ever.", "*"),
+    ("This is the best pizza ever.", "*"),
+    ("I met Tom at the cinema, it's my favorite place.", "*"),
+    ("my favorite passions: gaming and storytelling.", "*"),
+    ("Dune was my favorite book as a kid.", "*"),
+    ("If you asked me for my favourite book, I'd say Circe.", "*"),
+    # a name only with the speaker's own first name
+    ("I'm Malik Oliveira, nice to meet you.", "*"),
+    ("I'm Ana.", "*"),
+    ("My sister's last name is Fischer.", "*"),
+]
+
+
+@pytest.mark.parametrize(("text", "attribute"), NOT_CHANGES)
+def test_look_alikes_of_changes(text: str, attribute: str) -> None:
+    facts = extract_facts(text, speaker=SPEAKER)
+    if attribute == "*":
+        assert facts == []
+    else:
+        assert [f for f in facts if f.attribute == attribute] == []
+
+
+def test_someone_elses_admission_is_never_the_speakers() -> None:
+    facts = extract_facts("my niece just got into Harvard and she loves it", speaker=SPEAKER)
+    assert [f for f in facts if f.subject == SPEAKER] == []
+
+
+def test_a_surname_needs_a_known_speaker() -> None:
+    assert extract_facts("my surname is Laurent now", speaker=None) == []
