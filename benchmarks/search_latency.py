@@ -98,7 +98,9 @@ class PreEmbedded(EmbedderWrapper):
 class NoAccessStore(SQLiteStore):
     """The SQLite store with ``record_access`` doing nothing (to time ranking alone)."""
 
-    def record_access(self, counts: Mapping[str, int], at: datetime) -> None:
+    def record_access(
+        self, counts: Mapping[str, int], at: datetime, *, strength_gain: float = 0.0
+    ) -> None:
         return None
 
 

@@ -114,7 +114,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["Fact", "extract_facts", "slot_of"]
+__all__ = ["PREDICATES", "Fact", "extract_facts", "slot_of"]
 
 _MAX_CHARS = 4000
 
@@ -1102,7 +1102,8 @@ _KEY_RULES = _rules_by_key()
 # Every key found in a clause, overlapping ones included (the lookahead consumes nothing).
 _KEYS = re.compile("(?=(" + _trie(_KEY_RULES) + "))")
 
-_PREDICATES = {
+# The readable predicate of each attribute (favourites: "favorite <thing> is").
+PREDICATES = {
     "city": "lives in",
     "employer": "works at",
     "occupation": "works as",
@@ -1769,7 +1770,7 @@ def _continuation(clause: str, offset: int, ctx: _Ctx) -> _Candidate | None:
             value = None
     if value is None:
         return None
-    predicate = _PREDICATES.get(attribute) or f"favorite {extra['thing']} is"
+    predicate = PREDICATES.get(attribute) or f"favorite {extra['thing']} is"
     fact = Fact(
         subject.key, attribute, value, predicate, _fill(template, subject, value, extra), False
     )
@@ -1859,7 +1860,7 @@ def _candidate(
         template = _ENDED_TEXT["favorite" if attribute.startswith("favorite:") else attribute]
     else:
         template = rule.template
-    predicate = _PREDICATES.get(attribute) or f"favorite {extra['thing']} is"
+    predicate = PREDICATES.get(attribute) or f"favorite {extra['thing']} is"
     fact = Fact(
         subject.key, attribute, value, predicate, _fill(template, subject, value, extra), ended
     )

@@ -115,6 +115,7 @@ class ScopeIndex:
         self._importance = _Column(np.float64, 0.5)
         self._pinned = _Column(np.bool_, False)
         self._expires = _Column(np.float64, np.nan)
+        self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by cache
         self._subject = _Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
         self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
@@ -186,6 +187,7 @@ class ScopeIndex:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
         position = self.position[item.id]
         self.items[position] = item
+        self._ended.clear()
         self._kind.set(position, _KIND_CODES[item.kind])
         self._status.set(position, _STATUS_CODES[item.status])
         self._event.set(position, _ts(item.event_time))
@@ -217,6 +219,7 @@ class ScopeIndex:
             return
         self._drop_rows(position)
         self._status.set(position, -1)
+        self._ended.clear()
         self.graph.set_mentions(position, [])
 
     def _drop_rows(self, position: int) -> None:
@@ -287,6 +290,15 @@ class ScopeIndex:
         With ``messages``, this also covers the messages (turns, rounds) whose every derived
         fact has ended: "I live in Paris" is outdated once its fact is.
         """
+        cached = self._ended.get((t, messages))
+        if cached is not None and len(cached) == len(self.items):
+            return cached
+        if len(self._ended) > 64:
+            self._ended.clear()
+        self._ended[(t, messages)] = found = self._ended_by(t, messages)
+        return found
+
+    def _ended_by(self, t: float, messages: bool) -> BoolArray:
         valid_to = self._valid_to.view()
         ended: BoolArray = valid_to <= t
         if not messages:

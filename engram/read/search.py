@@ -508,14 +508,12 @@ def _messages_say_when(
     Returns the ``fact`` entry of the hits' signals: raw 1 where a fact lifted its message,
     and what the lift added.
     """
-    local = {int(p): i for i, p in enumerate(candidates)}
     lifted = np.zeros(len(candidates))
     added = np.zeros(len(candidates))
     facts = np.flatnonzero(index.kind_mask(MemoryKind.FACT)[candidates])
     for i in facts:
-        for turn in index.messages_of(int(candidates[i])):
-            j = local.get(turn)
-            if j is not None and fused[j] <= fused[i]:
+        for j in _local(candidates, index.messages_of(int(candidates[i]))):
+            if fused[j] <= fused[i]:
                 gain = float(fused[i] - fused[j]) + 1e-9
                 fused[j] += gain
                 added[j] += gain
@@ -558,13 +556,21 @@ def _below_successors(
     A factor alone cannot promise that: min-max fusion can give an old version twice its
     successor's score when their texts barely differ ("lives in Paris" / "in Berlin").
     """
-    local = {int(p): i for i, p in enumerate(candidates)}
     for i in np.flatnonzero(ended):
-        rivals = [local[p] for p in index.successors(int(candidates[i]), reference) if p in local]
+        rivals = _local(candidates, index.successors(int(candidates[i]), reference))
         rivals = [r for r in rivals if not ended[r]]
         if rivals:
             ceiling = float(scores[rivals].max()) * (1.0 - 1e-6)
             scores[i] = min(scores[i], ceiling)
+
+
+def _local(candidates: npt.NDArray[np.int64], positions: Iterable[int]) -> list[int]:
+    """Where memory positions sit among the (ascending) candidates; absent ones left out."""
+    wanted = np.fromiter(positions, dtype=np.int64)
+    at = np.searchsorted(candidates, wanted)
+    inside = at < len(candidates)
+    found = at[inside][candidates[at[inside]] == wanted[inside]]
+    return [int(i) for i in found]
 
 
 def _top(fused: FloatArray, k: int) -> npt.NDArray[np.int64]:

@@ -19,21 +19,12 @@ from stories import LIFE_CHANGES, LifeChange
 from engram import Memory, MemoryKind, Settings
 from engram.embed import SentenceTransformerEmbedder
 from engram.eval.updates import is_correct, mentions
+from engram.extract.facts import PREDICATES
 from engram.testing import FakeOpenAIServer, ScriptedLLM
 
 pytestmark = pytest.mark.slow
 
 ASSISTANT = "assistant"
-PREDICATES = {
-    "city": "lives in",
-    "employer": "works at",
-    "occupation": "works as",
-    "school": "studies at",
-    "name": "is named",
-    "partner": "has partner",
-    "pet": "has pet",
-    "age": "is aged",
-}
 
 
 def _messages(story: LifeChange, index: int) -> list[dict[str, Any]]:
