@@ -9,6 +9,7 @@
 from engram.config import EmbedderKind, FactExtraction, Settings
 from engram.errors import (
     ConfigError,
+    Conflict,
     EmbeddingError,
     EngramError,
     LLMError,
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AddResult",
     "ConfigError",
+    "Conflict",
     "ConsolidationReport",
     "EmbedderKind",
     "EmbeddingError",

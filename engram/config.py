@@ -241,6 +241,39 @@ class Settings(BaseSettings):
         default=0.0, ge=0.0, description="Cost per 1,000 completion tokens, for usage reports."
     )
 
+    # -- REST server (docs/server.md) ------------------------------------------------------
+    server_host: str = Field(
+        default="127.0.0.1",
+        description="Address `engram serve` listens on; with no API keys only a loopback "
+        "address is accepted.",
+    )
+    server_port: int = Field(
+        default=8765, ge=0, le=65535, description="Port `engram serve` listens on."
+    )
+    server_max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body accepted (413 above)."
+    )
+    server_max_batch: int = Field(
+        default=100, ge=1, description="Most messages one add request may carry (413 above)."
+    )
+    server_max_text_chars: int = Field(
+        default=20_000,
+        ge=1,
+        description="Longest text of one message, fact or update, in characters (413 above).",
+    )
+    server_max_search_limit: int = Field(
+        default=100, ge=1, le=1000, description="Largest `limit` a search request may ask for."
+    )
+    server_max_page_size: int = Field(
+        default=500, ge=1, description="Largest `limit` of a memory or episode listing page."
+    )
+    server_rate_limit: int = Field(
+        default=600,
+        ge=1,
+        description="Requests per minute per API key (per client address without keys); 429 "
+        "above. A token bucket that holds one minute's worth.",
+    )
+
     @field_validator("embedding_cache_path", mode="before")
     @classmethod
     def _empty_disables_cache(cls, value: object) -> object:

@@ -3,6 +3,7 @@
     EngramError
     ├── ConfigError        bad settings or a missing optional dependency
     ├── ValidationError    a caller passed bad input (names the field)
+    │   └── Conflict       valid input that the current state refuses (nothing to undo)
     ├── NotFound           an id that does not exist in the caller's scope
     ├── StoreError         the storage backend failed (wraps the driver error)
     ├── EmbeddingError     the embedder failed or returned something unusable
@@ -32,6 +33,14 @@ class ValidationError(EngramError, ValueError):
         self.message = message
 
 
+class Conflict(ValidationError):
+    """The request is well formed but conflicts with the current state (e.g. nothing to undo).
+
+    A subclass of :class:`ValidationError` (it names the field), so callers that catch that
+    keep working; the REST server answers it with 409.
+    """
+
+
 class NotFound(EngramError, LookupError):
     """The requested object does not exist (or is outside the caller's scope)."""
 
@@ -58,6 +67,7 @@ class LLMError(EngramError):
 
 __all__ = [
     "ConfigError",
+    "Conflict",
     "EmbeddingError",
     "EngramError",
     "LLMError",

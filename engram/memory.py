@@ -20,7 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from engram.config import FactExtraction, Settings
 from engram.embed.base import Embedder
-from engram.errors import ConfigError, NotFound, ValidationError
+from engram.errors import ConfigError, Conflict, NotFound, ValidationError
 from engram.index.registry import IndexRegistry, vectors_to_bytes
 from engram.index.scope import Eligibility
 from engram.lifecycle.consolidate import consolidate
@@ -699,7 +699,7 @@ class Memory:
             entry = undoable(self._store.get_history(memory_id), change)
             if entry is None:
                 field = "memory_id" if change is None else "change"
-                raise ValidationError(
+                raise Conflict(
                     field, "nothing to undo: no reversible change of this memory recorded there"
                 )
             now = datetime.now(UTC)

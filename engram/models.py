@@ -280,3 +280,21 @@ class ConsolidationReport:
     profiles: int = 0  # profile memories written or refreshed
     expired: int = 0  # archived because their TTL ran out
     faded: int = 0  # archived because their retention fell below the threshold
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key of the REST server, as stored: only the SHA-256 of the secret is kept.
+
+    A key may touch the scopes of ``users`` only, unless it is ``admin`` (every scope and the
+    store-wide endpoints). A revoked key (``revoked_at`` set) authenticates nothing.
+    """
+
+    id: str
+    name: str
+    hash: str  # hex SHA-256 of the secret token
+    created_at: datetime
+    users: tuple[str, ...] = ()
+    admin: bool = False
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None

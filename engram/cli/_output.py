@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,26 +13,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from engram.codec import to_jsonable
 from engram.models import HistoryEntry, Hit, MemoryItem
 
 console = Console()
 # soft_wrap: an error stays on one line even when stderr is a pipe.
 errors = Console(stderr=True, soft_wrap=True)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, enums and datetimes as plain JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    return value
 
 
 def print_json(value: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError as PydanticValidationError
 
+from engram import __version__
 from engram.cli._importing import read_chat_file
 from engram.cli._output import (
     console,
@@ -23,6 +24,7 @@ from engram.cli._output import (
     print_memories,
     progress_bar,
 )
+from engram.codec import to_jsonable
 from engram.config import Settings
 from engram.errors import EngramError
 from engram.memory import Memory
@@ -34,6 +36,10 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure retrieval quality on public benchmarks.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+keys_app = typer.Typer(
+    help="Create, list and revoke API keys of the REST server.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 
 DbOption = Annotated[
     Path | None,
@@ -57,16 +63,20 @@ def _root(
     )
 
 
-@contextmanager
-def _memory(db: Path | None, **overrides: Any) -> Iterator[Memory]:
+def _settings(db: Path | None, **overrides: Any) -> Settings:
     try:
-        settings = Settings(**overrides) if db is None else Settings(db_path=db, **overrides)
+        return Settings(**overrides) if db is None else Settings(db_path=db, **overrides)
     except PydanticValidationError as exc:
         problems = "; ".join(
             f"ENGRAM_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
         )
         errors.print(f"[red]error:[/red] invalid configuration: {problems}")
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def _memory(db: Path | None, **overrides: Any) -> Iterator[Memory]:
+    settings = _settings(db, **overrides)
     try:
         with Memory(settings.db_path, settings=settings) as memory:
             yield memory
@@ -379,6 +389,115 @@ def consolidate(
         f"merged {report.merged}  summaries {report.summaries}  profiles {report.profiles}  "
         f"expired {report.expired}  faded {report.faded}"
     )
+
+
+# -- server ----------------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(help="Address to listen on (default: ENGRAM_SERVER_HOST, 127.0.0.1)."),
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: ENGRAM_SERVER_PORT, 8765).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the REST API (/v1, OpenAPI at /docs); without API keys only on localhost."""
+    from engram.server import check_binding, run
+    from engram.server.keys import ApiKeys
+
+    settings = _settings(db)
+    host = host or settings.server_host
+    port = settings.server_port if port is None else port
+    with _memory(db) as memory:
+        try:
+            notice = check_binding(ApiKeys(memory.store), host)
+        except EngramError as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        if notice:
+            errors.print(f"[yellow]{notice}[/yellow]")
+        display = f"[{host}]" if ":" in host else host
+        errors.print(f"engram {__version__} serving {settings.db_path} on http://{display}:{port}")
+        run(memory, host=host, port=port)
+
+
+@contextmanager
+def _keys(db: Path | None) -> Iterator[Any]:
+    from engram.server.keys import ApiKeys
+    from engram.store import open_store
+
+    settings = _settings(db)
+    try:
+        store = open_store(settings.db_path)
+    except EngramError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        yield ApiKeys(store)
+    except EngramError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+
+
+@keys_app.command("create")
+def keys_create(
+    user: Annotated[
+        list[str] | None,
+        typer.Option("--user", "-u", help="User the key may touch (repeatable)."),
+    ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="The key may touch every user and /v1/stats.")
+    ] = False,
+    name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Create an API key bound to users (or admin); prints the secret once."""
+    with _keys(db) as keys:
+        token = keys.create(users=user or (), admin=admin, name=name)
+    # The secret alone on stdout (for scripts); the advice on stderr.
+    print(token)
+    errors.print("store this key now: only its hash is kept, it cannot be shown again")
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = None, as_json: JsonFlag = False) -> None:
+    """List API keys: id, name, users, admin, created, last used, revoked (never secrets)."""
+    with _keys(db) as keys:
+        found = keys.list()
+    if as_json:
+        print_json([{k: v for k, v in to_jsonable(key).items() if k != "hash"} for key in found])
+        return
+    from rich.table import Table
+
+    table = Table()
+    for column in ("id", "name", "users", "admin", "created", "last used", "revoked"):
+        table.add_column(column, overflow="fold")
+    for key in found:
+        table.add_row(
+            key.id,
+            key.name,
+            ", ".join(key.users),
+            "yes" if key.admin else "",
+            key.created_at.strftime("%Y-%m-%d %H:%M"),
+            key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "",
+            key.revoked_at.strftime("%Y-%m-%d %H:%M") if key.revoked_at else "",
+        )
+    console.print(table if found else "[dim]no API keys[/dim]")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="Key id (as shown by engram keys list).")],
+    db: DbOption = None,
+) -> None:
+    """Revoke an API key: it authenticates nothing from now on."""
+    with _keys(db) as keys:
+        key = keys.revoke(key_id)
+    console.print(f"revoked {key.id} ({key.name})")
 
 
 # -- evaluation ------------------------------------------------------------------------------

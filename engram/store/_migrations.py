@@ -153,4 +153,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX llm_calls_by_user ON llm_calls (user_id)",
         ),
     ),
+    Migration(
+        4,
+        "api keys",
+        (
+            # Keys of the REST server: only the SHA-256 of each secret is stored.
+            """CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE,
+                users TEXT NOT NULL DEFAULT '[]',
+                admin INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                revoked_at TEXT,
+                last_used_at TEXT
+            )""",
+        ),
+    ),
 )

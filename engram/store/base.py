@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from engram.models import (
+    ApiKey,
     Entity,
     Episode,
     HistoryAction,
@@ -235,3 +236,24 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stats(self, user_id: str | None = None) -> Stats:
         """Counts for one user or the whole store."""
+
+    # -- API keys of the REST server -----------------------------------------------
+    @abc.abstractmethod
+    def put_api_key(self, key: ApiKey) -> None:
+        """Insert a new API key (its id and hash must be new)."""
+
+    @abc.abstractmethod
+    def find_api_key(self, key_hash: str) -> ApiKey | None:
+        """The key with this secret hash (revoked or not), if any."""
+
+    @abc.abstractmethod
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+
+    @abc.abstractmethod
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Revoke a key (a revoked key stays revoked at its first time); None if unknown."""
+
+    @abc.abstractmethod
+    def touch_api_key(self, key_id: str, at: datetime) -> None:
+        """Record that the key authenticated a request at ``at``."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from engram.errors import StoreError
 from engram.models import (
+    ApiKey,
     Entity,
     Episode,
     HistoryAction,
@@ -51,6 +52,7 @@ _EPISODE_COLUMNS = (
     "id, user_id, agent_id, session_id, seq, role, name, content, timestamp, created_at, "
     "idempotency_key, metadata"
 )
+_KEY_COLUMNS = "id, name, hash, users, admin, created_at, revoked_at, last_used_at"
 # SQLite's default limit on bound parameters is 32766; stay far below it.
 _CHUNK = 500
 
@@ -695,6 +697,59 @@ class SQLiteStore(Store):
             history=int(history_row[0]) if history_row else 0,
             llm=self._llm_usage(user_id),
         )
+
+    # -- API keys ------------------------------------------------------------------
+    def put_api_key(self, key: ApiKey) -> None:
+        with self.atomic():
+            self._execute(
+                f"INSERT INTO api_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key.id,
+                    key.name,
+                    key.hash,
+                    json.dumps(list(key.users)),
+                    int(key.admin),
+                    encode_time(key.created_at),
+                    encode_time(key.revoked_at),
+                    encode_time(key.last_used_at),
+                ),
+            )
+
+    def find_api_key(self, key_hash: str) -> ApiKey | None:
+        row = self._query_one(f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE hash = ?", (key_hash,))
+        return _api_key(row) if row else None
+
+    def list_api_keys(self) -> list[ApiKey]:
+        rows = self._query(f"SELECT {_KEY_COLUMNS} FROM api_keys ORDER BY created_at, rowid")
+        return [_api_key(row) for row in rows]
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        with self.atomic():
+            self._execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (encode_time(at), key_id),
+            )
+            row = self._query_one(f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE id = ?", (key_id,))
+        return _api_key(row) if row else None
+
+    def touch_api_key(self, key_id: str, at: datetime) -> None:
+        with self.atomic():
+            self._execute(
+                "UPDATE api_keys SET last_used_at = ? WHERE id = ?", (encode_time(at), key_id)
+            )
+
+
+def _api_key(row: Sequence[Any]) -> ApiKey:
+    return ApiKey(
+        id=row[0],
+        name=row[1],
+        hash=row[2],
+        users=tuple(json.loads(row[3])),
+        admin=bool(row[4]),
+        created_at=_time(row[5]),
+        revoked_at=decode_time(row[6]),
+        last_used_at=decode_time(row[7]),
+    )
 
 
 def _history(rows: list[tuple[Any, ...]]) -> list[HistoryEntry]:

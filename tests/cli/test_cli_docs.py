@@ -68,6 +68,10 @@ def test_the_walk_finds_every_command() -> None:
         "undo",
         "pin",
         "consolidate",
+        "serve",
+        "keys create",
+        "keys list",
+        "keys revoke",
     }
 
 
@@ -87,7 +91,7 @@ def test_docs_name_only_real_commands() -> None:
     leaves = {" ".join(p) for p in LEAVES}
     for row in ROWS:
         words = row.split()
-        command = " ".join(words[:2]) if words[0] == "eval" else words[0]
+        command = " ".join(words[:2]) if words[0] in ("eval", "keys") else words[0]
         assert command in leaves, f"docs/cli.md documents `engram {command}`, which does not exist"
 
 
@@ -124,11 +128,12 @@ def test_help_in_a_subprocess(run_engram: Callable[..., subprocess.CompletedProc
     for path in COMMANDS:
         if len(path) == 1:
             assert re.search(rf"│ {re.escape(path[0])}\s", top.stdout), path
-    sub = run_engram(["eval", "--help"])
-    assert sub.returncode == 0, sub.stderr
-    for path in COMMANDS:
-        if len(path) == 2:
-            assert path[1] in sub.stdout
+    for group in ("eval", "keys"):
+        sub = run_engram([group, "--help"])
+        assert sub.returncode == 0, sub.stderr
+        for path in COMMANDS:
+            if len(path) == 2 and path[0] == group:
+                assert path[1] in sub.stdout, path
     usage = run_engram(["search", "--help"])
     assert usage.returncode == 0 and "--as-of" in usage.stdout
     bare = run_engram([])

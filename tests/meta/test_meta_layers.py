@@ -25,6 +25,7 @@ _ABOVE_MODELS = {
     "memory",
     "cli",
     "eval",
+    "server",
 }
 FORBIDDEN: dict[str, set[str]] = {
     "engram.models": _ABOVE_MODELS,
@@ -43,6 +44,7 @@ FORBIDDEN: dict[str, set[str]] = {
         "memory",
         "cli",
         "eval",
+        "server",
     },
     "engram.embed": {
         "store",
@@ -54,13 +56,16 @@ FORBIDDEN: dict[str, set[str]] = {
         "memory",
         "cli",
         "eval",
+        "server",
     },
-    "engram.index": {"llm", "write", "read", "lifecycle", "memory", "cli", "eval"},
-    "engram.write": {"read", "lifecycle", "memory", "cli", "eval"},
-    "engram.read": {"write", "llm", "lifecycle", "memory", "cli", "eval"},
-    "engram.lifecycle": {"memory", "cli", "eval"},
-    "engram.memory": {"cli", "eval"},
-    "engram.eval": {"cli"},
+    "engram.index": {"llm", "write", "read", "lifecycle", "memory", "cli", "eval", "server"},
+    "engram.write": {"read", "lifecycle", "memory", "cli", "eval", "server"},
+    "engram.read": {"write", "llm", "lifecycle", "memory", "cli", "eval", "server"},
+    "engram.lifecycle": {"memory", "cli", "eval", "server"},
+    "engram.memory": {"cli", "eval", "server"},
+    "engram.eval": {"cli", "server"},
+    # an edge: the server may use everything below it, but not the other edges
+    "engram.server": {"cli", "eval"},
 }
 
 
@@ -114,6 +119,7 @@ def test_importing_engram_reads_no_environment_and_loads_no_model() -> None:
         "import engram, engram.cli, engram.eval\n"
         "assert not reads, reads\n"
         "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
+        "assert 'fastapi' not in sys.modules and 'uvicorn' not in sys.modules\n"
         "print('ok')\n"
     )
     result = subprocess.run(

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from engram.errors import StoreError
 from engram.models import (
+    ApiKey,
     Entity,
     Episode,
     HistoryAction,
@@ -780,3 +781,53 @@ def test_llm_calls_are_summed_per_user(store: Store) -> None:
     assert (mine.calls, mine.failed, mine.prompt_tokens, mine.completion_tokens) == (2, 1, 15, 30)
     assert mine.cost == pytest.approx(0.15)
     assert store.stats().llm.calls == 3
+
+
+# -- API keys ------------------------------------------------------------------------
+def make_key(name: str = "k", *, users: tuple[str, ...] = ("ana",), admin: bool = False) -> ApiKey:
+    return ApiKey(
+        id=_id()[:12], name=name, hash=_id() + _id(), created_at=T0, users=users, admin=admin
+    )
+
+
+def test_api_keys_round_trip_and_are_found_by_hash_only(store: Store) -> None:
+    bound = make_key("agent", users=("ana", "bob"))
+    admin = make_key("ops", users=(), admin=True)
+    store.put_api_key(bound)
+    store.put_api_key(admin)
+    assert store.find_api_key(bound.hash) == bound
+    assert store.find_api_key(admin.hash) == admin
+    assert store.find_api_key(bound.id) is None  # the id is not a secret and finds nothing
+    assert store.find_api_key("0" * 64) is None
+    assert [k.id for k in store.list_api_keys()] == [bound.id, admin.id]
+
+
+def test_api_key_hashes_and_ids_are_unique(store: Store) -> None:
+    key = make_key()
+    store.put_api_key(key)
+    with pytest.raises(StoreError):
+        store.put_api_key(replace(key, id=_id()[:12]))
+    with pytest.raises(StoreError):
+        store.put_api_key(replace(key, hash=_id()))
+    assert len(store.list_api_keys()) == 1
+
+
+def test_revoking_a_key_keeps_it_listed_and_stamps_it_once(store: Store) -> None:
+    key = make_key()
+    store.put_api_key(key)
+    revoked = store.revoke_api_key(key.id, T0 + timedelta(days=1))
+    assert revoked is not None and revoked.revoked_at == T0 + timedelta(days=1)
+    again = store.revoke_api_key(key.id, T0 + timedelta(days=2))
+    assert again is not None and again.revoked_at == T0 + timedelta(days=1)
+    found = store.find_api_key(key.hash)
+    assert found is not None and found.revoked_at == T0 + timedelta(days=1)
+    assert store.revoke_api_key("no-such-key", T0) is None
+    assert [k.revoked_at for k in store.list_api_keys()] == [T0 + timedelta(days=1)]
+
+
+def test_touching_a_key_records_its_last_use(store: Store, store_opener: Any) -> None:
+    key = make_key()
+    store.put_api_key(key)
+    store.touch_api_key(key.id, T0 + timedelta(hours=3))
+    found = store_opener().find_api_key(key.hash)
+    assert found is not None and found.last_used_at == T0 + timedelta(hours=3)

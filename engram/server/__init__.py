@@ -1,0 +1,22 @@
+"""The REST server (``engram serve``): FastAPI routes over :class:`engram.Memory`.
+
+Importing this package imports FastAPI; the CLI imports it only when serving.
+"""
+
+from __future__ import annotations
+
+from engram.server._limits import Limits
+from engram.server.app import OPEN_NOTICE, check_binding, create_app, is_loopback, run
+from engram.server.keys import ApiKeys, Principal, hash_token
+
+__all__ = [
+    "OPEN_NOTICE",
+    "ApiKeys",
+    "Limits",
+    "Principal",
+    "check_binding",
+    "create_app",
+    "hash_token",
+    "is_loopback",
+    "run",
+]

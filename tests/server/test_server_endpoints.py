@@ -1,0 +1,247 @@
+"""Every endpoint over real HTTP, against what the Python API returns for the same data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from serving import Server, error_of
+
+import engram
+
+CHAT = [
+    {"role": "user", "content": "I adopted a dog named Rex last spring", "name": "Ana"},
+    {"role": "assistant", "content": "Rex is a lovely name for a dog!"},
+    {"role": "user", "content": "I moved to Berlin in May", "name": "Ana"},
+]
+
+
+def _add(client: httpx.Client, user: str = "ana", **extra: Any) -> dict[str, Any]:
+    response = client.post(
+        f"/v1/users/{user}/messages",
+        json={"messages": CHAT, "session_id": "s1", "timestamp": "2024-05-01", **extra},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _turn(client: httpx.Client, text: str, user: str = "ana") -> dict[str, Any]:
+    items = client.get(f"/v1/users/{user}/memories", params={"kind": "turn"}).json()["items"]
+    found: dict[str, Any] = next(m for m in items if text in m["text"])
+    return found
+
+
+def test_health_needs_no_key_and_names_the_version(open_server: Server) -> None:
+    response = open_server.client().get("/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": engram.__version__}
+
+
+def test_add_stores_episodes_and_memories_and_is_idempotent(open_server: Server) -> None:
+    client = open_server.client()
+    first = _add(client)
+    assert len(first["episodes"]) == 3 and first["duplicates"] == 0
+    assert {m["kind"] for m in first["memories"]} >= {"turn", "session"}
+    assert first["episodes"][0]["content"] == CHAT[0]["content"]
+    assert first["episodes"][0]["timestamp"].startswith("2024-05-01")
+    again = _add(client)
+    assert again["episodes"] == [] and again["duplicates"] == 3
+    stored = open_server.memory.episodes(user_id="ana")
+    assert [e.id for e in stored] == [e["id"] for e in first["episodes"]]
+
+
+def test_add_accepts_a_plain_string(open_server: Server) -> None:
+    response = open_server.client().post(
+        "/v1/users/ana/messages", json={"messages": "I like green tea"}
+    )
+    assert response.status_code == 201
+    assert response.json()["episodes"][0]["role"] == "user"
+
+
+def test_search_returns_hits_with_signals(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    response = client.post(
+        "/v1/users/ana/search", json={"query": "what is the name of Ana's dog?", "limit": 3}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] == "what is the name of Ana's dog?"
+    assert 1 <= len(body["hits"]) <= 3
+    assert any("Rex" in h["memory"]["text"] for h in body["hits"])
+    top = body["hits"][0]
+    assert set(top) == {"memory", "score", "signals"}
+    assert 0 < top["score"] <= 1
+    assert {"raw", "rank", "contribution"} <= set(top["signals"]["bm25"])
+    assert sum(s["contribution"] for s in top["signals"].values()) == pytest.approx(top["score"])
+
+
+def test_search_filters_by_kind_and_session(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    body = client.post(
+        "/v1/users/ana/search", json={"query": "dog", "kinds": ["session"], "session_id": "s1"}
+    ).json()
+    assert body["hits"] and {h["memory"]["kind"] for h in body["hits"]} == {"session"}
+    none = client.post("/v1/users/ana/search", json={"query": "dog", "session_id": "other"}).json()
+    assert none["hits"] == []
+
+
+def test_list_memories_paginates_with_next_offset(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    everything = client.get("/v1/users/ana/memories", params={"limit": 500}).json()
+    assert everything["next_offset"] is None
+    total = len(everything["items"])
+    assert total >= 4
+    seen: list[str] = []
+    offset: int | None = 0
+    pages = 0
+    while offset is not None:
+        page = client.get("/v1/users/ana/memories", params={"limit": 2, "offset": offset}).json()
+        assert len(page["items"]) <= 2
+        seen += [m["id"] for m in page["items"]]
+        offset = page["next_offset"]
+        pages += 1
+    assert seen == [m["id"] for m in everything["items"]]
+    assert pages == (total + 1) // 2
+    turns = client.get("/v1/users/ana/memories", params={"kind": "turn"}).json()["items"]
+    assert len(turns) == 3 and {m["kind"] for m in turns} == {"turn"}
+    other = client.get("/v1/users/ana/memories", params={"session_id": "nope"}).json()
+    assert other == {"items": [], "next_offset": None}
+
+
+def test_get_update_history_and_delete_a_memory(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    turn = _turn(client, "Berlin")
+    path = f"/v1/users/ana/memories/{turn['id']}"
+    assert client.get(path).json() == turn
+    updated = client.patch(
+        path, json={"text": "I moved to Hamburg in May", "metadata": {"by": "t"}}
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["text"] == "I moved to Hamburg in May"
+    assert updated.json()["version"] == turn["version"] + 1
+    assert updated.json()["metadata"]["by"] == "t"
+    history = client.get(f"{path}/history").json()["items"]
+    assert [h["action"] for h in history][-1] == "update"
+    assert history[-1]["old_text"] == turn["text"]
+    deleted = client.delete(path)
+    assert deleted.status_code == 200 and deleted.json()["status"] == "deleted"
+    assert client.get(path).json()["status"] == "deleted"
+    active = client.get("/v1/users/ana/memories").json()["items"]
+    assert turn["id"] not in {m["id"] for m in active}
+    listed = client.get(
+        "/v1/users/ana/memories", params={"status": ["deleted"], "kind": "turn"}
+    ).json()["items"]
+    assert [m["id"] for m in listed] == [turn["id"]]
+
+
+def test_forget_then_undo_brings_a_memory_back(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    turn = _turn(client, "Rex")
+    path = f"/v1/users/ana/memories/{turn['id']}"
+    forgotten = client.post(f"{path}/forget", json={})
+    assert forgotten.status_code == 200
+    assert turn["id"] in forgotten.json()["archived"]
+    assert client.get(path).json()["status"] == "archived"
+    undone = client.post(f"{path}/undo", json={})
+    assert undone.status_code == 200 and undone.json()["status"] == "active"
+
+
+def test_forget_without_a_body_archives(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    turn = _turn(client, "Rex")
+    response = client.post(f"/v1/users/ana/memories/{turn['id']}/forget")
+    assert response.status_code == 200 and response.json()["archived"]
+
+
+def test_hard_forget_of_an_episode_erases_it(open_server: Server) -> None:
+    client = open_server.client()
+    added = _add(client)
+    episode = added["episodes"][2]["id"]
+    response = client.post(f"/v1/users/ana/episodes/{episode}/forget", json={"hard": True})
+    assert response.status_code == 200, response.text
+    assert response.json()["erased_episodes"] == 1
+    remaining = client.get("/v1/users/ana/episodes").json()["items"]
+    assert episode not in {e["id"] for e in remaining} and len(remaining) == 2
+    texts = " ".join(m["text"] for m in client.get("/v1/users/ana/export").json()["memories"])
+    assert "Berlin" not in texts
+
+
+def test_undo_with_nothing_to_undo_is_a_conflict(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    turn = _turn(client, "Rex")
+    error = error_of(client.post(f"/v1/users/ana/memories/{turn['id']}/undo", json={}), 409)
+    assert error["type"] == "conflict" and "nothing to undo" in error["message"]
+    assert error["field"] == "memory_id"
+
+
+def test_facts_supersede_their_slot(open_server: Server) -> None:
+    client = open_server.client()
+    first = client.post(
+        "/v1/users/ana/facts",
+        json={"text": "Ana lives in Berlin", "key": "ana.city", "valid_from": "2023-01-01"},
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["kind"] == "fact" and first.json()["slot"] == "ana.city"
+    second = client.post(
+        "/v1/users/ana/facts",
+        json={"text": "Ana lives in Hamburg", "key": "ana.city", "valid_from": "2024-01-01"},
+    ).json()
+    old = client.get(f"/v1/users/ana/memories/{first.json()['id']}").json()
+    assert old["valid_to"] is not None and old["valid_to"].startswith("2024-01-01")
+    assert second["valid_to"] is None
+
+
+def test_episodes_paginate(open_server: Server) -> None:
+    client = open_server.client()
+    added = _add(client)
+    first = client.get("/v1/users/ana/episodes", params={"limit": 2}).json()
+    assert [e["id"] for e in first["items"]] == [e["id"] for e in added["episodes"][:2]]
+    assert first["next_offset"] == 2
+    rest = client.get("/v1/users/ana/episodes", params={"limit": 2, "offset": 2}).json()
+    assert [e["id"] for e in rest["items"]] == [added["episodes"][2]["id"]]
+    assert rest["next_offset"] is None
+    assert client.get("/v1/users/ana/episodes", params={"session_id": "x"}).json()["items"] == []
+
+
+def test_export_has_every_status(open_server: Server) -> None:
+    client = open_server.client()
+    added = _add(client)
+    turn = _turn(client, "Rex")
+    client.delete(f"/v1/users/ana/memories/{turn['id']}")
+    export = client.get("/v1/users/ana/export").json()
+    assert export["user_id"] == "ana"
+    assert [e["id"] for e in export["episodes"]] == [e["id"] for e in added["episodes"]]
+    statuses = {m["id"]: m["status"] for m in export["memories"]}
+    assert statuses[turn["id"]] == "deleted"
+    assert len(statuses) == len(
+        open_server.memory.get_all(user_id="ana", statuses=None, limit=None)
+    )
+
+
+def test_stats_per_user_and_for_the_store(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    _add(client, user="bob")
+    mine = client.get("/v1/users/ana/stats").json()
+    assert mine["episodes"] == 3 and mine["memories"]["turn"] == 3
+    everything = client.get("/v1/stats").json()
+    assert everything["episodes"] == 6 and everything["users"] == 2
+
+
+def test_openapi_describes_the_api(open_server: Server) -> None:
+    spec = open_server.client().get("/openapi.json").json()
+    paths = spec["paths"]
+    assert "/v1/users/{user_id}/search" in paths
+    assert "/v1/users/{user_id}/memories/{memory_id}/undo" in paths
+    search = spec["components"]["schemas"]["SearchRequest"]["properties"]
+    assert search["query"]["description"] == "What to look for."
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
