@@ -31,9 +31,9 @@ def principal(
     """Who the request acts for; 401 for a missing, unknown or revoked key, 429 over the rate."""
     keys: ApiKeys = request.app.state.keys
     limiter: RateLimiter = request.app.state.limiter
+    client = f"client:{request.client.host if request.client else 'local'}"
     if not keys.required():
-        client = request.client.host if request.client else "local"
-        limiter.check(f"client:{client}")
+        limiter.check(client)
         return LOCAL
     if credentials is None:
         raise ApiError(
@@ -41,6 +41,8 @@ def principal(
         )
     found = keys.authenticate(credentials.credentials)
     if found is None:
+        # Failed attempts count against the caller's address: guessing keys is rate limited.
+        limiter.check(client)
         raise ApiError(401, "unknown or revoked API key", headers=_CHALLENGE)
     request.state.key_id = found.key_id
     limiter.check(f"key:{found.key_id}")

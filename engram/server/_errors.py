@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -86,7 +86,7 @@ def _engram_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _api_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+    exc = cast(ApiError, exc)  # registered for ApiError only
     return error_response(
         exc.status, exc.message, type=exc.type, field=exc.field, headers=exc.headers
     )
@@ -102,8 +102,7 @@ def _field(loc: Sequence[Any]) -> str | None:
 
 
 def _request_validation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    problems = exc.errors()
+    problems = cast(RequestValidationError, exc).errors()
     if any(p.get("type") == "json_invalid" for p in problems):
         return error_response(400, "the request body is not valid JSON", type="invalid_json")
     first = problems[0] if problems else {"loc": (), "msg": "invalid request"}
@@ -112,7 +111,7 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    exc = cast(StarletteHTTPException, exc)
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"

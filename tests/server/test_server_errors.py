@@ -171,3 +171,16 @@ def test_rate_limits_are_per_key(make_server: ServerFactory) -> None:
     first, second = server.client(secrets["a"]), server.client(secrets["b"])
     assert [first.get("/v1/users/ana/stats").status_code for _ in range(4)][-1] == 429
     assert second.get("/v1/users/ana/stats").status_code == 200
+
+
+def test_guessing_keys_is_rate_limited(make_server: ServerFactory) -> None:
+    secrets: dict[str, str] = {}
+
+    def setup(keys: object) -> None:
+        secrets["a"] = keys.create(users=["ana"])  # type: ignore[attr-defined]
+
+    server = make_server(setup, server_rate_limit=3)
+    guesser = server.client("egk_guess")
+    statuses = [guesser.get("/v1/users/ana/stats").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    assert server.client(secrets["a"]).get("/v1/users/ana/stats").status_code == 200
