@@ -16,8 +16,12 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-# The main job (until the server lands): import a sample conversation, answer searches.
+# The main job: the server (REST API, MCP at /mcp) on the embedded SQLite store.
 run: setup
+	$(BIN)/engram serve
+
+# A quick look without a server: import a sample conversation, answer searches.
+demo: setup
 	$(BIN)/engram import examples/sample_chat.json --user ana --db $(DEMO_DB)
 	$(BIN)/engram search "Where did Ana's sister get married?" --user ana --db $(DEMO_DB) -n 3
 	$(BIN)/engram search "what breed is her dog" --user ana --db $(DEMO_DB) -n 3

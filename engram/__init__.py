@@ -6,6 +6,7 @@
 ...     hits = m.search("where does Ana live?", user_id="ana")
 """
 
+from engram.client import RemoteMemory
 from engram.config import EmbedderKind, FactExtraction, Settings
 from engram.errors import (
     ConfigError,
@@ -58,6 +59,7 @@ __all__ = [
     "MemoryKind",
     "MemoryStatus",
     "NotFound",
+    "RemoteMemory",
     "SearchResult",
     "Settings",
     "SignalScore",

@@ -510,6 +510,19 @@ EvalDb = Annotated[
 ]
 
 
+@app.command()
+def mcp(
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="User id for tool calls that give none.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve memory to MCP clients over stdio (tools: remember, recall, forget, list)."""
+    from engram.mcp import run_stdio
+
+    run_stdio(_settings(db), default_user=user)
+
+
 @contextmanager
 def _eval_memory(db: Path | None) -> Iterator[Memory]:
     with (

@@ -19,6 +19,7 @@ from engram.server._auth import Admin, ScopedUser
 from engram.server._limits import Limits
 from engram.server._schemas import (
     AddRequest,
+    ConsolidateRequest,
     FactRequest,
     ForgetRequest,
     SearchRequest,
@@ -172,6 +173,16 @@ def undo_memory(
 ) -> JSONResponse:
     change = body.change if body else None
     return _json(_memory(request).undo(memory_id, user_id=user_id, change=change))
+
+
+@memories.post("/consolidate", summary="Merge duplicates, summaries, profiles (Memory.consolidate)")
+def consolidate(
+    request: Request,
+    user_id: ScopedUser,
+    body: Annotated[ConsolidateRequest | None, Body()] = None,
+) -> JSONResponse:
+    below = body.archive_below if body else None
+    return _json(_memory(request).consolidate(user_id=user_id, archive_below=below))
 
 
 @memories.post("/facts", status_code=201, summary="Store a fact (Memory.add_fact)")

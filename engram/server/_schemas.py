@@ -89,6 +89,17 @@ class ForgetRequest(_Body):
     )
 
 
+class ConsolidateRequest(_Body):
+    """Options of a consolidation pass (``Memory.consolidate``)."""
+
+    archive_below: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Also archive memories whose retention is below this (default: none).",
+    )
+
+
 class UndoRequest(_Body):
     """Which change to revert (``Memory.undo``)."""
 

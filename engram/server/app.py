@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -20,15 +22,28 @@ OPEN_NOTICE = "no API keys: open to local processes only"
 
 
 def create_app(
-    memory: Memory, keys: ApiKeys | None = None, *, limits: Limits | None = None
+    memory: Memory,
+    keys: ApiKeys | None = None,
+    *,
+    limits: Limits | None = None,
+    host: str = "127.0.0.1",
 ) -> FastAPI:
     """The REST API on a ``Memory`` (which the caller closes); keys and limits default to
-    the memory's store and settings."""
+    the memory's store and settings. The MCP server is mounted at ``/mcp`` (streamable
+    HTTP) under the same keys; ``host`` is where it is served (for the MCP transport's
+    DNS-rebinding protection on localhost)."""
+    from engram.mcp import create_mcp_server
+
     limits = limits or Limits.from_settings(memory.settings)
+    keys = keys or ApiKeys(memory.store)
+    mcp = create_mcp_server(memory, allowed_users=mcp_scope(keys))
+    mcp_app = mcp.streamable_http_app(streamable_http_path="/", host=host)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # A mounted app's own lifespan does not run: the MCP session manager runs here.
+        async with mcp.session_manager.run():
+            yield
         memory.flush()  # buffered access statistics reach the store before shutdown
 
     app = FastAPI(
@@ -39,15 +54,68 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.memory = memory
-    app.state.keys = keys or ApiKeys(memory.store)
+    app.state.keys = keys
     app.state.limits = limits
     app.state.limiter = RateLimiter(limits.rate_limit)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/mcp", KeyRequired(mcp_app, keys))
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
     app.add_middleware(CatchAllMiddleware)  # added last: the outermost
     return app
+
+
+def mcp_scope(keys: ApiKeys) -> Callable[[str, Any], bool]:
+    """Which users an MCP tool call may touch: those the request's API key is bound to."""
+
+    def allowed(user_id: str, request: Any) -> bool:
+        if not keys.required():
+            return True
+        found = keys.authenticate(_bearer(request.headers)) if request is not None else None
+        return found is not None and found.may_touch(user_id)
+
+    return allowed
+
+
+def _bearer(headers: Any) -> str:
+    value = str(headers.get("authorization", ""))
+    return value[7:].strip() if value[:7].lower() == "bearer " else ""
+
+
+class KeyRequired:
+    """ASGI wrapper: with API keys configured, a request without a valid one gets 401."""
+
+    def __init__(self, app: Any, keys: ApiKeys) -> None:
+        self.app = app
+        self.keys = keys
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.keys.required():
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            if self.keys.authenticate(_bearer(headers)) is None:
+                body = json.dumps(
+                    {
+                        "error": {
+                            "type": "unauthorized",
+                            "message": "an API key is required (Authorization: Bearer ...)",
+                            "field": None,
+                        }
+                    }
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b"Bearer"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 def is_loopback(host: str) -> bool:
@@ -76,5 +144,5 @@ def run(memory: Memory, *, host: str, port: int, log_level: str = "info") -> Non
     """Serve the API until interrupted (blocking)."""
     import uvicorn
 
-    app = create_app(memory)
+    app = create_app(memory, host=host)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
