@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= $(HOME)/.engram/demo.db
 
-.PHONY: setup run demo test lint format bench clean
+.PHONY: setup browser run demo test lint format bench clean
 
 # torch is installed first and pinned: the CPU build ships on this machine's wheel
 # mirror; letting pip resolve torch itself would pull gigabytes of CUDA packages.
@@ -15,6 +15,14 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 setup: $(BIN)/.installed
+
+# The web page's browser test (tests/server/test_server_web.py) drives Debian's chromium
+# through Playwright (which downloads no browser of its own).
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	} || echo "make browser: could not install chromium: run 'sudo apt-get install -y chromium' (the browser test fails without it; ENGRAM_NO_BROWSER=1 skips it)" >&2
 
 # The main job: the server (REST API, MCP at /mcp) on the embedded SQLite store.
 run: setup
@@ -32,7 +40,7 @@ lint: setup
 	$(BIN)/ruff format --check engram tests benchmarks
 	$(BIN)/mypy
 
-test: setup lint
+test: setup browser lint
 	$(BIN)/pytest -q
 
 format: setup

@@ -36,12 +36,14 @@ from engram.models import (
     HistoryEntry,
     IndexKey,
     KeyKind,
+    MemoryGraph,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
     SearchResult,
     Stats,
 )
+from engram.read.neighbourhood import memory_graph
 from engram.read.search import SearchSettings, search_scope
 from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
 from engram.write.changes import Changes, diff, restore
@@ -426,10 +428,7 @@ class Memory:
     ) -> list[MemoryItem]:
         """The user's memories in event-time order, paginated with ``limit``/``offset``."""
         user = require_id(user_id, "user_id")
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
-            raise ValidationError("limit", "must be a non-negative integer")
-        if not isinstance(offset, int) or offset < 0:
-            raise ValidationError("offset", "must be a non-negative integer")
+        _check_page(limit, offset)
         try:
             status_filter = None if statuses is None else tuple(MemoryStatus(s) for s in statuses)
         except ValueError as exc:
@@ -454,6 +453,7 @@ class Memory:
     ) -> list[Episode]:
         """The raw episodes of a user, in arrival order."""
         user = require_id(user_id, "user_id")
+        _check_page(limit, offset)
         return self._store.list_episodes(user, session_id=session_id, limit=limit, offset=offset)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:
@@ -464,6 +464,18 @@ class Memory:
         """
         self.get(memory_id, user_id=user_id)
         return lineage_history(self._store, memory_id)
+
+    def graph(self, memory_id: str, *, user_id: str, limit: int = 10) -> MemoryGraph:
+        """The graph around a memory (any status): the entities it mentions, each with at most
+        ``limit`` other memories of the user mentioning it (active first, latest event first),
+        its typed links within the user's scope, and those other memories as ``neighbours``.
+        """
+        user = require_id(user_id, "user_id")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValidationError("limit", "must be a positive integer")
+        with self._lock:
+            centre = self.get(memory_id, user_id=user)
+            return memory_graph(self._store, self._registry.get(user), centre, limit=limit)
 
     def stats(self, *, user_id: str | None = None) -> Stats:
         """Counts for one user or the whole store."""
@@ -734,10 +746,27 @@ class Memory:
             )
 
 
+_MAX_INT = 2**63 - 1  # the stores' integer range (SQLite INTEGER, PostgreSQL bigint)
+
+
+def _check_page(limit: int | None, offset: int) -> None:
+    """``limit`` and ``offset`` are non-negative integers the store can hold."""
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is None and name == "limit":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError(name, "must be a non-negative integer")
+        if value > _MAX_INT:
+            raise ValidationError(name, f"must be at most {_MAX_INT}")
+
+
 def _expiry(ttl: float | timedelta | None, now: datetime) -> datetime | None:
     if ttl is None:
         return None
     seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
         raise ValidationError("ttl", "must be a positive number of seconds")
-    return now + timedelta(seconds=seconds)
+    try:
+        return now + timedelta(seconds=seconds)
+    except OverflowError:  # also infinity: past the last representable date
+        raise ValidationError("ttl", f"{seconds!r} seconds is too long") from None

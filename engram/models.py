@@ -166,6 +166,30 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityNode:
+    """An entity a memory mentions, with other memories of the same user that mention it.
+
+    ``memory_ids``: at most the requested number, active ones first, latest event first.
+    """
+
+    name: str
+    memory_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryGraph:
+    """The graph around one memory: the entities it mentions and its typed links.
+
+    ``neighbours`` holds every other memory that ``entities`` or ``links`` name, once each.
+    """
+
+    memory: MemoryItem
+    entities: list[EntityNode]
+    links: list[Link]
+    neighbours: list[MemoryItem]
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One recorded change of a memory."""
 

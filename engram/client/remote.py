@@ -29,6 +29,7 @@ from engram.models import (
     ForgetResult,
     HistoryEntry,
     Hit,
+    MemoryGraph,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
@@ -264,6 +265,11 @@ class RemoteMemory:
         data = self._call("GET", path)
         items = data["items"] if isinstance(data, dict) else data
         return [from_jsonable(HistoryEntry, e) for e in items]
+
+    def graph(self, memory_id: str, *, user_id: str, limit: int = 10) -> MemoryGraph:
+        """The entities and links around a memory (see :meth:`engram.Memory.graph`)."""
+        path = f"{self._user(user_id)}/memories/{quote(memory_id, safe='')}/graph"
+        return from_jsonable(MemoryGraph, self._call("GET", path, params={"limit": limit}))
 
     def episodes(
         self,

@@ -37,6 +37,7 @@ class EntityGraph:
         self._mentions: list[list[int]] = []  # by memory position
         self._vectors: npt.NDArray[np.float32] | None = None
         self._adjacency: sparse.csr_matrix | None = None
+        self._mentioned_by: list[list[int]] | None = None  # by entity number; lazy
 
     def __len__(self) -> int:
         """Number of entities."""
@@ -60,6 +61,7 @@ class EntityGraph:
                 numbers.append(number)
         self._mentions[position] = numbers
         self._adjacency = None
+        self._mentioned_by = None
 
     def keys(self) -> Mapping[str, str]:
         """Every entity key with its display name, to recognise entities in a query.
@@ -78,6 +80,29 @@ class EntityGraph:
         if position >= len(self._mentions):
             return []
         return [n_memories + number for number in self._mentions[position]]
+
+    def names_mentioned(self, position: int) -> list[str]:
+        """Display names of the entities a memory mentions, in the order it mentions them."""
+        if position >= len(self._mentions):
+            return []
+        return [self.names[number] for number in self._mentions[position]]
+
+    def mentioning(self, entity: str | int) -> list[int]:
+        """Positions of the memories that mention an entity (by name or number), ascending.
+
+        The inverse of the mentions is built on first use after a change, in one pass over
+        every mention (about 0.1 s for a million mentions).
+        """
+        number = self._number.get(entity_key(entity)) if isinstance(entity, str) else entity
+        if number is None or not 0 <= number < len(self.names):
+            return []
+        if self._mentioned_by is None:
+            inverse: list[list[int]] = [[] for _ in self.names]
+            for position, numbers in enumerate(self._mentions):
+                for n in numbers:
+                    inverse[n].append(position)
+            self._mentioned_by = inverse
+        return list(self._mentioned_by[number])
 
     def adjacency(self, n_memories: int) -> sparse.csr_matrix:
         """Symmetric weighted adjacency over memory and entity nodes."""

@@ -222,6 +222,10 @@ class ScopeIndex:
         self._ended.clear()
         self.graph.set_mentions(position, [])
 
+    def removed(self, position: int) -> bool:
+        """Whether the memory at ``position`` was removed (deleted): it is in no result."""
+        return bool(self._status.values[position] < 0)
+
     def _drop_rows(self, position: int) -> None:
         for row in self._dense_rows[position]:
             self.dense.clear(row)

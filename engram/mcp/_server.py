@@ -8,6 +8,7 @@ their message; anything else is logged by the SDK and reported as a bare tool fa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -242,7 +243,8 @@ def create_mcp_server(
         raise ConfigError("allowed_users must be a collection of user ids or a callable")
     if allowed_users is not None and not callable(allowed_users):
         allowed_users = frozenset(allowed_users)
-    server: MCPServer = MCPServer(name, instructions=_INSTRUCTIONS, version=__version__)
+    with _host_logging_kept():
+        server: MCPServer = MCPServer(name, instructions=_INSTRUCTIONS, version=__version__)
     user_note = (
         f" `user_id` may be omitted (default: {default_user!r})."
         if default_user
@@ -456,3 +458,17 @@ def run_stdio(settings: Settings | None = None, *, default_user: str | None = No
     """Open ``Memory(settings=settings or Settings())`` and serve it over stdio until EOF."""
     with Memory(settings=settings or Settings()) as memory:
         create_mcp_server(memory, default_user=default_user).run("stdio")
+
+
+@contextmanager
+def _host_logging_kept() -> Iterator[None]:
+    """Undo the SDK's ``logging.basicConfig`` (root at INFO, a rich handler): a library must
+    not configure its host's logging, and the INFO lines it unlocks (httpx logs every
+    request) cost about a millisecond per request."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.models import MemoryKind
+from engram.models import Episode, HistoryEntry, MemoryItem, MemoryKind
 
 TimeValue = str | float
 """An ISO 8601 date/time (naive = UTC) or epoch seconds."""
@@ -128,3 +128,43 @@ class FactRequest(_Body):
     agent_id: str | None = Field(default=None, description="Agent it belongs to.")
     session_id: str | None = Field(default=None, description="Session it belongs to.")
     metadata: dict[str, Any] | None = Field(default=None, description="Any JSON object.")
+
+
+# -- answers: for the OpenAPI document only (routes return the records' JSON themselves) --
+
+
+class ErrorDetail(BaseModel):
+    type: str = Field(description="Machine-readable kind, e.g. `not_found` (docs/server.md).")
+    message: str = Field(description="What went wrong, for people.")
+    field: str | None = Field(description="The offending input (`messages[0].role`), if any.")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer, whatever its status."""
+
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class MemoryPage(BaseModel):
+    items: list[MemoryItem]
+    next_offset: int | None = Field(description="`offset` of the next page; null on the last.")
+
+
+class EpisodePage(BaseModel):
+    items: list[Episode]
+    next_offset: int | None = Field(description="`offset` of the next page; null on the last.")
+
+
+class HistoryList(BaseModel):
+    items: list[HistoryEntry]
+
+
+class Export(BaseModel):
+    user_id: str
+    episodes: list[Episode]
+    memories: list[MemoryItem]

@@ -6,9 +6,12 @@ import ipaddress
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from engram import __version__
 from engram.errors import ConfigError
@@ -19,6 +22,7 @@ from engram.server._routes import ROUTERS
 from engram.server.keys import ApiKeys
 
 OPEN_NOTICE = "no API keys: open to local processes only"
+WEB = Path(__file__).parent / "web"  # the page at "/": static files calling the same /v1 API
 
 
 def create_app(
@@ -61,6 +65,12 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/mcp", KeyRequired(mcp_app, keys))
+    app.mount("/web", StaticFiles(directory=WEB), name="web")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(WEB / "index.html")
+
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
     app.add_middleware(CatchAllMiddleware)  # added last: the outermost
     return app

@@ -62,7 +62,10 @@ def parse_time(value: object, field_name: str) -> datetime | None:
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01 at +01:00 is before the year 1 in UTC
+        raise ValidationError(field_name, f"{value!r} is out of the supported range") from exc
 
 
 def optional_id(value: object, field_name: str) -> str | None:

@@ -382,6 +382,8 @@ def test_get_all_lists_in_event_order_and_paginates(memory: Memory) -> None:
         ({"limit": -1}, "limit"),
         ({"limit": "10"}, "limit"),
         ({"offset": -1}, "offset"),
+        ({"offset": 2**63}, "offset"),  # past the store's integers
+        ({"limit": True}, "limit"),
         ({"statuses": ["bogus"]}, "statuses"),
         ({"kinds": ["bogus"]}, "kinds"),
         ({"user_id": ""}, "user_id"),
@@ -390,6 +392,16 @@ def test_get_all_lists_in_event_order_and_paginates(memory: Memory) -> None:
 def test_get_all_validates(memory: Memory, kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as info:
         memory.get_all(**{"user_id": "ana", **kwargs})
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"limit": -1}, "limit"), ({"offset": 2**64}, "offset"), ({"offset": "1"}, "offset")],
+)
+def test_episodes_validates_its_page(memory: Memory, kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        memory.episodes(**{"user_id": "ana", **kwargs})
     assert info.value.field == field
 
 

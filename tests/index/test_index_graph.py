@@ -44,6 +44,25 @@ def test_an_entity_mentioned_almost_everywhere_carries_no_edges() -> None:
     assert a[0, paris] == 1 and a[1, paris] == 1
 
 
+def test_names_mentioned_and_the_inverse_mentioning() -> None:
+    graph = EntityGraph()
+    graph.set_mentions(0, ["Grand Canyon", "Pixel"])
+    graph.set_mentions(2, ["the Grand Canyon's", "Grand Canyon"])  # one entity, named twice
+    assert graph.names_mentioned(0) == ["Grand Canyon", "Pixel"]
+    assert graph.names_mentioned(2) == ["Grand Canyon"]  # the display name first seen
+    assert graph.names_mentioned(1) == [] and graph.names_mentioned(99) == []
+    assert graph.mentioning("grand canyon") == [0, 2] == graph.mentioning(0)
+    assert graph.mentioning("Pixel") == [0] == graph.mentioning(1)
+    assert graph.mentioning("Nowhere") == [] and graph.mentioning(7) == []
+    # the inverse follows a change of what a memory mentions
+    graph.set_mentions(0, ["Pixel"])
+    graph.set_mentions(3, ["Pixel", "Miso"])
+    assert graph.mentioning("Grand Canyon") == [2]
+    assert graph.mentioning("Pixel") == [0, 3] and graph.mentioning("Miso") == [3]
+    graph.mentioning("Pixel").append(99)  # a copy: the caller cannot corrupt the graph
+    assert graph.mentioning("Pixel") == [0, 3]
+
+
 def _embed(texts: Sequence[str]) -> np.ndarray:
     table = {
         "Grand Canyon": [1.0, 0.0, 0.0],

@@ -112,8 +112,12 @@ def test_add_fact_is_idempotent_and_validates(m: Memory) -> None:
         m.add_fact("x", user_id="ana", valid_from=T1, valid_to=T0)
     with pytest.raises(ValidationError, match="importance"):
         m.add_fact("x", user_id="ana", importance=3)
-    with pytest.raises(ValidationError, match="ttl"):
-        m.add_fact("x", user_id="ana", ttl=-1)
+    for ttl in (-1, float("nan"), float("inf"), 1e300):  # the last two overflow datetime
+        with pytest.raises(ValidationError, match="ttl"):
+            m.add_fact("x", user_id="ana", ttl=ttl)
+    # UTC of a time at the very start of year 1 falls before year 1: refused, not a crash.
+    with pytest.raises(ValidationError, match="valid_from"):
+        m.add_fact("x", user_id="ana", valid_from="0001-01-01T00:00:00+01:00")
 
 
 def test_local_extractor_supersedes_from_plain_messages(m: Memory) -> None:

@@ -3,6 +3,7 @@ stdio with the SDK's client, and ``streamable_http_app`` served by uvicorn on lo
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -21,7 +22,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 
 from engram import Memory
-from engram.mcp import approx_tokens, streamable_http_app
+from engram.mcp import approx_tokens, create_mcp_server, streamable_http_app
 from engram.testing import HashEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -281,3 +282,19 @@ def test_streamable_http_round_trip_and_user_check(http_url: str) -> None:
                 assert refused.is_error and "outside this session's scope" in _text(refused)
 
     anyio.run(main)
+
+
+def test_building_the_server_leaves_the_host_logging_alone(tmp_path: Path) -> None:
+    """The SDK's server calls ``logging.basicConfig`` (INFO, rich); Engram undoes it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    root.handlers[:] = []  # as in a host that has not configured logging yet
+    root.setLevel(logging.WARNING)
+    try:
+        with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+            create_mcp_server(memory, default_user="ana")
+        assert root.handlers == []
+        assert root.level == logging.WARNING
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -95,6 +95,8 @@ def _probes(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]
         ("PATCH", f"/v1/users/bob/memories/{memory}", {"text": "overwritten"}),
         ("DELETE", f"/v1/users/bob/memories/{memory}", None),
         ("GET", f"/v1/users/bob/memories/{memory}/history", None),
+        ("GET", f"/v1/users/bob/memories/{memory}/graph", None),
+        ("GET", f"/v1/users/bob/memories/{fact}/graph?limit=1", None),
         ("POST", f"/v1/users/bob/memories/{memory}/forget", {"hard": True}),
         ("POST", f"/v1/users/bob/memories/{fact}/undo", {}),
         ("POST", f"/v1/users/bob/episodes/{episode}/forget", {"hard": True}),
@@ -111,6 +113,8 @@ def _probes(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]
         ("DELETE", f"/v1/users/ana/memories/{memory}", None),
         ("GET", f"/v1/users/ana/memories/{memory}/history", None),
         ("GET", f"/v1/users/ana/memories/{fact}/history", None),
+        ("GET", f"/v1/users/ana/memories/{memory}/graph", None),
+        ("GET", f"/v1/users/ana/memories/{fact}/graph?limit=1", None),
         ("POST", f"/v1/users/ana/memories/{memory}/forget", {"hard": True}),
         ("POST", f"/v1/users/ana/memories/{memory}/forget", {}),
         ("POST", f"/v1/users/ana/memories/{fact}/undo", {}),
@@ -136,6 +140,11 @@ def test_ana_key_cannot_read_or_change_bob_data(keyed: tuple[Server, Keys]) -> N
     assert "PIN" not in str(mine) and "nuts" not in str(mine)
     hits = ana.post("/v1/users/ana/search", json={"query": "bank PIN Elm Street nuts"}).json()
     assert all(h["memory"]["user_id"] == "ana" for h in hits["hits"])
+    # ana's graph of a memory naming the same street as bob's never reaches bob's memories
+    own = ana.post("/v1/users/ana/messages", json={"messages": "Elm Street has a bank"}).json()
+    graph = ana.get(f"/v1/users/ana/memories/{own['memories'][0]['id']}/graph")
+    assert [e["name"] for e in graph.json()["entities"]] == ["Elm Street"]
+    assert not any(m["id"] in graph.text for m in ids["export"]["memories"])
 
 
 @pytest.mark.parametrize("key", ["revoked", "none", "bogus"])

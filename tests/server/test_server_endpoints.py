@@ -6,9 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
-from serving import Server, error_of
+from serving import Server, ServerFactory, error_of
 
 import engram
+from engram.codec import to_jsonable
 
 CHAT = [
     {"role": "user", "content": "I adopted a dog named Rex last spring", "name": "Ana"},
@@ -140,6 +141,54 @@ def test_get_update_history_and_delete_a_memory(open_server: Server) -> None:
     assert [m["id"] for m in listed] == [turn["id"]]
 
 
+def test_graph_of_a_memory_names_its_entities_links_and_neighbours(open_server: Server) -> None:
+    client = open_server.client()
+    for text, when in (
+        ("Ana met Bruno in Lisbon", "2024-03-01"),
+        ("Bruno moved to Porto", "2024-04-01"),
+        ("Lisbon was sunny", "2024-05-01"),
+    ):
+        client.post("/v1/users/ana/messages", json={"messages": text, "timestamp": when})
+    client.post("/v1/users/bob/messages", json={"messages": "Bruno lives in Lisbon"})
+    centre = _turn(client, "Ana met Bruno")
+    sunny = _turn(client, "Lisbon was sunny")
+    path = f"/v1/users/ana/memories/{centre['id']}/graph"
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"memory", "entities", "links", "neighbours"}
+    assert body["memory"] == centre
+    entities = {e["name"]: e["memory_ids"] for e in body["entities"]}
+    assert list(entities) == ["Ana", "Bruno", "Lisbon"]
+    assert entities["Lisbon"] == [sunny["id"]]
+    bruno = [m["text"] for m in body["neighbours"] if m["id"] in entities["Bruno"]]
+    assert sorted(bruno) == ["Bruno lives in Porto", "Bruno moved to Porto"]
+    assert {m["id"] for m in body["neighbours"]} == {i for ids in entities.values() for i in ids}
+    assert all(m["user_id"] == "ana" for m in body["neighbours"])
+    # the same as the engine says, field for field
+    engine = open_server.memory.graph(centre["id"], user_id="ana")
+    assert body == to_jsonable(engine)
+    fact = next(m for m in body["neighbours"] if m["kind"] == "fact")
+    links = client.get(f"/v1/users/ana/memories/{fact['id']}/graph").json()["links"]
+    moved = _turn(client, "Bruno moved to Porto")["id"]
+    derived = {"source_id": fact["id"], "target_id": moved, "type": "derived_from", "weight": 1.0}
+    assert derived in links
+    one = client.get(path, params={"limit": 1}).json()
+    assert [len(e["memory_ids"]) for e in one["entities"]] == [0, 1, 1]
+
+
+def test_graph_limit_is_bounded_and_unknown_ids_are_404(make_server: ServerFactory) -> None:
+    server = make_server(server_max_page_size=60)
+    client = server.client()
+    _add(client)
+    path = f"/v1/users/ana/memories/{_turn(client, 'Rex')['id']}/graph"
+    assert client.get(path, params={"limit": 60}).status_code == 200
+    too_many = error_of(client.get(path, params={"limit": 61}), 400)
+    assert too_many["field"] == "limit" and "60" in too_many["message"]
+    assert error_of(client.get(path, params={"limit": 0}), 422)["field"] == "limit"
+    assert error_of(client.get("/v1/users/ana/memories/nope/graph"), 404)["type"] == "not_found"
+
+
 def test_forget_then_undo_brings_a_memory_back(open_server: Server) -> None:
     client = open_server.client()
     _add(client)
@@ -242,6 +291,9 @@ def test_openapi_describes_the_api(open_server: Server) -> None:
     paths = spec["paths"]
     assert "/v1/users/{user_id}/search" in paths
     assert "/v1/users/{user_id}/memories/{memory_id}/undo" in paths
+    graph = paths["/v1/users/{user_id}/memories/{memory_id}/graph"]["get"]
+    assert graph["summary"].endswith("(Memory.graph)")
+    assert {p["name"] for p in graph["parameters"]} == {"user_id", "memory_id", "limit"}
     search = spec["components"]["schemas"]["SearchRequest"]["properties"]
     assert search["query"]["description"] == "What to look for."
     assert "HTTPBearer" in spec["components"]["securitySchemes"]

@@ -48,6 +48,10 @@ def test_schema_violations_are_422(open_server: Server) -> None:
     assert kind["field"] == "kind.0"
     negative = error_of(client.get("/v1/users/ana/memories", params={"offset": -1}), 422)
     assert negative["field"] == "offset"
+    for listing in ("memories", "episodes"):  # a huge offset is refused, not a 500
+        huge = client.get(f"/v1/users/ana/{listing}", params={"offset": 2**70})
+        assert error_of(huge, huge.status_code)["field"] == "offset"
+        assert huge.status_code in (400, 422)
 
 
 def test_unknown_memory_route_and_method(open_server: Server) -> None:

@@ -10,8 +10,11 @@ from serving import Keys, Server
 from engram import (
     AddResult,
     ConsolidationReport,
+    EntityNode,
     ForgetResult,
     HistoryAction,
+    LinkType,
+    MemoryGraph,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
@@ -63,6 +66,31 @@ def test_one_line_switch_round_trips_every_method(open_server: Server) -> None:
         assert {x.id for x in exported["memories"]} >= {paris.id, berlin.id, turn.id}
         m.delete(turn.id, user_id="ana")
         assert m.get(turn.id, user_id="ana").status is MemoryStatus.DELETED
+
+
+def test_graph_over_http_equals_the_engines(open_server: Server) -> None:
+    engine = open_server.memory
+    with RemoteMemory(open_server.url) as m:
+        m.add("Ana met Bruno in Lisbon", user_id="ana", timestamp=T0)
+        m.add("Bruno moved to Porto", user_id="ana", timestamp=T1)
+        m.add("Bruno visited Lisbon again", user_id="ana", timestamp=T1)
+        paris = m.add_fact("Ana lives in Paris", user_id="ana", key="ana.city", valid_from=T0)
+        m.add_fact("Ana lives in Berlin", user_id="ana", key="ana.city", valid_from=T1)
+        centre = next(t for t in m.get_all(user_id="ana", kinds="turn") if "met" in t.text)
+        for memory_id, limit in ((centre.id, 10), (centre.id, 1), (paris.id, 10)):
+            remote = m.graph(memory_id, user_id="ana", limit=limit)
+            assert isinstance(remote, MemoryGraph)
+            assert remote == engine.graph(memory_id, user_id="ana", limit=limit)
+        bruno = next(e for e in m.graph(centre.id, user_id="ana").entities if e.name == "Bruno")
+        assert isinstance(bruno, EntityNode) and isinstance(bruno.memory_ids, tuple)
+        assert len(bruno.memory_ids) >= 2
+        superseded = m.graph(paris.id, user_id="ana")
+        assert superseded.memory.status is MemoryStatus.SUPERSEDED
+        assert {link.type for link in superseded.links} >= {LinkType.SUPERSEDES}
+        with pytest.raises(ValidationError, match="limit"):
+            m.graph(centre.id, user_id="ana", limit=0)
+        with pytest.raises(NotFound):
+            m.graph(centre.id, user_id="bob")
 
 
 def test_errors_come_back_as_the_same_exceptions(keyed: tuple[Server, Keys]) -> None:
