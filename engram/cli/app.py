@@ -419,7 +419,9 @@ def serve(
         if notice:
             errors.print(f"[yellow]{notice}[/yellow]")
         display = f"[{host}]" if ":" in host else host
-        errors.print(f"engram {__version__} serving {settings.db_path} on http://{display}:{port}")
+        url = f"http://{display}:{port}"
+        errors.print(f"engram {__version__} serving {settings.db_path} on {url}")
+        errors.print(f"web page {url}/ · REST {url}/v1 (OpenAPI {url}/docs) · MCP {url}/mcp")
         run(memory, host=host, port=port)
 
 

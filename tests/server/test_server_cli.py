@@ -117,6 +117,7 @@ def test_engram_serve_runs_the_real_server(db: Path, tmp_path: Path) -> None:
         _, stderr = process.communicate(timeout=30)
     assert OPEN_NOTICE in stderr
     assert f"http://127.0.0.1:{port}" in stderr
+    assert f"web page http://127.0.0.1:{port}/ " in stderr
     store = SQLiteStore(db)
     try:
         assert store.stats("ana").episodes == 1
