@@ -36,6 +36,7 @@ def principal(
         limiter.check(client)
         return LOCAL
     if credentials is None:
+        limiter.check(client)  # keyless requests share the caller's address bucket too
         raise ApiError(
             401, "an API key is required (Authorization: Bearer ...)", headers=_CHALLENGE
         )

@@ -188,3 +188,11 @@ def test_guessing_keys_is_rate_limited(make_server: ServerFactory) -> None:
     statuses = [guesser.get("/v1/users/ana/stats").status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 429, 429]
     assert server.client(secrets["a"]).get("/v1/users/ana/stats").status_code == 200
+
+
+def test_requests_without_a_key_are_rate_limited(make_server: ServerFactory) -> None:
+    server = make_server(lambda keys: keys.create(users=["ana"]), server_rate_limit=3)
+    anonymous = server.client()
+    statuses = [anonymous.get("/v1/users/ana/stats").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    assert anonymous.get("/v1/health").status_code == 200  # never limited

@@ -188,6 +188,16 @@ def test_page_with_api_key(keyed: tuple[Server, Keys], page: Any) -> None:
     shot(page, "keyed_forgotten")
     item = server.client(keys.ana).get(f"/v1/users/ana/memories/{made[0]['id']}").json()
     assert item["status"] == "archived"
+    assert page.locator("#memories .open", has_text="Toby").count() == 1  # the session only
+    page.select_option("#status-filter", "active,superseded,archived")
+    page.wait_for_selector("#memories li.status-archived")
+    assert "archived" in page.locator("#memories li.status-archived").first.inner_text()
+
+    page.click("#undo")  # no confirmation: an undo is itself undoable
+    page.wait_for_selector("#fields .status-active")
+    item = server.client(keys.ana).get(f"/v1/users/ana/memories/{made[0]['id']}").json()
+    assert item["status"] == "active"
+    assert page.locator("#history li").all_inner_texts()[-1].startswith("restore")
 
     page.fill("#user", "bob")  # a key bound to ana only: bob's data is refused
     page.click("#connect button")

@@ -97,11 +97,12 @@ async function search() {
 }
 
 async function moreMemories() {
-  const page = await api("GET", `/memories?limit=${PAGE}&offset=${state.memOffset}`);
+  const statuses = $("status-filter").value.split(",").map((s) => `&status=${s}`).join("");
+  const page = await api("GET", `/memories?limit=${PAGE}&offset=${state.memOffset}${statuses}`);
   for (const memory of page.items) {
-    const item = el("li");
+    const item = el("li", null, `status-${memory.status}`);
     item.append(
-      el("div", `${when(memory.event_time || memory.created_at)} · ${memory.kind}`, "meta"),
+      el("div", `${when(memory.event_time || memory.created_at)} · ${memory.kind}${memory.status === "active" ? "" : " · " + memory.status}`, "meta"),
       openButton(memory),
     );
     $("memories").appendChild(item);
@@ -278,9 +279,9 @@ async function showGraph(memory) {
   if (!graph.entities.length && !graph.links.length) list.appendChild(el("li", "no entities or links", "note"));
 }
 
-async function change(label, method, suffix) {
+async function change(label, method, suffix, confirmFirst = true) {
   const memory = state.current;
-  if (!memory || !window.confirm(`${label} this memory?\n\n${memory.text}`)) return;
+  if (!memory || (confirmFirst && !window.confirm(`${label} this memory?\n\n${memory.text}`))) return;
   await api(method, `/memories/${encodeURIComponent(memory.id)}${suffix}`, method === "POST" ? {} : undefined);
   document.querySelectorAll(`#results .open[data-id="${CSS.escape(memory.id)}"]`).forEach((b) => b.closest("li").remove());
   await reloadTimeline();
@@ -308,5 +309,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("more-episodes").addEventListener("click", guarded(moreEpisodes));
   $("delete").addEventListener("click", guarded(() => change("Delete", "DELETE", "")));
   $("forget").addEventListener("click", guarded(() => change("Forget", "POST", "/forget")));
+  $("undo").addEventListener("click", guarded(() => change("Undo", "POST", "/undo", false)));
+  $("status-filter").addEventListener("change", guarded(reloadTimeline));
   if ($("user").value) guarded(connect)();
 });
