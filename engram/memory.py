@@ -58,6 +58,7 @@ from engram.write.messages import (
     parse_time,
     require_id,
 )
+from engram.write.versions import LIVE
 
 # Granularities a plain search returns: whole-message memories and knowledge, not the
 # round/session aggregates (ask for those with ``kinds=``).
@@ -370,16 +371,13 @@ class Memory:
             raise ValidationError("query", "must be a non-empty string")
         user = require_id(user_id, "user_id")
         limit = self.settings.search_limit if limit is None else limit
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise ValidationError("limit", "must be an integer between 1 and 1000")
+        _integer(limit, "limit", low=1, high=1000)
         lifecycle = self.settings.lifecycle
         default_kinds = DEFAULT_SEARCH_KINDS if lifecycle else _WITHOUT_FACTS
         where = Eligibility(
             kinds=_kinds(kinds) or default_kinds,
             # Superseded memories stay searchable: ranked lower now, first as of their time.
-            statuses=(MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED)
-            if lifecycle
-            else (MemoryStatus.ACTIVE,),
+            statuses=LIVE if lifecycle else (MemoryStatus.ACTIVE,),
             unexpired_at=datetime.now(UTC),
             session_id=optional_id(session_id, "session_id"),
             agent_id=optional_id(agent_id, "agent_id"),
@@ -428,7 +426,9 @@ class Memory:
     ) -> list[MemoryItem]:
         """The user's memories in event-time order, paginated with ``limit``/``offset``."""
         user = require_id(user_id, "user_id")
-        _check_page(limit, offset)
+        if limit is not None:
+            _integer(limit, "limit", low=0)
+        _integer(offset, "offset", low=0)
         try:
             status_filter = None if statuses is None else tuple(MemoryStatus(s) for s in statuses)
         except ValueError as exc:
@@ -453,7 +453,9 @@ class Memory:
     ) -> list[Episode]:
         """The raw episodes of a user, in arrival order."""
         user = require_id(user_id, "user_id")
-        _check_page(limit, offset)
+        if limit is not None:
+            _integer(limit, "limit", low=0)
+        _integer(offset, "offset", low=0)
         return self._store.list_episodes(user, session_id=session_id, limit=limit, offset=offset)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:
@@ -471,8 +473,7 @@ class Memory:
         its typed links within the user's scope, and those other memories as ``neighbours``.
         """
         user = require_id(user_id, "user_id")
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValidationError("limit", "must be a positive integer")
+        _integer(limit, "limit", low=1)
         with self._lock:
             centre = self.get(memory_id, user_id=user)
             return memory_graph(self._store, self._registry.get(user), centre, limit=limit)
@@ -749,15 +750,18 @@ class Memory:
 _MAX_INT = 2**63 - 1  # the stores' integer range (SQLite INTEGER, PostgreSQL bigint)
 
 
-def _check_page(limit: int | None, offset: int) -> None:
-    """``limit`` and ``offset`` are non-negative integers the store can hold."""
-    for name, value in (("limit", limit), ("offset", offset)):
-        if value is None and name == "limit":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValidationError(name, "must be a non-negative integer")
-        if value > _MAX_INT:
-            raise ValidationError(name, f"must be at most {_MAX_INT}")
+def _integer(value: object, field: str, *, low: int, high: int = _MAX_INT) -> None:
+    """``value`` must be an int (not a bool) from ``low`` to ``high``, by default any the
+    stores can hold; the error names ``field``."""
+    if not isinstance(value, bool) and isinstance(value, int) and low <= value <= high:
+        return
+    if high != _MAX_INT:
+        raise ValidationError(field, f"must be an integer between {low} and {high}")
+    if isinstance(value, int) and not isinstance(value, bool) and value > high:
+        raise ValidationError(field, f"must be at most {high}")
+    raise ValidationError(
+        field, "must be a positive integer" if low else "must be a non-negative integer"
+    )
 
 
 def _expiry(ttl: float | timedelta | None, now: datetime) -> datetime | None:

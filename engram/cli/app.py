@@ -407,15 +407,11 @@ def serve(
     from engram.server import check_binding, run
     from engram.server.keys import ApiKeys
 
-    settings = _settings(db)
-    host = host or settings.server_host
-    port = settings.server_port if port is None else port
-    with _memory(db) as memory:
-        try:
-            notice = check_binding(ApiKeys(memory.store), host)
-        except EngramError as exc:
-            errors.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+    with _memory(db) as memory:  # which also reports check_binding's refusal (exit 2)
+        settings = memory.settings
+        host = host or settings.server_host
+        port = settings.server_port if port is None else port
+        notice = check_binding(ApiKeys(memory.store), host)
         if notice:
             errors.print(f"[yellow]{notice}[/yellow]")
         display = f"[{host}]" if ":" in host else host
@@ -433,16 +429,13 @@ def _keys(db: Path | None) -> Iterator[Any]:
     settings = _settings(db)
     try:
         store = open_store(settings.db_path)
+        try:
+            yield ApiKeys(store)
+        finally:
+            store.close()
     except EngramError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    try:
-        yield ApiKeys(store)
-    except EngramError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    finally:
-        store.close()
 
 
 @keys_app.command("create")

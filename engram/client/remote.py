@@ -40,7 +40,7 @@ from engram.models import (
 T = TypeVar("T")
 
 MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
-TimeInput = datetime | str | None
+TimeInput = datetime | str | float | None
 
 
 class RemoteError(EngramError):
@@ -55,7 +55,7 @@ class AccessDenied(RemoteError):
     """The API key is missing, unknown, revoked, or not allowed on this user."""
 
 
-def _time(value: TimeInput) -> str | None:
+def _time(value: TimeInput) -> str | float | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
@@ -138,7 +138,7 @@ class RemoteMemory:
         user_id: str,
         agent_id: str | None = None,
         session_id: str | None = None,
-        timestamp: datetime | str | float | None = None,
+        timestamp: TimeInput = None,
     ) -> AddResult:
         """Store messages (see :meth:`engram.Memory.add`)."""
         if isinstance(messages, str | Mapping):
@@ -148,7 +148,7 @@ class RemoteMemory:
                 "messages": to_jsonable(list(messages)),
                 "agent_id": agent_id,
                 "session_id": session_id,
-                "timestamp": _time(timestamp) if not isinstance(timestamp, float) else timestamp,
+                "timestamp": _time(timestamp),
             }
         )
         data = self._call("POST", self._user(user_id) + "/messages", json=body)

@@ -12,9 +12,7 @@ exponential back-off; any other 4xx is the caller's mistake and raises
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -22,11 +20,11 @@ from typing import Any, Self
 import httpx
 import numpy as np
 
+from engram._http import back_off, error_message
 from engram.embed.base import Vectors, normalize_rows
 from engram.errors import ConfigError, EmbeddingError, ValidationError
 
 _MAX_BACKOFF = 30.0
-_MAX_ERROR_TEXT = 500
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -160,25 +158,20 @@ class OpenAIEmbedder:
                 if attempt >= self._max_retries:
                     raise EmbeddingError(
                         f"{self.model_id}: HTTP {status} after {attempt + 1} attempt(s): "
-                        f"{_error_message(response)}"
+                        f"{error_message(response)}"
                     )
                 self._sleep(attempt, response.headers.get("retry-after"))
                 attempt += 1
                 continue
             if status >= 400:
-                raise EmbeddingError(f"{self.model_id}: HTTP {status}: {_error_message(response)}")
+                raise EmbeddingError(f"{self.model_id}: HTTP {status}: {error_message(response)}")
             try:
                 return response.json()
             except ValueError as exc:
                 raise EmbeddingError(f"{self.model_id}: response is not JSON") from exc
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
-        delay = min(self._backoff * (2**attempt), _MAX_BACKOFF)
-        if retry_after is not None:
-            # An HTTP date instead of seconds: keep our own back-off.
-            with contextlib.suppress(ValueError):
-                delay = min(max(float(retry_after), 0.0), _MAX_BACKOFF)
-        time.sleep(delay)
+        back_off(attempt, retry_after, base=self._backoff, cap=_MAX_BACKOFF)
 
     def _parse(self, payload: Any, expected: int) -> np.ndarray[Any, np.dtype[np.float32]]:
         """Check the response shape and return the rows ordered by ``index``."""
@@ -217,25 +210,6 @@ class OpenAIEmbedder:
                 f"{self.model_id}: embeddings contain NaN or infinity (or overflow float32)"
             )
         return wide.astype(np.float32)
-
-
-def _error_message(response: httpx.Response) -> str:
-    """The server's error message: OpenAI's ``{"error": {"message": ...}}`` or raw text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:_MAX_ERROR_TEXT] or response.reason_phrase
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-        if isinstance(error, str):
-            return error
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-        if isinstance(body.get("detail"), str):
-            return str(body["detail"])
-    return response.text[:_MAX_ERROR_TEXT]
 
 
 __all__ = ["OpenAIEmbedder"]

@@ -1,11 +1,13 @@
-"""Helpers shared by the dataset runners: result stamping, timing, hit-to-id mapping, JSON reads."""
+"""Helpers shared by the dataset runners: result stamping, timing, hit-to-id mapping, JSON files."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
 import math
+import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Any
 from engram.errors import ValidationError
 from engram.models import Hit, MemoryKind
 
-from ._protocol import SupportsMemory
+from ._protocol import SupportsAdd, SupportsMemory
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each unit of work (conversation, question, ...)."""
@@ -82,7 +84,7 @@ class Timer:
 
     def add(
         self,
-        memory: SupportsMemory,
+        memory: SupportsAdd,
         messages: Sequence[Mapping[str, Any]],
         *,
         user_id: str,
@@ -169,6 +171,22 @@ def read_json(path: str | Path) -> Any:
         raise ValidationError("path", f"cannot read {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ValidationError("path", f"{path} is not valid JSON: {exc}") from exc
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as JSON (indent 1, UTF-8) to a temporary file beside ``path``, then rename."""
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, indent=1)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
 
 
 def expect_list(value: object, where: str) -> list[Any]:

@@ -12,14 +12,14 @@ from typing import Any, Protocol
 
 from engram.models import MemoryKind, SearchResult
 
-__all__ = ["Message", "SupportsMemory"]
+__all__ = ["Message", "SupportsAdd", "SupportsMemory"]
 
 Message = str | Mapping[str, Any]
 """A message as ``add`` takes it: a string, or an OpenAI-style dict (role, content, name, ...)."""
 
 
-class SupportsMemory(Protocol):
-    """What the harness calls on a memory: ``add`` turns or documents, ``search`` a query."""
+class SupportsAdd(Protocol):
+    """What every runner ingests through: ``add`` turns or documents."""
 
     def add(
         self,
@@ -31,6 +31,10 @@ class SupportsMemory(Protocol):
     ) -> object:
         """Store messages in ``user_id``'s scope (the harness ignores the result)."""
         ...
+
+
+class SupportsMemory(SupportsAdd, Protocol):
+    """What the harness calls on a memory: ``add`` turns or documents, ``search`` a query."""
 
     def search(
         self,

@@ -7,10 +7,7 @@ haystacks mix templated chit-chat with the sessions that hold the answer.
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from engram.errors import ValidationError
+
+from ._common import write_json
 
 __all__ = ["write_sample_longmemeval"]
 
@@ -261,15 +260,4 @@ def write_sample_longmemeval(path: str | Path, *, n_questions: int, seed: int) -
         raise ValidationError("n_questions", f"must be at least 2, got {n_questions}")
     rng = random.Random(seed)
     data = [_question(rng, number, number == n_questions - 1) for number in range(n_questions)]
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, indent=1)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_json(path, data)

@@ -15,11 +15,8 @@ and the question with its times. The attribute and the values are read by the sc
 from __future__ import annotations
 
 import enum
-import json
-import os
 import random
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -31,8 +28,8 @@ from typing import Any, Protocol
 from engram.errors import ValidationError
 from engram.models import SearchResult
 
-from ._common import Progress, describe, percentile, stamp
-from ._protocol import Message
+from ._common import Progress, Timer, describe, stamp, write_json
+from ._protocol import SupportsAdd
 from .metrics import Scored, summarize
 
 __all__ = [
@@ -1236,7 +1233,7 @@ def generate_update_stories(n: int = 500, *, seed: int = 0) -> list[UpdateStory]
     Each story: one person, one attribute of :data:`ATTRIBUTES` (a name change is rarer), an
     old and a new value; 2-4 sessions 3-16 weeks apart, each of 2-4 chit-chat rounds (person,
     then assistant), often a greeting and a distractor line, and the key statements placed
-    among them (6-25 rounds per story): the old value in the first session,
+    among them (6-27 rounds per story): the old value in the first session,
     in about a third of the stories once more before the change, and the change in a later
     session; about 15% of the change sentences also name the old value ("we left Paris for
     Berlin"). Filler never names either value; distractor lines name other values of the same
@@ -1257,37 +1254,15 @@ def generate_update_stories(n: int = 500, *, seed: int = 0) -> list[UpdateStory]
 
 def write_update_stories(path: str | Path, stories: Sequence[UpdateStory]) -> Path:
     """Write ``stories`` as a JSON array of :meth:`UpdateStory.as_dict` (temporary file, rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump([s.as_dict() for s in stories], out, ensure_ascii=False, indent=1)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return write_json(path, [s.as_dict() for s in stories])
 
 
 # -- runner -----------------------------------------------------------------------------------
 
 
-class SupportsUpdates(Protocol):
+class SupportsUpdates(SupportsAdd, Protocol):
     """What the updates runner calls: ``add`` messages, ``search`` with ``as_of`` and ``now``."""
-
-    def add(
-        self,
-        messages: Sequence[Message],
-        *,
-        user_id: str,
-        session_id: str | None = None,
-        timestamp: datetime | None = None,
-    ) -> object:
-        """Store messages in ``user_id``'s scope (the runner ignores the result)."""
-        ...
 
     def search(
         self,
@@ -1375,21 +1350,17 @@ def run_updates(
     rows: list[tuple[str, QuestionKind, dict[str, float]]] = []
     styles: list[tuple[str, QuestionKind, dict[str, float]]] = []
     missed: dict[QuestionKind, list[dict[str, Any]]] = {kind: [] for kind in QuestionKind}
-    ingest_seconds = 0.0
-    durations: list[float] = []
-    turns = 0
+    timer = Timer()
     with memory_factory() as memory:
         for done, story in enumerate(stories, start=1):
-            started = time.perf_counter()
             for session in story.sessions:
-                memory.add(
+                timer.add(
+                    memory,
                     story_messages(session),
                     user_id=story.story_id,
                     session_id=session.session_id,
                     timestamp=session.started_at,
                 )
-                turns += len(session.turns)
-            ingest_seconds += time.perf_counter() - started
             for question in story.questions:
                 started = time.perf_counter()
                 result = memory.search(
@@ -1399,7 +1370,7 @@ def run_updates(
                     as_of=question.as_of,
                     now=question.now,
                 )
-                durations.append(time.perf_counter() - started)
+                timer.query_durations.append(time.perf_counter() - started)
                 texts = [hit.memory.text for hit in result.hits]
                 rank = first_correct_rank(texts, question.expected, question.other)
                 metrics = _question_metrics(rank)
@@ -1413,7 +1384,6 @@ def run_updates(
         engine = describe(memory)
     by_attribute = _summary(rows)
     by_style = _summary(styles)
-    p50, p95 = percentile(durations, 50), percentile(durations, 95)
     return {
         "dataset": "updates",
         "stories": len(stories),
@@ -1425,13 +1395,6 @@ def run_updates(
         },
         "per_change_style": by_style["groups"],
         "failures": [example for kind in QuestionKind for example in missed[kind]],
-        "timing": {
-            "ingest_seconds": ingest_seconds,
-            "turns": turns,
-            "query_seconds": sum(durations),
-            "queries": len(durations),
-            "query_ms_p50": None if p50 is None else p50 * 1000,
-            "query_ms_p95": None if p95 is None else p95 * 1000,
-        },
+        "timing": timer.report(unit="turns"),
         "config": {**engine, "limit": limit, "scope": "user_id = story id", **stamp()},
     }

@@ -27,6 +27,7 @@ from engram.models import KeyKind, MemoryItem, MemoryKind, MemoryStatus
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 _KIND_CODES = {kind: code for code, kind in enumerate(MemoryKind)}
 _STATUS_CODES = {status: code for code, status in enumerate(MemoryStatus)}
@@ -115,7 +116,10 @@ class ScopeIndex:
         self._importance = _Column(np.float64, 0.5)
         self._pinned = _Column(np.bool_, False)
         self._expires = _Column(np.float64, np.nan)
-        self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by cache
+        # Derived from the columns below, per reference time; dropped on every change.
+        self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
+        self._replaced: dict[float, tuple[IntArray, IntArray]] = {}  # replacements
+        self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
         self._subject = _Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
         self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
@@ -187,7 +191,7 @@ class ScopeIndex:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
         position = self.position[item.id]
         self.items[position] = item
-        self._ended.clear()
+        self._forget_derived()
         self._kind.set(position, _KIND_CODES[item.kind])
         self._status.set(position, _STATUS_CODES[item.status])
         self._event.set(position, _ts(item.event_time))
@@ -219,8 +223,13 @@ class ScopeIndex:
             return
         self._drop_rows(position)
         self._status.set(position, -1)
-        self._ended.clear()
+        self._forget_derived()
         self.graph.set_mentions(position, [])
+
+    def _forget_derived(self) -> None:
+        self._ended.clear()
+        self._replaced.clear()
+        self._fact_turns = None
 
     def removed(self, position: int) -> bool:
         """Whether the memory at ``position`` was removed (deleted): it is in no result."""
@@ -270,13 +279,13 @@ class ScopeIndex:
             if position is None:
                 continue
             item = self.items[position]
-            self.items[position] = replace(
+            self.items[position] = item = replace(
                 item,
                 strength=item.strength + n * gain,
                 last_accessed=at,
                 access_count=item.access_count + n,
             )
-            self._strength.set(position, item.strength + n * gain)
+            self._strength.set(position, item.strength)
             self._touched.set(position, at.timestamp())
 
     def retention_inputs(self) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
@@ -295,7 +304,7 @@ class ScopeIndex:
         fact has ended: "I live in Paris" is outdated once its fact is.
         """
         cached = self._ended.get((t, messages))
-        if cached is not None and len(cached) == len(self.items):
+        if cached is not None:
             return cached
         if len(self._ended) > 64:
             self._ended.clear()
@@ -334,6 +343,23 @@ class ScopeIndex:
                     out |= self._in_effect(self.items[member], t)
         return out
 
+    def replacements(self, t: float) -> tuple[IntArray, IntArray]:
+        """Every memory ended by ``t`` (``ended_by`` with messages) paired with each of its
+        ``successors``: two aligned position arrays, built once per ``t`` and index change."""
+        cached = self._replaced.get(t)
+        if cached is not None:
+            return cached
+        pairs = [
+            (position, successor)
+            for position in np.flatnonzero(self.ended_by(t)).tolist()
+            for successor in self.successors(position, t)
+        ]
+        table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if len(self._replaced) > 64:
+            self._replaced.clear()
+        self._replaced[t] = found = (table[:, 0], table[:, 1])
+        return found
+
     def current_facts(self) -> list[MemoryItem]:
         """The active facts that hold a slot."""
         active = _STATUS_CODES[MemoryStatus.ACTIVE]
@@ -344,15 +370,20 @@ class ScopeIndex:
             if self._status.values[p] == active
         ]
 
-    def messages_of(self, position: int) -> list[int]:
-        """The turns a memory was drawn from (for a fact: its message)."""
-        item = self.items[position]
-        return [
-            m
-            for e in item.episode_ids
-            for m in self._episode_members.get(e, ())
-            if m != position and self.items[m].kind is MemoryKind.TURN
-        ]
+    def fact_messages(self) -> tuple[IntArray, IntArray]:
+        """Every fact paired with each turn it was drawn from (its message), facts ascending:
+        two aligned position arrays, built once per index change."""
+        if self._fact_turns is None:
+            pairs = [
+                (fact, m)
+                for fact in np.flatnonzero(self.kind_mask(MemoryKind.FACT)).tolist()
+                for e in self.items[fact].episode_ids
+                for m in self._episode_members.get(e, ())
+                if m != fact and self.items[m].kind is MemoryKind.TURN
+            ]
+            table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+            self._fact_turns = (table[:, 0], table[:, 1])
+        return self._fact_turns
 
     def _in_effect(self, fact: MemoryItem, t: float) -> set[int]:
         if not fact.slot:
@@ -396,18 +427,16 @@ class ScopeIndex:
 
     def subject_mask(self, subjects: Sequence[str]) -> BoolArray:
         """Facts about one of these subjects (case-insensitive)."""
-        codes = [
-            self._speaker_code[c] for s in subjects if (c := s.casefold()) in self._speaker_code
-        ]
-        out: BoolArray = np.isin(self._subject.view(), codes)
-        return out
+        return self._name_mask(self._subject, subjects)
 
     def speaker_mask(self, speakers: Sequence[str]) -> BoolArray:
         """Memories said by one of these speakers (case-insensitive)."""
-        codes = [
-            self._speaker_code[c] for s in speakers if (c := s.casefold()) in self._speaker_code
-        ]
-        out: BoolArray = np.isin(self._speaker.view(), codes)
+        return self._name_mask(self._speaker, speakers)
+
+    def _name_mask(self, column: _Column, names: Sequence[str]) -> BoolArray:
+        """Where a column of name codes (``_code_of``) holds one of ``names``."""
+        codes = [self._speaker_code[c] for s in names if (c := s.casefold()) in self._speaker_code]
+        out: BoolArray = np.isin(column.view(), codes)
         return out
 
     def speakers(self) -> set[str]:

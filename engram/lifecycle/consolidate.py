@@ -15,7 +15,7 @@ Every change goes to history with before/after values, so it can be undone.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -25,7 +25,7 @@ import numpy.typing as npt
 from engram.embed.base import Embedder
 from engram.index.registry import IndexRegistry, vectors_to_bytes
 from engram.index.scope import ScopeIndex
-from engram.lifecycle.forget import SEARCHABLE, archive
+from engram.lifecycle.forget import archive
 from engram.models import (
     ConsolidationReport,
     HistoryAction,
@@ -38,7 +38,7 @@ from engram.models import (
 from engram.read.retention import retention
 from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory
 from engram.write.changes import Changes
-from engram.write.versions import same_value
+from engram.write.versions import LIVE, same_value
 
 _SUMMARY_LINES = 5
 _LINE_CHARS = 200
@@ -78,7 +78,7 @@ def _archive_stale(
     archive_below: float | None,
     retention_days: float,
 ) -> tuple[int, int]:
-    live = [i for i in index.items if i.status in SEARCHABLE]
+    live = [i for i in index.items if i.status in LIVE]
     expired = [i for i in live if i.expires_at is not None and i.expires_at <= now]
     archive(store, registry, user_id, expired, now, reason="ttl")
     if archive_below is None:
@@ -229,7 +229,7 @@ def _summaries(store: Store, index: ScopeIndex, user_id: str, writer: _Writer) -
     }
     turns_of: dict[str, int] = {}
     for position, item in enumerate(index.items):
-        if item.kind is MemoryKind.TURN and item.status in SEARCHABLE:
+        if item.kind is MemoryKind.TURN and item.status in LIVE:
             turns_of[item.episode_ids[0]] = position
     written = 0
     for session in _existing(store, user_id, MemoryKind.SESSION):
@@ -239,7 +239,7 @@ def _summaries(store: Store, index: ScopeIndex, user_id: str, writer: _Writer) -
         positions = [turns_of[e] for e in session.episode_ids if e in turns_of]
         if not positions:
             continue
-        text = _central_lines(index, positions, session, lambda p: index.items[p])
+        text = _central_lines(index, positions, session)
         draft = writer.item(
             MemoryKind.SUMMARY,
             text,
@@ -250,12 +250,7 @@ def _summaries(store: Store, index: ScopeIndex, user_id: str, writer: _Writer) -
     return written
 
 
-def _central_lines(
-    index: ScopeIndex,
-    positions: list[int],
-    session: MemoryItem,
-    item_at: Callable[[int], MemoryItem],
-) -> str:
+def _central_lines(index: ScopeIndex, positions: list[int], session: MemoryItem) -> str:
     """The session's date, then the messages closest to its centroid, in their order."""
     vectors: npt.NDArray[np.float32] = index.vectors(positions)
     centroid = vectors.mean(axis=0)
@@ -264,7 +259,7 @@ def _central_lines(
     when = session.event_time.date().isoformat() if session.event_time else "undated"
     lines = [f"Session of {when} ({len(positions)} messages):"]
     for i in chosen:
-        item = item_at(positions[int(i)])
+        item = index.items[positions[int(i)]]
         text = " ".join(item.text.split())
         if len(text) > _LINE_CHARS:
             text = text[: _LINE_CHARS - 1].rstrip() + "…"

@@ -17,8 +17,6 @@ from engram.models import (
     ForgetResult,
     HistoryAction,
     HistoryEntry,
-    Link,
-    LinkType,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
@@ -26,9 +24,8 @@ from engram.models import (
 from engram.store import Store
 from engram.write.changes import Changes, restore
 from engram.write.ingest import Ingestor
-from engram.write.versions import close_chain
-
-SEARCHABLE = (MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED)
+from engram.write.settle import rechain
+from engram.write.versions import LIVE
 
 
 def archive(
@@ -43,7 +40,7 @@ def archive(
     """Archive memories (those still searchable); returns the archived versions."""
     changes = Changes(now=now)
     for item in items:
-        if item.status in SEARCHABLE and not (item.pinned and reason != "requested"):
+        if item.status in LIVE and not (item.pinned and reason != "requested"):
             after = replace(item, status=MemoryStatus.ARCHIVED, updated_at=now)
             changes.change(item, after, HistoryAction.ARCHIVE, {"reason": reason})
     changes.commit(store, registry, user_id)
@@ -78,17 +75,7 @@ def erase(
         store.delete_history([e.id for e in caused])
         changes = Changes(now=now)
         for slot in sorted(slots):
-            versions = store.slot_versions(user_id, slot)
-            for closure in close_chain(versions, now):
-                changes.change(
-                    closure.before,
-                    closure.after,
-                    HistoryAction.SUPERSEDE,
-                    {"by": closure.successor.id, "slot": slot},
-                )
-                changes.links.append(
-                    Link(closure.successor.id, closure.before.id, LinkType.SUPERSEDES)
-                )
+            rechain(changes, slot, store.slot_versions(user_id, slot))
         store.update_items(list(changes.updated.values()))
         store.put_links(changes.links)
         store.add_history(changes.history)

@@ -18,7 +18,6 @@ carries that record. Conventions (URL check, back-off, error text) mirror
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
@@ -32,6 +31,7 @@ import httpx
 import json_repair
 import pydantic
 
+from engram._http import back_off, error_message
 from engram.errors import ConfigError, LLMError, ValidationError
 from engram.models import LLMCall
 
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=pydantic.BaseModel)
 
-_MAX_ERROR_TEXT = 500
 _MAX_CONTENT_IN_LOG = 200
 _FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_-]*[ \t]*\r?\n?(.*?)```", re.DOTALL)
 _OPEN_FENCE = re.compile(r"^\s*```[ \t]*[A-Za-z0-9_-]*[ \t]*\r?\n?")
@@ -223,7 +222,7 @@ class ChatClient:
             transient = status == 429 or status >= 500
             raise _AttemptFailed(
                 f"http {status}",
-                _error_message(response),
+                error_message(response),
                 retryable=transient,
                 retry_after=response.headers.get("retry-after") if transient else None,
             )
@@ -240,12 +239,7 @@ class ChatClient:
         return content
 
     def _sleep(self, retry: int, retry_after: str | None) -> None:
-        delay = min(self._backoff * (2**retry), self._max_backoff)
-        if retry_after is not None:
-            # An HTTP date instead of seconds: keep our own back-off.
-            with contextlib.suppress(ValueError):
-                delay = min(max(float(retry_after), 0.0), self._max_backoff)
-        time.sleep(delay)
+        back_off(retry, retry_after, base=self._backoff, cap=self._max_backoff)
 
     def _record(
         self,
@@ -364,24 +358,6 @@ def _content(payload: Any) -> str | None:
     message = choices[0].get("message")
     content = message.get("content") if isinstance(message, dict) else None
     return content if isinstance(content, str) else None
-
-
-def _error_message(response: httpx.Response) -> str:
-    """The server's error message: OpenAI's ``{"error": {"message": ...}}`` or raw text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:_MAX_ERROR_TEXT] or response.reason_phrase
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-        if isinstance(error, str):
-            return error
-        for key in ("message", "detail"):
-            if isinstance(body.get(key), str):
-                return str(body[key])
-    return response.text[:_MAX_ERROR_TEXT]
 
 
 # LLMCall lives in engram.models (the usage records are domain data); re-exported here.

@@ -425,9 +425,10 @@ def search_scope(
         )
     if s.lifecycle and analysis.asks_when:
         adjustments["fact"] = _messages_say_when(index, candidates, fused)
-    best = _top(fused, min(limit, len(candidates)))
     if s.lifecycle:
         best = _one_per_message(index, candidates, fused, limit)
+    else:
+        best = _top(fused, min(limit, len(candidates)))
     if s.diversity and len(best) > 1:
         pool = _top(fused, min(3 * limit, len(candidates)))
         vectors = index.vectors([int(candidates[i]) for i in pool])
@@ -510,14 +511,13 @@ def _messages_say_when(
     """
     lifted = np.zeros(len(candidates))
     added = np.zeros(len(candidates))
-    facts = np.flatnonzero(index.kind_mask(MemoryKind.FACT)[candidates])
-    for i in facts:
-        for j in _local(candidates, index.messages_of(int(candidates[i]))):
-            if fused[j] <= fused[i]:
-                gain = float(fused[i] - fused[j]) + 1e-9
-                fused[j] += gain
-                added[j] += gain
-                lifted[j] = 1.0
+    facts, messages = _local_pairs(index, candidates, *index.fact_messages())
+    for i, j in zip(facts.tolist(), messages.tolist(), strict=True):
+        if fused[j] <= fused[i]:
+            gain = float(fused[i] - fused[j]) + 1e-9
+            fused[j] += gain
+            added[j] += gain
+            lifted[j] = 1.0
     return lifted, added
 
 
@@ -556,21 +556,30 @@ def _below_successors(
     A factor alone cannot promise that: min-max fusion can give an old version twice its
     successor's score when their texts barely differ ("lives in Paris" / "in Berlin").
     """
-    for i in np.flatnonzero(ended):
-        rivals = _local(candidates, index.successors(int(candidates[i]), reference))
-        rivals = [r for r in rivals if not ended[r]]
-        if rivals:
-            ceiling = float(scores[rivals].max()) * (1.0 - 1e-6)
-            scores[i] = min(scores[i], ceiling)
+    old, new = _local_pairs(index, candidates, *index.replacements(reference))
+    keep = ended[old] & ~ended[new]
+    old, new = old[keep], new[keep]
+    if not len(old):
+        return
+    ceiling = np.full(len(scores), -np.inf)
+    np.maximum.at(ceiling, old, scores[new])
+    capped = np.unique(old)
+    scores[capped] = np.minimum(scores[capped], ceiling[capped] * (1.0 - 1e-6))
 
 
-def _local(candidates: npt.NDArray[np.int64], positions: Iterable[int]) -> list[int]:
-    """Where memory positions sit among the (ascending) candidates; absent ones left out."""
-    wanted = np.fromiter(positions, dtype=np.int64)
-    at = np.searchsorted(candidates, wanted)
-    inside = at < len(candidates)
-    found = at[inside][candidates[at[inside]] == wanted[inside]]
-    return [int(i) for i in found]
+def _local_pairs(
+    index: ScopeIndex,
+    candidates: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    second: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Pairs of memory positions as places among the candidates, pairs with an end that is
+    not a candidate left out (order kept)."""
+    local = np.full(len(index), -1, dtype=np.int64)
+    local[candidates] = np.arange(len(candidates))
+    a, b = local[first], local[second]
+    both = (a >= 0) & (b >= 0)
+    return a[both], b[both]
 
 
 def _top(fused: FloatArray, k: int) -> npt.NDArray[np.int64]:

@@ -21,7 +21,8 @@ _bearer = HTTPBearer(
     auto_error=False,
     description="An API key from `engram keys create` (not needed when no key exists).",
 )
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+KEY_REQUIRED = "an API key is required (Authorization: Bearer ...)"
 
 
 def principal(
@@ -37,14 +38,12 @@ def principal(
         return LOCAL
     if credentials is None:
         limiter.check(client)  # keyless requests share the caller's address bucket too
-        raise ApiError(
-            401, "an API key is required (Authorization: Bearer ...)", headers=_CHALLENGE
-        )
+        raise ApiError(401, KEY_REQUIRED, headers=CHALLENGE)
     found = keys.authenticate(credentials.credentials)
     if found is None:
         # Failed attempts count against the caller's address: guessing keys is rate limited.
         limiter.check(client)
-        raise ApiError(401, "unknown or revoked API key", headers=_CHALLENGE)
+        raise ApiError(401, "unknown or revoked API key", headers=CHALLENGE)
     request.state.key_id = found.key_id
     limiter.check(f"key:{found.key_id}")
     return found

@@ -48,7 +48,7 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.type = type or _TYPES.get(status, "error")
+        self.type = type  # None: the status's own (see error_response)
         self.message = message
         self.field = field
         self.headers = headers

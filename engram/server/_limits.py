@@ -68,9 +68,11 @@ class Limits:
             elif isinstance(message, Mapping):
                 self.check_text(message.get("content"), f"messages[{index}].content")
 
-    def check_page(self, limit: int, maximum: int, field: str = "limit") -> None:
-        if limit > maximum:
-            raise ValidationError(field, f"must be at most {maximum}")
+    def check_page(self, limit: int, maximum: int | None = None) -> None:
+        """A ``limit`` at most ``maximum`` (default: ``max_page_size``), else 400 naming it."""
+        top = self.max_page_size if maximum is None else maximum
+        if limit > top:
+            raise ValidationError("limit", f"must be at most {top}")
 
 
 class BodyLimitMiddleware:

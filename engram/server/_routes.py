@@ -64,8 +64,6 @@ memories = APIRouter(prefix="/v1/users/{user_id}", tags=["memories"], responses=
 episodes = APIRouter(prefix="/v1/users/{user_id}", tags=["episodes"], responses=_ERRORS)
 admin = APIRouter(prefix="/v1", tags=["admin"], responses=_ERRORS)
 
-MemoryId = Annotated[str, "memory id"]
-
 
 def _memory(request: Request) -> Memory:
     engine: Memory = request.app.state.memory
@@ -166,7 +164,7 @@ def list_memories(
     limit: PageLimit = 50,
     offset: Offset = 0,
 ) -> JSONResponse:
-    _limits(request).check_page(limit, _limits(request).max_page_size)
+    _limits(request).check_page(limit)
     items = _memory(request).get_all(
         user_id=user_id,
         kinds=kind,
@@ -225,7 +223,7 @@ def memory_history(request: Request, user_id: ScopedUser, memory_id: str) -> JSO
 def memory_graph(
     request: Request, user_id: ScopedUser, memory_id: str, limit: GraphLimit = 10
 ) -> JSONResponse:
-    _limits(request).check_page(limit, _limits(request).max_page_size)
+    _limits(request).check_page(limit)
     return _json(_memory(request).graph(memory_id, user_id=user_id, limit=limit))
 
 
@@ -313,7 +311,7 @@ def list_episodes(
     limit: PageLimit = 50,
     offset: Offset = 0,
 ) -> JSONResponse:
-    _limits(request).check_page(limit, _limits(request).max_page_size)
+    _limits(request).check_page(limit)
     items = _memory(request).episodes(
         user_id=user_id, session_id=session_id, limit=limit + 1, offset=offset
     )

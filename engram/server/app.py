@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engram import __version__
 from engram.errors import ConfigError
 from engram.memory import Memory
-from engram.server._errors import CatchAllMiddleware, install_error_handlers
+from engram.server._auth import CHALLENGE, KEY_REQUIRED
+from engram.server._errors import CatchAllMiddleware, error_response, install_error_handlers
 from engram.server._limits import BodyLimitMiddleware, Limits, RateLimiter
 from engram.server._routes import ROUTERS
-from engram.server.keys import ApiKeys
+from engram.server.keys import LOCAL, ApiKeys, Principal
 
 OPEN_NOTICE = "no API keys: open to local processes only"
 WEB = Path(__file__).parent / "web"  # the page at "/": static files calling the same /v1 API
@@ -40,7 +41,7 @@ def create_app(
 
     limits = limits or Limits.from_settings(memory.settings)
     keys = keys or ApiKeys(memory.store)
-    mcp = create_mcp_server(memory, allowed_users=mcp_scope(keys))
+    mcp = create_mcp_server(memory, allowed_users=mcp_scope)
     mcp_app = mcp.streamable_http_app(streamable_http_path="/", host=host)
 
     @asynccontextmanager
@@ -76,55 +77,37 @@ def create_app(
     return app
 
 
-def mcp_scope(keys: ApiKeys) -> Callable[[str, Any], bool]:
-    """Which users an MCP tool call may touch: those the request's API key is bound to."""
-
-    def allowed(user_id: str, request: Any) -> bool:
-        if not keys.required():
-            return True
-        found = keys.authenticate(_bearer(request.headers)) if request is not None else None
-        return found is not None and found.may_touch(user_id)
-
-    return allowed
+def mcp_scope(user_id: str, request: Any) -> bool:
+    """Whether an MCP tool call may touch ``user_id``: the principal :class:`KeyRequired`
+    found for the call's HTTP request must (every user when no key exists)."""
+    found = getattr(request.state, "principal", None) if request is not None else None
+    return isinstance(found, Principal) and found.may_touch(user_id)
 
 
-def _bearer(headers: Any) -> str:
-    value = str(headers.get("authorization", ""))
+def _bearer(scope: Scope) -> str:
+    value = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
     return value[7:].strip() if value[:7].lower() == "bearer " else ""
 
 
 class KeyRequired:
-    """ASGI wrapper: with API keys configured, a request without a valid one gets 401."""
+    """ASGI wrapper: with API keys configured, a request without a valid one gets 401.
 
-    def __init__(self, app: Any, keys: ApiKeys) -> None:
+    The request's principal (``LOCAL`` when no key exists) is left in its state, where
+    :func:`mcp_scope` reads it: each request is authenticated once.
+    """
+
+    def __init__(self, app: ASGIApp, keys: ApiKeys) -> None:
         self.app = app
         self.keys = keys
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self.keys.required():
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            if self.keys.authenticate(_bearer(headers)) is None:
-                body = json.dumps(
-                    {
-                        "error": {
-                            "type": "unauthorized",
-                            "message": "an API key is required (Authorization: Bearer ...)",
-                            "field": None,
-                        }
-                    }
-                ).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 401,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"www-authenticate", b"Bearer"),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = self.keys.authenticate(_bearer(scope)) if self.keys.required() else LOCAL
+            if found is None:
+                refused = error_response(401, KEY_REQUIRED, headers=CHALLENGE)
+                await refused(scope, receive, send)
                 return
+            scope.setdefault("state", {})["principal"] = found
         await self.app(scope, receive, send)
 
 

@@ -52,6 +52,7 @@ _EPISODE_COLUMNS = (
     "id, user_id, agent_id, session_id, seq, role, name, content, timestamp, created_at, "
     "idempotency_key, metadata"
 )
+_MEMORY_ASSIGNMENTS = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
 _KEY_COLUMNS = "id, name, hash, users, admin, created_at, revoked_at, last_used_at"
 # SQLite's default limit on bound parameters is 32766; stay far below it.
 _CHUNK = 500
@@ -79,6 +80,8 @@ class SQLiteStore(Store):
             raise StoreError(f"cannot open SQLite database {self.path!r}: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
+        # Set by an erase; the outermost commit then checkpoints the write-ahead log.
+        self._checkpoint_due = False
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._conn.execute("PRAGMA busy_timeout = 10000")
         if self.path != ":memory:":
@@ -128,6 +131,7 @@ class SQLiteStore(Store):
             except BaseException:
                 self._depth -= 1
                 if depth == 0:
+                    self._checkpoint_due = False
                     self._conn.execute("ROLLBACK")
                 else:
                     self._conn.execute(f"ROLLBACK TO {name}")
@@ -138,8 +142,13 @@ class SQLiteStore(Store):
                 self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
             except sqlite3.Error as exc:
                 if depth == 0:
+                    self._checkpoint_due = False
                     self._conn.execute("ROLLBACK")
                 raise StoreError(f"commit failed on {self.path!r}: {exc}") from exc
+            if depth == 0 and self._checkpoint_due:
+                self._checkpoint_due = False
+                # The write-ahead log still holds the erased pages until it is checkpointed.
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
@@ -305,22 +314,21 @@ class SQLiteStore(Store):
         )
 
     def _update_fields(self, item: MemoryItem) -> None:
-        assignments = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
         values = self._memory_values(item)
         cursor = self._execute(
-            f"UPDATE memories SET {assignments} WHERE id = ?", (*values[1:], item.id)
+            f"UPDATE memories SET {_MEMORY_ASSIGNMENTS} WHERE id = ?", (*values[1:], item.id)
         )
         if cursor.rowcount != 1:
             raise StoreError(f"memory {item.id!r} does not exist")
 
     def _write_memory_rows(self, memory: StoredMemory, *, existing: bool) -> None:
         item = memory.item
-        values = self._memory_values(item)
         if existing:
             self._update_fields(item)
             self._execute("DELETE FROM memory_keys WHERE memory_id = ?", (item.id,))
             self._execute("DELETE FROM memory_episodes WHERE memory_id = ?", (item.id,))
         else:
+            values = self._memory_values(item)
             self._execute(
                 f"INSERT INTO memories ({_MEMORY_COLUMNS}) VALUES ({','.join('?' * len(values))})",
                 values,
@@ -499,8 +507,8 @@ class SQLiteStore(Store):
         return self._load_items(list(rows.values()))
 
     def delete_episodes(self, user_id: str, episode_ids: Sequence[str]) -> int:
-        doomed = [m.id for m in self.memories_of_episodes(user_id, episode_ids)]
         with self.atomic():
+            doomed = [m.id for m in self.memories_of_episodes(user_id, episode_ids)]
             for chunk in _chunks(doomed):
                 marks = ",".join("?" * len(chunk))
                 self._execute(f"DELETE FROM history WHERE memory_id IN ({marks})", chunk)
@@ -516,10 +524,7 @@ class SQLiteStore(Store):
                 "(SELECT 1 FROM mentions WHERE mentions.entity_id = entities.id)",
                 (user_id,),
             )
-        if self.path != ":memory:" and self._depth == 0:
-            # The write-ahead log still holds the old pages until it is checkpointed.
-            with self._lock:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._checkpoint_due = self.path != ":memory:"
         return len(doomed)
 
     def record_access(

@@ -71,7 +71,12 @@ def _fact_draft(episode: Episode, now: datetime) -> Draft:
         pinned=bool(spec.get("pinned", False)),
         expires_at=_time(spec.get("expires_at")),
     )
-    return Draft(item, (episode.content,), expansions=memory_expansions(item))
+    return fact_draft(item)
+
+
+def fact_draft(item: MemoryItem) -> Draft:
+    """A fact memory indexed under its statement (and its entities, keyphrases)."""
+    return Draft(item, (item.text,), expansions=memory_expansions(item))
 
 
 def _time(value: object) -> datetime | None:

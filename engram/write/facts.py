@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -33,8 +33,7 @@ from engram.llm import (
     extract_batch,
 )
 from engram.models import LLMCall, MemoryItem, MemoryKind
-from engram.write.derive import Draft
-from engram.write.expand import memory_expansions
+from engram.write.derive import Draft, fact_draft
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +97,6 @@ def fact_item(
     )
 
 
-def fact_draft(item: MemoryItem) -> Draft:
-    """A fact memory indexed under its statement (and its entities, keyphrases)."""
-    return Draft(item, (item.text,), expansions=memory_expansions(item))
-
-
 def local_facts(
     source: MemoryItem, now: datetime, extra: Mapping[str, Any] | None = None
 ) -> list[Draft]:
@@ -154,16 +148,17 @@ class FactExtractor:
         sources: Sequence[MemoryItem],
         neighbours: Mapping[str, Sequence[MemoryItem]],
         now: datetime,
-        known: Sequence[MemoryItem] = (),
+        known: Callable[[], Sequence[MemoryItem]] = lambda: (),
     ) -> Extracted:
         """Facts and notes for these messages; ``neighbours`` are each one's related memories,
-        ``known`` the current slot facts of the scope (for changes stated against them)."""
+        ``known`` gives the current slot facts of the scope (for changes stated against them;
+        asked only when the local extractor has messages to read)."""
         out = Extracted()
         sources = [s for s in sources if is_source(s)]
         if self.mode is FactExtraction.OFF or not sources:
             return out
         if self.mode is FactExtraction.LOCAL or self.client is None:
-            current = _by_subject(known)
+            current = _by_subject(known())
             for source in sources:
                 drafts = local_facts(source, now) or _replacements(source, current, now)
                 out.facts.extend(drafts)
@@ -257,8 +252,7 @@ def _remember(current: CurrentFacts, facts: Sequence[MemoryItem]) -> None:
 
 def _replacements(source: MemoryItem, current: CurrentFacts, now: datetime) -> list[Draft]:
     """Facts for a change stated against a known value ("we left Seattle for Lisbon")."""
-    speaker = source.speaker if source.speaker not in (None, "user") else "user"
-    mine = current.get(canonical_subject(speaker or "user").casefold(), {})
+    mine = current.get(canonical_subject(source.speaker or "user").casefold(), {})
     values = {
         f.object.casefold(): f for f in mine.values() if f.object and not f.metadata.get("ended")
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -42,10 +42,9 @@ from engram.write.facts import FactExtractor, with_note
 from engram.write.links import evolve, evolved_keywords, keyphrases_of, related
 from engram.write.messages import DOCUMENT_ROLE, FACT_ROLE, Message, build_episodes
 from engram.write.settle import settle_contradictions, settle_slots
+from engram.write.versions import LIVE
 
 log = logging.getLogger(__name__)
-
-_LIVE = (MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED)
 
 Vector = npt.NDArray[np.float32]
 
@@ -190,7 +189,7 @@ class Ingestor:
             [d.item for d in drafts if d.replaces is None],
             {i: [m for m, _ in found] for i, found in neighbours.items()},
             now,
-            known=index.current_facts() if index is not None else (),
+            known=index.current_facts if index is not None else lambda: (),
         )
         if extracted.calls:
             self._store.put_llm_calls(user_id, extracted.calls)
@@ -202,15 +201,10 @@ class Ingestor:
         drafts += extracted.facts
         vectors += self._key_vectors(user_id, extracted.facts)
         changes = Changes(now=now)
-        model_id = self._embedder.model_id
         stored: dict[str, StoredMemory] = {}
         replacements: list[StoredMemory] = []
         for draft, draft_vectors in zip(drafts, vectors, strict=True):
-            keys = tuple(
-                IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
-                for t, v in zip(draft.key_texts, draft_vectors, strict=True)
-            ) + tuple(IndexKey(text=t, kind=k) for k, t in (draft.expansions or {}).items())
-            memory = StoredMemory(item=draft.item, keys=keys, model_id=model_id)
+            memory = self._stored(draft, draft_vectors)
             if draft.replaces is None:
                 stored[draft.item.id] = memory
                 changes.new[draft.item.id] = draft.item
@@ -244,18 +238,101 @@ class Ingestor:
                 [(f, fact_vectors[f.id]) for f in new_facts if f.id not in changes.dropped],
             )
         self._link_and_evolve(changes, neighbours, drafts, extracted.neighbour_updates)
+        inserts = self._commit(
+            user_id,
+            changes,
+            stored,
+            replacements=replacements,
+            processed=[e.id for e in episodes],
+        )
+        log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(inserts))
+        return [m.item for m in inserts + replacements]
+
+    def refresh_facts(self, source: MemoryItem, now: datetime) -> None:
+        """Re-derive the facts of a message whose text changed: the old ones are archived
+        (history says why), the new ones settle into their slots like any new fact."""
+        user_id = source.user_id
+        changes = Changes(now=now)
+        for old in self._store.memories_of_episodes(user_id, source.episode_ids):
+            extracted_before = old.metadata.get("extractor") in ("local", "llm")
+            if old.kind is MemoryKind.FACT and extracted_before and old.status in LIVE:
+                archived = replace(old, status=MemoryStatus.ARCHIVED, updated_at=now)
+                changes.change(old, archived, HistoryAction.ARCHIVE, {"reason": "source updated"})
+        extracted = self._facts.extract([source], {}, now)
+        changes.calls.extend(extracted.calls)
+        vectors = self._key_vectors(user_id, extracted.facts)
+        stored = {
+            d.item.id: self._stored(d, v) for d, v in zip(extracted.facts, vectors, strict=True)
+        }
+        for fact_id, memory in stored.items():
+            changes.new[fact_id] = memory.item
+            changes.links.append(Link(fact_id, source.id, LinkType.DERIVED_FROM))
+        settle_slots(
+            changes,
+            [m.item for m in stored.values()],
+            lambda slot: self._store.slot_versions(user_id, slot),
+        )
+        self._commit(user_id, changes, stored)
+
+    def rebuild_session(self, user_id: str, session_id: str | None, now: datetime) -> None:
+        """Write a fresh session memory from the session's remaining messages (after an erase)."""
+        remaining = [
+            e
+            for e in self._store.list_episodes(user_id)
+            if e.session_id == session_id and e.role not in (DOCUMENT_ROLE, FACT_ROLE)
+        ]
+        if not remaining:
+            return
+        draft = session_draft(self._store, user_id, session_id, remaining, now)
+        memory = self._stored(draft, self._key_vectors(user_id, [draft])[0])
+        with self._store.atomic():
+            self._store.put_memories([memory])
+            self._store.add_history(
+                [
+                    HistoryRecord(
+                        draft.item.id,
+                        HistoryAction.ADD,
+                        now,
+                        details={"reason": "session rebuilt after an erase"},
+                    )
+                ]
+            )
+
+    def _stored(self, draft: Draft, vectors: Sequence[bytes]) -> StoredMemory:
+        """A draft with its index keys: its embedded key texts, then its expansions."""
+        keys = tuple(
+            IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
+            for t, v in zip(draft.key_texts, vectors, strict=True)
+        ) + tuple(IndexKey(text=t, kind=k) for k, t in (draft.expansions or {}).items())
+        return StoredMemory(item=draft.item, keys=keys, model_id=self._embedder.model_id)
+
+    def _commit(
+        self,
+        user_id: str,
+        changes: Changes,
+        stored: Mapping[str, StoredMemory],
+        *,
+        replacements: Sequence[StoredMemory] = (),
+        processed: Sequence[str] = (),
+    ) -> list[StoredMemory]:
+        """Write a batch in one transaction, then update the index; returns the inserts.
+
+        ``stored`` holds the memories of ``changes.new`` with their keys; each is inserted in
+        its latest in-batch version unless it was dropped (a restatement that reinforced an
+        existing version), and so are its history and links. ``processed`` episodes are
+        marked processed in the same transaction.
+        """
+        now, dropped = changes.now, changes.dropped
         inserts = [
-            replace(stored[i], item=item)
-            for i, item in changes.new.items()
-            if i not in changes.dropped
+            replace(stored[i], item=item) for i, item in changes.new.items() if i not in dropped
         ]
         history = [
             HistoryRecord(m.item.id, HistoryAction.ADD, now, new_text=m.item.text) for m in inserts
-        ] + [h for h in changes.history if h.memory_id not in changes.dropped]
+        ] + [h for h in changes.history if h.memory_id not in dropped]
         links = [
             link
             for link in changes.links
-            if link.source_id not in changes.dropped and link.target_id not in changes.dropped
+            if link.source_id not in dropped and link.target_id not in dropped
         ]
         entities, mentions = _entities_of(user_id, inserts)
         with self._store.atomic():
@@ -268,96 +345,10 @@ class Ingestor:
             self._store.put_links(links)
             self._store.add_history(history)
             self._store.put_llm_calls(user_id, changes.calls)
-            self._store.mark_processed([e.id for e in episodes], now)
-        self._registry.apply(user_id, inserts + replacements)
+            self._store.mark_processed(processed, now)
+        self._registry.apply(user_id, [*inserts, *replacements])
         self._registry.refresh(user_id, list(changes.updated.values()))
-        log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(inserts))
-        return [m.item for m in inserts + replacements]
-
-    def refresh_facts(self, source: MemoryItem, now: datetime) -> None:
-        """Re-derive the facts of a message whose text changed: the old ones are archived
-        (history says why), the new ones settle into their slots like any new fact."""
-        user_id = source.user_id
-        changes = Changes(now=now)
-        for old in self._store.memories_of_episodes(user_id, source.episode_ids):
-            extracted_before = old.metadata.get("extractor") in ("local", "llm")
-            if old.kind is MemoryKind.FACT and extracted_before and old.status in _LIVE:
-                archived = replace(old, status=MemoryStatus.ARCHIVED, updated_at=now)
-                changes.change(old, archived, HistoryAction.ARCHIVE, {"reason": "source updated"})
-        extracted = self._facts.extract([source], {}, now)
-        vectors = self._key_vectors(user_id, extracted.facts)
-        new = [
-            StoredMemory(
-                item=draft.item,
-                keys=tuple(
-                    IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
-                    for t, v in zip(draft.key_texts, draft_vectors, strict=True)
-                )
-                + tuple(IndexKey(text=t, kind=k) for k, t in (draft.expansions or {}).items()),
-                model_id=self._embedder.model_id,
-            )
-            for draft, draft_vectors in zip(extracted.facts, vectors, strict=True)
-        ]
-        for memory in new:
-            changes.new[memory.item.id] = memory.item
-            changes.links.append(Link(memory.item.id, source.id, LinkType.DERIVED_FROM))
-        settle_slots(
-            changes,
-            [m.item for m in new],
-            lambda slot: self._store.slot_versions(user_id, slot),
-        )
-        inserts = [
-            replace(m, item=changes.new[m.item.id]) for m in new if m.item.id not in changes.dropped
-        ]
-        entities, mentions = _entities_of(user_id, inserts)
-        with self._store.atomic():
-            self._store.put_memories(inserts)
-            self._store.update_items(list(changes.updated.values()))
-            self._store.put_entities(entities)
-            self._store.put_mentions(mentions)
-            self._store.put_links(
-                [link for link in changes.links if link.source_id not in changes.dropped]
-            )
-            self._store.add_history(
-                [
-                    HistoryRecord(m.item.id, HistoryAction.ADD, now, new_text=m.item.text)
-                    for m in inserts
-                ]
-                + changes.history
-            )
-            self._store.put_llm_calls(user_id, extracted.calls)
-        self._registry.apply(user_id, inserts)
-        self._registry.refresh(user_id, list(changes.updated.values()))
-
-    def rebuild_session(self, user_id: str, session_id: str | None, now: datetime) -> None:
-        """Write a fresh session memory from the session's remaining messages (after an erase)."""
-        remaining = [
-            e
-            for e in self._store.list_episodes(user_id)
-            if e.session_id == session_id and e.role not in (DOCUMENT_ROLE, FACT_ROLE)
-        ]
-        if not remaining:
-            return
-        draft = session_draft(self._store, user_id, session_id, remaining, now)
-        vectors = self._key_vectors(user_id, [draft])[0]
-        keys = tuple(
-            IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
-            for t, v in zip(draft.key_texts, vectors, strict=True)
-        )
-        with self._store.atomic():
-            self._store.put_memories(
-                [StoredMemory(item=draft.item, keys=keys, model_id=self._embedder.model_id)]
-            )
-            self._store.add_history(
-                [
-                    HistoryRecord(
-                        draft.item.id,
-                        HistoryAction.ADD,
-                        now,
-                        details={"reason": "session rebuilt after an erase"},
-                    )
-                ]
-            )
+        return inserts
 
     def _link_and_evolve(
         self,

@@ -10,7 +10,7 @@ changes are recorded in history with before/after values, so they can be undone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -38,7 +38,7 @@ def related(
     if k <= 0 or not new:
         return {}
     eligible = index.eligible(Eligibility(kinds=LINKABLE)) if len(index) else np.zeros(0, bool)
-    batch = np.vstack([v for _, v in new]).astype(np.float32) if new else None
+    batch = np.vstack([v for _, v in new]).astype(np.float32)
     out: dict[str, list[tuple[MemoryItem, float]]] = {}
     for i, (item, vector) in enumerate(new):
         if item.kind not in LINKABLE:
@@ -46,15 +46,10 @@ def related(
         own = set(item.episode_ids)
         found: list[tuple[MemoryItem, float]] = []
         if len(index):
-            scores = np.where(eligible, index.dense_scores(vector), -np.inf)
-            for position in np.argsort(-scores)[: 4 * k]:
-                score = float(scores[position])
-                if score < threshold:
-                    break
-                other = index.items[int(position)]
+            for other, score in closest(index, eligible, vector, threshold=threshold, n=4 * k):
                 if own.isdisjoint(other.episode_ids) and not _same_slot(item, other):
                     found.append((other, score))
-        if batch is not None and i:
+        if i:
             earlier = batch[:i] @ np.asarray(vector, dtype=np.float32)
             for j in np.flatnonzero(earlier >= threshold):
                 other = new[int(j)][0]
@@ -68,6 +63,19 @@ def related(
         if found:
             out[item.id] = found[:k]
     return out
+
+
+def closest(
+    index: ScopeIndex, eligible: npt.NDArray[np.bool_], vector: Vector, *, threshold: float, n: int
+) -> Iterator[tuple[MemoryItem, float]]:
+    """Of the ``n`` eligible memories closest to ``vector``, those scoring at least
+    ``threshold``, best first, with their cosine."""
+    scores = np.where(eligible, index.dense_scores(vector), -np.inf)
+    for position in np.argsort(-scores)[:n]:
+        score = float(scores[position])
+        if score < threshold:
+            return
+        yield index.items[int(position)], score
 
 
 def _same_slot(a: MemoryItem, b: MemoryItem) -> bool:

@@ -28,6 +28,7 @@ from engram.models import (
     MemoryStatus,
 )
 from engram.write.changes import Changes
+from engram.write.links import closest
 from engram.write.versions import close_chain, in_effect, same_value, start_of
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,19 @@ def settle_slots(
                 changes.dropped.add(fact.id)
                 continue
             versions.append(fact)
-        for closure in close_chain(versions, changes.now):
-            changes.change(
-                closure.before,
-                closure.after,
-                HistoryAction.SUPERSEDE,
-                {"by": closure.successor.id, "slot": slot},
-            )
-            changes.links.append(Link(closure.successor.id, closure.before.id, LinkType.SUPERSEDES))
+        rechain(changes, slot, versions)
+
+
+def rechain(changes: Changes, slot: str, versions: Sequence[MemoryItem]) -> None:
+    """Close the slot's versions that a later one succeeds, with history and links."""
+    for closure in close_chain(versions, changes.now):
+        changes.change(
+            closure.before,
+            closure.after,
+            HistoryAction.SUPERSEDE,
+            {"by": closure.successor.id, "slot": slot},
+        )
+        changes.links.append(Link(closure.successor.id, closure.before.id, LinkType.SUPERSEDES))
 
 
 def settle_contradictions(
@@ -86,12 +92,12 @@ def settle_contradictions(
         if fact.slot or not fact.subject:
             continue
         subject = fact.subject.casefold()
-        scores = np.where(pool, index.dense_scores(vector), -np.inf)
         candidates: list[MemoryItem] = []
-        for position in np.argsort(-scores)[: 4 * _CANDIDATES]:
-            if scores[position] < _CANDIDATE_SIMILARITY or len(candidates) == _CANDIDATES:
+        near = closest(index, pool, vector, threshold=_CANDIDATE_SIMILARITY, n=4 * _CANDIDATES)
+        for found, _ in near:
+            if len(candidates) == _CANDIDATES:
                 break
-            other = changes.current(index.items[int(position)])
+            other = changes.current(found)
             if (other.subject or "").casefold() == subject and start_of(other) <= start_of(fact):
                 candidates.append(other)
         if not candidates:

@@ -17,7 +17,8 @@ from datetime import datetime
 
 from engram.models import MemoryItem, MemoryStatus
 
-_LIVE = (MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED)
+# Statuses of memories that are still searched: current or superseded, not archived.
+LIVE = (MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED)
 _ARTICLE = re.compile(r"^(?:a|an|the|my|our)\s+")
 
 
@@ -40,7 +41,7 @@ def same_value(a: MemoryItem, b: MemoryItem) -> bool:
 
 def in_effect(versions: Sequence[MemoryItem], at: datetime) -> MemoryItem | None:
     """The live version that had taken effect by ``at`` (the latest one to start by then)."""
-    started = [v for v in versions if v.status in _LIVE and start_of(v) <= at]
+    started = [v for v in versions if v.status in LIVE and start_of(v) <= at]
     return max(started, key=lambda v: (start_of(v), v.created_at)) if started else None
 
 
@@ -56,7 +57,7 @@ class Closure:
 def close_chain(versions: Sequence[MemoryItem], now: datetime) -> list[Closure]:
     """The versions to close so that each live version ends where the next one starts."""
     live = sorted(
-        (v for v in versions if v.status in _LIVE), key=lambda v: (start_of(v), v.created_at)
+        (v for v in versions if v.status in LIVE), key=lambda v: (start_of(v), v.created_at)
     )
     closures = []
     for older, newer in itertools.pairwise(live):

@@ -166,3 +166,22 @@ def test_eval_longmemeval_and_hipporag_ablation(
     cli("eval", "hipporag", str(questions), str(corpus), "--ablation", "--json", str(out))
     ablation = json.loads(out.read_text(encoding="utf-8"))["ablation"]
     assert ablation["BM25 only"]["overall"]["recall@5"] == 1.0  # 3 passages: all in the top 5
+
+
+def test_eval_updates_prints_both_runs(cli: Invoke, cli_env: Any) -> None:
+    tmp = cli_env.tmp
+    out, dump, db = tmp / "r" / "updates.json", tmp / "stories.json", tmp / "u.db"
+    args = ["eval", "updates", "--stories", "5", "--seed", "3", "--json", str(out)]
+    result = cli(*args, "--dump", str(dump), "--db", str(db))
+    rows = [line for line in result.stdout.splitlines() if "│" in line]
+    assert any(line.split("│")[1].strip() == "local" for line in rows)
+    assert any(line.split("│")[1].strip() == "off" for line in rows)
+    assert "current acc@1" in result.stdout and "as-of acc@1" in result.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["runs"]) == {"local", "off"}
+    assert report["generator"] == {"stories": 5, "seed": 3}
+    assert all(run["questions"] == 10 for run in report["runs"].values())
+    assert len(json.loads(dump.read_text(encoding="utf-8"))) == 5
+    assert (tmp / "u-local.db").exists() and (tmp / "u-off.db").exists()
+    # the stores are not fresh any more: a second run into them is refused
+    cli(*args, "--db", str(db), code=2)

@@ -7,7 +7,6 @@ measured by running ``engram eval updates``.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from engram import Memory, Settings
-from engram.cli import app
 from engram.errors import ValidationError
 from engram.eval.updates import (
     ATTRIBUTES,
@@ -305,33 +302,3 @@ def test_run_updates_on_the_real_engine(tmp_path: Path, extraction: str) -> None
     assert sum(row["stories"] for row in result["per_attribute"].values()) == 10
     assert result["timing"]["queries"] == 20
     assert result["config"]["limit"] == 10 and "git_revision" in result["config"]
-
-
-# -- command line -----------------------------------------------------------------------------
-
-
-def test_cli_eval_updates_prints_both_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("ENGRAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("ENGRAM_EMBEDDER", "hash")
-    monkeypatch.setenv("ENGRAM_EMBEDDING_CACHE_PATH", "")
-    monkeypatch.setenv("COLUMNS", "250")
-    out, dump, db = tmp_path / "r" / "updates.json", tmp_path / "stories.json", tmp_path / "u.db"
-    args = ["eval", "updates", "--stories", "5", "--seed", "3", "--json", str(out)]
-    result = CliRunner().invoke(app, [*args, "--dump", str(dump), "--db", str(db)])
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    rows = [line for line in result.stdout.splitlines() if "│" in line]
-    assert any(line.split("│")[1].strip() == "local" for line in rows)
-    assert any(line.split("│")[1].strip() == "off" for line in rows)
-    assert "current acc@1" in result.stdout and "as-of acc@1" in result.stdout
-    report = json.loads(out.read_text(encoding="utf-8"))
-    assert set(report["runs"]) == {"local", "off"}
-    assert report["generator"] == {"stories": 5, "seed": 3}
-    assert all(run["questions"] == 10 for run in report["runs"].values())
-    assert len(json.loads(dump.read_text(encoding="utf-8"))) == 5
-    assert (tmp_path / "u-local.db").exists() and (tmp_path / "u-off.db").exists()
-    # the stores are not fresh any more: a second run into them is refused
-    again = CliRunner().invoke(app, [*args, "--db", str(db)])
-    assert again.exit_code == 2

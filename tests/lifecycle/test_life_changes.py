@@ -157,6 +157,12 @@ def local_outcomes(
             settings=Settings(db_path=path, embedding_cache_path=""), embedder=minilm
         ) as memory:
             outcomes.append(_outcome(memory, story))
+    # The shares docs/lifecycle.md quotes (shown with ``pytest -s``).
+    print(
+        f"\nlocal extractor, {len(outcomes)} stories: current value first in "
+        f"{sum(o.current_first for o in outcomes)}, old value first as of before the change "
+        f"in {sum(o.as_of_first for o in outcomes)}"
+    )
     return outcomes
 
 

@@ -243,7 +243,7 @@ def http_url(tmp_path: Path) -> Iterator[str]:
         return user in KEY_USERS.get(request.headers.get("authorization", ""), ())
 
     app = streamable_http_app(memory, allowed_users=key_allows)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

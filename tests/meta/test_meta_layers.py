@@ -31,6 +31,7 @@ _ABOVE_MODELS = {
 }
 FORBIDDEN: dict[str, set[str]] = {
     "engram.models": _ABOVE_MODELS,
+    "engram._http": _ABOVE_MODELS,
     "engram.errors": _ABOVE_MODELS,
     "engram.config": _ABOVE_MODELS,
     "engram.extract": _ABOVE_MODELS - {"extract"},

@@ -200,6 +200,11 @@ function short(text, size) {
   return text.length > size ? text.slice(0, size - 1) + "…" : text;
 }
 
+// The id at the other end of one of the centre memory's links.
+function otherEnd(graph, link) {
+  return link.source_id === graph.memory.id ? link.target_id : link.source_id;
+}
+
 // Centre memory in the middle, its entities on an inner ring, the memories they lead to
 // (and linked memories) on an outer ring, each next to the first entity that reaches it.
 function layout(graph) {
@@ -211,7 +216,7 @@ function layout(graph) {
   const order = [];
   for (const entity of entities) for (const id of entity.memory_ids) if (!order.includes(id)) order.push(id);
   for (const link of graph.links) {
-    const other = link.source_id === graph.memory.id ? link.target_id : link.source_id;
+    const other = otherEnd(graph, link);
     if (!order.includes(other)) order.push(other);
   }
   const memories = new Map();
@@ -240,8 +245,7 @@ async function showGraph(memory) {
     }
   }
   for (const link of graph.links) {
-    const other = link.source_id === graph.memory.id ? link.target_id : link.source_id;
-    const at = memories.get(other);
+    const at = memories.get(otherEnd(graph, link));
     edges.append(svg("line", { x1: centre.x, y1: centre.y, x2: at.x, y2: at.y, class: `link ${link.type}` }));
     const label = svg("text", { x: (centre.x + at.x) / 2, y: (centre.y + at.y) / 2 - 3, class: "link-label" }, link.type);
     edges.append(label);
@@ -272,8 +276,8 @@ async function showGraph(memory) {
   }
   for (const link of graph.links) {
     const outgoing = link.source_id === graph.memory.id;
-    const other = texts.get(outgoing ? link.target_id : link.source_id);
-    const text = other ? other.text : outgoing ? link.target_id : link.source_id;
+    const otherId = otherEnd(graph, link);
+    const text = texts.has(otherId) ? texts.get(otherId).text : otherId;
     list.appendChild(el("li", outgoing ? `${link.type} → ${text}` : `${text} → ${link.type} this`, "link-row"));
   }
   if (!graph.entities.length && !graph.links.length) list.appendChild(el("li", "no entities or links", "note"));
