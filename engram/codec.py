@@ -39,7 +39,7 @@ def to_json(value: Any) -> bytes:
 
     The C encoder walks the records itself and asks :func:`_shallow` only for what it does
     not know (every enum here is a ``StrEnum``, which it writes as its value): a search's
-    ten hits take 0.45 ms instead of 0.9 ms on a 600-turn LoCoMo scope
+    ten hits take about 0.5 ms instead of 0.9 ms on a 600-turn LoCoMo scope
     (``benchmarks/rest_latency.py`` times both).
     """
     return _ENCODER.encode(value).encode("utf-8")
