@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEMO_DB ?= $(HOME)/.engram/demo.db
+DEMO_DB ?= $(HOME)/.kenning/demo.db
 
 .PHONY: setup browser run demo test lint format bench clean
 
@@ -22,30 +22,30 @@ browser:
 	@command -v chromium >/dev/null || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	} || echo "make browser: could not install chromium: run 'sudo apt-get install -y chromium' (the browser test fails without it; ENGRAM_NO_BROWSER=1 skips it)" >&2
+	} || echo "make browser: could not install chromium: run 'sudo apt-get install -y chromium' (the browser test fails without it; KENNING_NO_BROWSER=1 skips it)" >&2
 
 # The main job: the server (REST API, MCP at /mcp) on the embedded SQLite store.
 run: setup
-	$(BIN)/engram serve
+	$(BIN)/kenning serve
 
 # A quick look without a server: import a sample conversation, answer searches.
 demo: setup
-	$(BIN)/engram import examples/sample_chat.json --user ana --db $(DEMO_DB)
-	$(BIN)/engram search "Where did Ana's sister get married?" --user ana --db $(DEMO_DB) -n 3
-	$(BIN)/engram search "what breed is her dog" --user ana --db $(DEMO_DB) -n 3
-	$(BIN)/engram search "new job" --user ana --db $(DEMO_DB) -n 3
+	$(BIN)/kenning import examples/sample_chat.json --user ana --db $(DEMO_DB)
+	$(BIN)/kenning search "Where did Ana's sister get married?" --user ana --db $(DEMO_DB) -n 3
+	$(BIN)/kenning search "what breed is her dog" --user ana --db $(DEMO_DB) -n 3
+	$(BIN)/kenning search "new job" --user ana --db $(DEMO_DB) -n 3
 
 lint: setup
-	$(BIN)/ruff check engram tests benchmarks
-	$(BIN)/ruff format --check engram tests benchmarks
+	$(BIN)/ruff check kenning tests benchmarks
+	$(BIN)/ruff format --check kenning tests benchmarks
 	$(BIN)/mypy
 
 test: setup browser lint
 	$(BIN)/pytest -q
 
 format: setup
-	$(BIN)/ruff check --fix engram tests benchmarks
-	$(BIN)/ruff format engram tests benchmarks
+	$(BIN)/ruff check --fix kenning tests benchmarks
+	$(BIN)/ruff format kenning tests benchmarks
 
 bench: setup
 	$(BIN)/python benchmarks/search_latency.py

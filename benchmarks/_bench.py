@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from engram.eval import git_revision
-from engram.eval.locomo import LocomoConversation, LocomoSession, session_messages
+from kenning.eval import git_revision
+from kenning.eval.locomo import LocomoConversation, LocomoSession, session_messages
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LOCOMO = REPO_ROOT.parent / "shared" / "data" / "locomo" / "locomo10.json"
@@ -93,11 +93,11 @@ def write_json(path: str | Path, payload: dict[str, Any]) -> None:
 
 
 def turn_lines(session: LocomoSession) -> Iterator[tuple[str, str, str]]:
-    """``(dia_id, speaker, "Speaker: content")`` for each turn Engram would store.
+    """``(dia_id, speaker, "Speaker: content")`` for each turn Kenning would store.
 
-    The content is what :func:`engram.eval.locomo.session_messages` hands to ``add`` (text plus
+    The content is what :func:`kenning.eval.locomo.session_messages` hands to ``add`` (text plus
     the photo caption rendering of ``render_turn``); turns that render empty are skipped, as
-    there. ``"Speaker: content"`` is how Engram's index keys read (``speaker_line``).
+    there. ``"Speaker: content"`` is how Kenning's index keys read (``speaker_line``).
     """
     for message in session_messages(session):
         name = str(message["name"])

@@ -1,15 +1,15 @@
-"""SQLite FTS5 vs Engram's in-memory sparse BM25 on LoCoMo turn retrieval.
+"""SQLite FTS5 vs Kenning's in-memory sparse BM25 on LoCoMo turn retrieval.
 
-The lexical index docstring (``engram/index/lexical.py``) says the in-memory BM25 was chosen
+The lexical index docstring (``kenning/index/lexical.py``) says the in-memory BM25 was chosen
 over SQLite FTS5 after measuring both. This script is that measurement.
 
 Data and protocol: LoCoMo-10 (``locomo10.json``), questions of categories 1-4 with evidence,
 turn level. Each conversation is its own corpus; every turn is indexed as
-``"Speaker: content"`` where the content is what ``engram.eval.locomo.session_messages`` hands
+``"Speaker: content"`` where the content is what ``kenning.eval.locomo.session_messages`` hands
 to ``Memory.add`` (the text plus ``[shares a photo: <caption>]``). Each question ranks its
 conversation's turns; the gold is its cleaned ``evidence`` (``parse_evidence``). Metrics are
 LoCoMo's: recall@k = fraction of evidence turns in the top k, ndcg@k with binary relevance
-(``engram.eval.metrics``). Only turns that match at least one query term are ranked by either
+(``kenning.eval.metrics``). Only turns that match at least one query term are ranked by either
 backend (BM25 0 = no match), so a question with fewer than k matches gets a shorter list.
 
 Backends:
@@ -18,13 +18,13 @@ Backends:
   ranked by FTS5's built-in ``bm25()`` (k1=1.2, b=0.75); the query is every word token of the
   question, each double-quoted (so nothing is read as FTS syntax), joined with ``OR``; all
   matches are fetched (``ORDER BY bm25(turns), rowid``, no LIMIT).
-* ``fts5-stop``: the same, with Engram's stop list removed from the query (tokenisation closer
-  to Engram's; FTS5 still uses the Porter 1 stemmer and counts stop words in document length).
-* ``bm25index``: ``engram.index.lexical.BM25Index`` over the conversation's turns (Snowball
+* ``fts5-stop``: the same, with Kenning's stop list removed from the query (tokenisation closer
+  to Kenning's; FTS5 still uses the Porter 1 stemmer and counts stop words in document length).
+* ``bm25index``: ``kenning.index.lexical.BM25Index`` over the conversation's turns (Snowball
   stemmer, stop words removed, Lucene idf, k1=1.2, b=0.75); one sparse mat-vec per query.
-* ``bm25index-scope``: the same index holding what an Engram scope holds for the conversation:
+* ``bm25index-scope``: the same index holding what an Kenning scope holds for the conversation:
   a key per turn, per round (a turn with the previous turn of the other speaker) and per
-  session (all its turns), as ``engram/write/derive.py`` derives them; only turn rows are
+  session (all its turns), as ``kenning/write/derive.py`` derives them; only turn rows are
   ranked. Shows the effect of the round and session keys on the turn ranking's BM25 statistics
   (document frequencies and average length).
 
@@ -61,9 +61,9 @@ from typing import Any
 import numpy as np
 from _bench import environment, median, print_table, quantiles_ms, turn_lines, write_json
 
-from engram.eval.locomo import CATEGORY_NAMES, LocomoConversation, load_locomo
-from engram.eval.metrics import ndcg_at_k, recall_at_k
-from engram.index.lexical import STOPWORDS, BM25Index
+from kenning.eval.locomo import CATEGORY_NAMES, LocomoConversation, load_locomo
+from kenning.eval.metrics import ndcg_at_k, recall_at_k
+from kenning.index.lexical import STOPWORDS, BM25Index
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 """Word tokens of a query for FTS5 (letters and digits, as unicode61 splits them)."""
@@ -86,7 +86,7 @@ class Corpus:
 
 
 def build_corpus(conversation: LocomoConversation, max_turns: int | None = None) -> Corpus:
-    """Turn texts plus the round and session keys Engram's write path derives from them."""
+    """Turn texts plus the round and session keys Kenning's write path derives from them."""
     dia_ids: list[str] = []
     texts: list[str] = []
     extra: list[str] = []

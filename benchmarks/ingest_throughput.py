@@ -3,7 +3,7 @@
 Each of the first ``--conversations`` LoCoMo conversations (default: all 10) goes into its own
 user scope of one ``Memory`` on a new SQLite file in a temporary directory, one ``add`` per
 session (its turns as ``session_messages`` renders them, ``session_id`` and the session date),
-as ``engram eval locomo`` does. Reported: turns per second over the whole ingest, the time spent
+as ``kenning eval locomo`` does. Reported: turns per second over the whole ingest, the time spent
 inside the embedder (the embedder is wrapped in a timer) and the rest, which is the engine's own
 work: validation, idempotency keys, SQLite writes (two transactions per ``add``,
 ``synchronous=FULL``), deriving turn/round/session memories, centroid vectors and history.
@@ -48,16 +48,16 @@ from typing import Any
 import numpy as np
 from _bench import DEFAULT_LOCOMO, environment, median, print_table, quantiles_ms, write_json
 
-from engram import Memory
-from engram.embed import (
+from kenning import Memory
+from kenning.embed import (
     CachedEmbedder,
     Embedder,
     EmbeddingCache,
     HashEmbedder,
     SentenceTransformerEmbedder,
 )
-from engram.eval.locomo import LocomoConversation, load_locomo, session_messages
-from engram.testing import CountingEmbedder
+from kenning.eval.locomo import LocomoConversation, load_locomo, session_messages
+from kenning.testing import CountingEmbedder
 
 TimedEmbedder = CountingEmbedder  # counts calls and texts, adds up the seconds
 
@@ -224,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     runs: list[Run] = []
-    with tempfile.TemporaryDirectory(prefix="engram-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kenning-bench-") as tmp:
         directory = Path(tmp)
         runs.append(ingest("hash", conversations, HashEmbedder(), directory, load_scopes=False))
         runs.append(

@@ -14,7 +14,7 @@ What it does:
    the model.
 
 The figure the issue asks for is the p50 difference (target: at most 5 ms). Also timed: the
-server's encoding of each search result, :func:`engram.codec.to_json` against the generic
+server's encoding of each search result, :func:`kenning.codec.to_json` against the generic
 ``json.dumps(to_jsonable(...))``.
 
 Run::
@@ -44,11 +44,11 @@ import uvicorn
 from _bench import environment, print_table, quantiles_ms, write_json
 from search_latency import DEFAULT_LOCOMO, USER, PreEmbedded, locomo_workload, synthetic_workload
 
-from engram import Memory, SearchResult
-from engram.codec import to_json, to_jsonable
-from engram.embed import Embedder, SentenceTransformerEmbedder
-from engram.server import ApiKeys, create_app
-from engram.testing import HashEmbedder
+from kenning import Memory, SearchResult
+from kenning.codec import to_json, to_jsonable
+from kenning.embed import Embedder, SentenceTransformerEmbedder
+from kenning.server import ApiKeys, create_app
+from kenning.testing import HashEmbedder
 
 
 def _listening_socket() -> socket.socket:
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         source, sessions, questions = synthetic_workload(args.turns, 0)
     queries = list(itertools.islice(itertools.cycle(questions), args.queries + args.warmup))
-    with tempfile.TemporaryDirectory(prefix="engram-rest-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kenning-rest-bench-") as tmp:
         path = Path(tmp) / "bench.db"
         memory = Memory(path, embedder=_embedder(args.embedder, queries))
         for s in sessions:

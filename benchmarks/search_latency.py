@@ -3,7 +3,7 @@
 What it does:
 
 1. Builds a ``Memory`` on a fresh SQLite file in a temporary directory and ingests one
-   conversation into one user scope, one ``add`` per session (as ``engram eval locomo`` does):
+   conversation into one user scope, one ``add`` per session (as ``kenning eval locomo`` does):
    the first ``--turns`` turns of the first LoCoMo conversation that has that many (or the
    longest one), or, when the LoCoMo file is absent (or with ``--synthetic``), a synthetic
    conversation of ``--turns`` turns generated from templates with ``--seed``.
@@ -55,16 +55,16 @@ from typing import Any
 import numpy as np
 from _bench import DEFAULT_LOCOMO, environment, print_table, quantiles_ms, write_json
 
-from engram import Memory
-from engram.embed import (
+from kenning import Memory
+from kenning.embed import (
     Embedder,
     EmbedderWrapper,
     HashEmbedder,
     SentenceTransformerEmbedder,
     Vectors,
 )
-from engram.eval.locomo import LocomoConversation, load_locomo, session_messages
-from engram.store import SQLiteStore
+from kenning.eval.locomo import LocomoConversation, load_locomo, session_messages
+from kenning.store import SQLiteStore
 
 USER = "bench"
 
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     inner: Embedder = HashEmbedder() if args.embedder == "hash" else SentenceTransformerEmbedder()
     embedder = PreEmbedded(inner)
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="engram-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kenning-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         started = time.perf_counter()
         with Memory(db, embedder=embedder) as memory:

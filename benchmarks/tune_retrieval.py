@@ -4,7 +4,7 @@ The development split is the first five LoCoMo conversations (the "dev" half; th
 are held out) and the first ``--questions`` (50) questions of the MuSiQue and HotpotQA
 samples. Each dataset is ingested once into a temporary store; then every variant (settings
 changed from the defaults, through ``Memory.configure``) answers every question, as
-``engram eval`` does for its ablation. The objective is the mean of LoCoMo recall@10 and the
+``kenning eval`` does for its ablation. The objective is the mean of LoCoMo recall@10 and the
 two samples' recall@5. Held-out data is never read.
 
 Run::
@@ -24,8 +24,8 @@ from typing import Any
 
 from _bench import DEFAULT_LOCOMO, environment, print_table, write_json
 
-from engram import Memory, Settings
-from engram.eval import run_hipporag, run_locomo
+from kenning import Memory, Settings
+from kenning.eval import run_hipporag, run_locomo
 
 HIPPORAG = DEFAULT_LOCOMO.parents[1] / "hipporag"
 
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     variants = {"default": {}, **args.variants}
     figures: dict[str, dict[str, float]] = {name: {} for name in variants}
-    with tempfile.TemporaryDirectory(prefix="engram-tune-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kenning-tune-") as tmp:
         with _memory(Path(tmp), "locomo") as memory:
             result = run_locomo(
                 args.locomo, memory, limit_conversations=5, variants=variants, ks=(10,)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engram import Memory
-from engram.store import SQLiteStore, Store
-from engram.testing import HashEmbedder
+from kenning import Memory
+from kenning.store import SQLiteStore, Store
+from kenning.testing import HashEmbedder
 
 StoreOpener = Callable[[], Store]
 
@@ -75,9 +75,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def data_root() -> Path:
-    """The shared benchmark data: ``$ENGRAM_TEST_DATA``, else the nearest ``shared/data``
+    """The shared benchmark data: ``$KENNING_TEST_DATA``, else the nearest ``shared/data``
     beside the repository or one of its parent folders (CI clones with ``shared/`` beside it)."""
-    override = os.environ.get("ENGRAM_TEST_DATA")
+    override = os.environ.get("KENNING_TEST_DATA")
     if override:
         return Path(override)
     for folder in ROOT.parents:
@@ -90,7 +90,7 @@ def data_dir(*parts: str) -> Path:
     """A path under the data directory; skips the test if it is missing (fails it under CI)."""
     path = data_root().joinpath(*parts)
     if not path.exists():
-        message = f"test data not found: {path} (set ENGRAM_TEST_DATA to the data directory)"
+        message = f"test data not found: {path} (set KENNING_TEST_DATA to the data directory)"
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail(f"{message}; CI must not skip data tests", pytrace=False)
         pytest.skip(message)

@@ -1,4 +1,4 @@
-"""``engram`` commands end to end on a real SQLite file (hash embedder, see conftest.py)."""
+"""``kenning`` commands end to end on a real SQLite file (hash embedder, see conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ DOG = "I adopted a dog named Rex"
 LISBON = "My sister lives in Lisbon"
 PIANO = "I started piano lessons on Tuesdays"
 
-Invoke = Callable[..., Any]  # the ``cli`` fixture: engram ARGS -> click Result
-CliJson = Callable[..., Any]  # the ``cli_json`` fixture: engram ARGS --json -> parsed stdout
-RunEngram = Callable[..., subprocess.CompletedProcess[str]]
+Invoke = Callable[..., Any]  # the ``cli`` fixture: kenning ARGS -> click Result
+CliJson = Callable[..., Any]  # the ``cli_json`` fixture: kenning ARGS --json -> parsed stdout
+RunKenning = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -326,15 +326,15 @@ def test_missing_required_option_is_a_usage_error(cli: Invoke) -> None:
 def test_invalid_setting_exits_2_with_one_line(
     cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ENGRAM_EMBEDDER", "bogus")
+    monkeypatch.setenv("KENNING_EMBEDDER", "bogus")
     result = cli("stats", code=None)
     assert result.exit_code == 2
     (line,) = error_lines(result.stderr)
     assert line.startswith("error: ") and "embedder" in line.lower()
 
 
-def test_long_error_is_one_line_when_piped(run_engram: RunEngram) -> None:
-    result = run_engram(["search", "x", "--user", "ana", "--kind", "bogus"])
+def test_long_error_is_one_line_when_piped(run_kenning: RunKenning) -> None:
+    result = run_kenning(["search", "x", "--user", "ana", "--kind", "bogus"])
     assert result.returncode == 2
     assert len(error_lines(result.stderr)) == 1, result.stderr
 
@@ -355,22 +355,22 @@ def test_tables_show_usable_ids_at_80_columns(
 
 
 # -- the installed console script -------------------------------------------------------------
-def test_console_script_add_search_stats(run_engram: RunEngram, cli_env: Any) -> None:
-    added = run_engram(["add", DOG, LISBON, "--user", "ana", "--json"])
+def test_console_script_add_search_stats(run_kenning: RunKenning, cli_env: Any) -> None:
+    added = run_kenning(["add", DOG, LISBON, "--user", "ana", "--json"])
     assert added.returncode == 0, added.stderr
     assert len(json.loads(added.stdout)["episodes"]) == 2
-    found = run_engram(["search", "dog", "--user", "ana", "--kind", "turn", "--json"])
+    found = run_kenning(["search", "dog", "--user", "ana", "--kind", "turn", "--json"])
     assert found.returncode == 0, found.stderr
     assert json.loads(found.stdout)[0]["memory"]["text"] == DOG
-    assert cli_env.db.exists()  # ENGRAM_DB_PATH was used ...
-    assert not (cli_env.home / ".engram").exists()  # ... and nothing went to ~/.engram
+    assert cli_env.db.exists()  # KENNING_DB_PATH was used ...
+    assert not (cli_env.home / ".kenning").exists()  # ... and nothing went to ~/.kenning
 
     other = cli_env.tmp / "other.db"
-    assert run_engram(["add", PIANO, "--user", "ana", "--db", str(other)]).returncode == 0
-    stats = run_engram(["stats", "--json", "--db", str(other)])
+    assert run_kenning(["add", PIANO, "--user", "ana", "--db", str(other)]).returncode == 0
+    stats = run_kenning(["stats", "--json", "--db", str(other)])
     assert json.loads(stats.stdout)["episodes"] == 1
-    assert json.loads(run_engram(["stats", "--json"]).stdout)["episodes"] == 2
+    assert json.loads(run_kenning(["stats", "--json"]).stdout)["episodes"] == 2
 
-    failed = run_engram(["get", "no-such-id"])
+    failed = run_kenning(["get", "no-such-id"])
     assert failed.returncode == 2
     assert failed.stderr.strip() == "error: memory 'no-such-id' not found"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from engram.cli import app
+from kenning.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
@@ -31,18 +31,18 @@ def _walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str,
 
 COMMANDS = dict(_walk(typer.main.get_command(app)))
 LEAVES = {path: cmd for path, cmd in COMMANDS.items() if not getattr(cmd, "commands", None)}
-ROWS = re.findall(r"^\| `engram ([^`]*)`", DOCS, flags=re.MULTILINE)
+ROWS = re.findall(r"^\| `kenning ([^`]*)`", DOCS, flags=re.MULTILINE)
 
 
 def _ids(paths: Any) -> list[str]:
-    return [" ".join(p) or "engram" for p in paths]
+    return [" ".join(p) or "kenning" for p in paths]
 
 
 def _doc_row(path: tuple[str, ...]) -> str:
     """The docs table row of a command (its usage cell)."""
     name = " ".join(path)
     matches = [row for row in ROWS if row == name or row.startswith(name + " ")]
-    assert len(matches) == 1, f"docs/cli.md has {len(matches)} rows for `engram {name}`"
+    assert len(matches) == 1, f"docs/cli.md has {len(matches)} rows for `kenning {name}`"
     return matches[0]
 
 
@@ -79,13 +79,13 @@ def test_the_walk_finds_every_command() -> None:
 @pytest.mark.parametrize("path", list(COMMANDS), ids=_ids(COMMANDS))
 def test_every_command_has_help(path: tuple[str, ...]) -> None:
     help_text = (COMMANDS[path].help or "").strip()
-    assert len(help_text) > 10, f"`engram {' '.join(path)}` has no help text"
+    assert len(help_text) > 10, f"`kenning {' '.join(path)}` has no help text"
 
 
 @pytest.mark.parametrize("path", list(LEAVES), ids=_ids(LEAVES))
 def test_every_command_is_documented(path: tuple[str, ...]) -> None:
     _doc_row(path)
-    assert f"`engram {' '.join(path)}" in DOCS
+    assert f"`kenning {' '.join(path)}" in DOCS
 
 
 def test_docs_name_only_real_commands() -> None:
@@ -93,7 +93,7 @@ def test_docs_name_only_real_commands() -> None:
     for row in ROWS:
         words = row.split()
         command = " ".join(words[:2]) if words[0] in ("eval", "keys") else words[0]
-        assert command in leaves, f"docs/cli.md documents `engram {command}`, which does not exist"
+        assert command in leaves, f"docs/cli.md documents `kenning {command}`, which does not exist"
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_every_option_is_in_the_docs_row(path: tuple[str, ...]) -> None:
         and not GENERAL_OPTIONS & set(param.opts)
         and not any(re.search(rf"{re.escape(opt)}\b", row) for opt in param.opts)
     ]
-    assert missing == [], f"`engram {' '.join(path)}` options missing from docs/cli.md: {missing}"
+    assert missing == [], f"`kenning {' '.join(path)}` options missing from docs/cli.md: {missing}"
 
 
 def test_every_parameter_has_help() -> None:
@@ -122,20 +122,20 @@ def test_every_parameter_has_help() -> None:
     assert undescribed == []
 
 
-def test_help_in_a_subprocess(run_engram: Callable[..., subprocess.CompletedProcess[str]]) -> None:
-    top = run_engram(["--help"])
+def test_help_in_a_subprocess(run_kenning: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    top = run_kenning(["--help"])
     assert top.returncode == 0, top.stderr
     assert "long-term memory" in top.stdout
     for path in COMMANDS:
         if len(path) == 1:
             assert re.search(rf"│ {re.escape(path[0])}\s", top.stdout), path
     for group in ("eval", "keys"):
-        sub = run_engram([group, "--help"])
+        sub = run_kenning([group, "--help"])
         assert sub.returncode == 0, sub.stderr
         for path in COMMANDS:
             if len(path) == 2 and path[0] == group:
                 assert path[1] in sub.stdout, path
-    usage = run_engram(["search", "--help"])
+    usage = run_kenning(["search", "--help"])
     assert usage.returncode == 0 and "--as-of" in usage.stdout
-    bare = run_engram([])
-    assert bare.returncode == 2 and "Usage: engram" in bare.stdout + bare.stderr
+    bare = run_kenning([])
+    assert bare.returncode == 2 and "Usage: kenning" in bare.stdout + bare.stderr

@@ -1,4 +1,4 @@
-"""``engram eval`` end to end: real engine (hash embedder), real data files, results JSON.
+"""``kenning eval`` end to end: real engine (hash embedder), real data files, results JSON.
 
 The data comes from the shared data directory (conftest.py: skipped when missing, failed
 under CI). The whole file runs in a few seconds.
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 Invoke = Callable[..., Any]
-RunEngram = Callable[..., subprocess.CompletedProcess[str]]
+RunKenning = Callable[..., subprocess.CompletedProcess[str]]
 
 # One LoCoMo conversation (conv-26: 419 turns, 150 scored questions) with the hash embedder
 # and BM25 measured recall@10 = 0.558 (ndcg@10 = 0.447). The bar is ~60% of that: it catches
@@ -70,13 +70,13 @@ def test_eval_locomo_one_conversation(cli: Invoke, cli_env: Any, locomo_file: Pa
     # --db kept the ingested store: the conversation is there, scoped to its own user
     stats = json.loads(cli("stats", "--json", "--db", str(db)).stdout)
     assert stats["users"] == 1 and stats["episodes"] == timing["turns"]
-    assert not cli_env.db.exists()  # ENGRAM_DB_PATH is never an eval target
+    assert not cli_env.db.exists()  # KENNING_DB_PATH is never an eval target
 
 
-def test_eval_hipporag_sample(run_engram: RunEngram, cli_env: Any, hipporag_dir: Path) -> None:
+def test_eval_hipporag_sample(run_kenning: RunKenning, cli_env: Any, hipporag_dir: Path) -> None:
     out = cli_env.tmp / "hipporag.json"
     questions, corpus = hipporag_dir / "sample.json", hipporag_dir / "sample_corpus.json"
-    done = run_engram(["eval", "hipporag", str(questions), str(corpus), "--json", str(out)])
+    done = run_kenning(["eval", "hipporag", str(questions), str(corpus), "--json", str(out)])
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["dataset"] == "hipporag" and report["questions"] == 1
@@ -85,7 +85,7 @@ def test_eval_hipporag_sample(run_engram: RunEngram, cli_env: Any, hipporag_dir:
     assert report["overall"]["recall@5"] == 1.0  # the sample corpus has only 3 passages
     assert report["timing"]["passages"] == 3
     assert report["config"]["engine"]["embedder"].startswith("hash")
-    assert not cli_env.db.exists() and not (cli_env.home / ".engram").exists()
+    assert not cli_env.db.exists() and not (cli_env.home / ".kenning").exists()
 
 
 def test_eval_sample_then_longmemeval(cli: Invoke, cli_env: Any) -> None:
@@ -125,7 +125,7 @@ def test_eval_missing_file_is_a_usage_error(cli: Invoke, cli_env: Any) -> None:
 
 
 def test_eval_locomo_ablation_table(cli: Invoke, cli_env: Any, locomo_file: Path) -> None:
-    from engram.eval.ablation import ABLATIONS
+    from kenning.eval.ablation import ABLATIONS
 
     out = cli_env.tmp / "ablation.json"
     result = cli(

@@ -1,4 +1,4 @@
-"""``engram keys ...`` and ``engram serve`` as a user runs them (fixtures: conftest.py)."""
+"""``kenning keys ...`` and ``kenning serve`` as a user runs them (fixtures: conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 from typer.testing import Result
 
-from engram.server import OPEN_NOTICE, hash_token
-from engram.store import SQLiteStore
+from kenning.server import OPEN_NOTICE, hash_token
+from kenning.store import SQLiteStore
 
-Invoke = Callable[..., Result]  # the ``cli`` fixture: engram ARGS -> click Result
+Invoke = Callable[..., Result]  # the ``cli`` fixture: kenning ARGS -> click Result
 
 
 def test_keys_create_list_revoke(cli: Invoke, cli_env: Any) -> None:
@@ -62,11 +62,11 @@ def _free_port() -> int:
         return port
 
 
-def test_engram_serve_runs_the_real_server(cli_env: Any) -> None:
+def test_kenning_serve_runs_the_real_server(cli_env: Any) -> None:
     port = _free_port()
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "engram"), "serve", "--port", str(port)],
-        env=dict(os.environ),  # the hermetic ENGRAM_* variables of the cli_env fixture
+        [str(Path(sys.executable).parent / "kenning"), "serve", "--port", str(port)],
+        env=dict(os.environ),  # the hermetic KENNING_* variables of the cli_env fixture
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -81,7 +81,7 @@ def test_engram_serve_runs_the_real_server(cli_env: Any) -> None:
                 health = httpx.get(f"{url}/v1/health", timeout=1)
                 break
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "engram serve did not start"
+                assert time.monotonic() < deadline, "kenning serve did not start"
                 time.sleep(0.1)
         assert health.json()["status"] == "ok"
         added = httpx.post(f"{url}/v1/users/ana/messages", json={"messages": "hello"})

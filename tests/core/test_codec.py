@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engram import Memory
-from engram.codec import from_jsonable, to_json, to_jsonable
-from engram.models import Episode, SearchResult
+from kenning import Memory
+from kenning.codec import from_jsonable, to_json, to_jsonable
+from kenning.models import Episode, SearchResult
 
 
 def test_search_result_encodes_and_decodes_to_an_equal_record(memory: Memory) -> None:

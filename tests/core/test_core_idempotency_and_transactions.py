@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from engram import EmbeddingError, Memory, MemoryKind, StoreError, ValidationError
-from engram.embed.base import Vectors
-from engram.store import MemoryFilter
-from engram.testing import HashEmbedder
+from kenning import EmbeddingError, Memory, MemoryKind, StoreError, ValidationError
+from kenning.embed.base import Vectors
+from kenning.store import MemoryFilter
+from kenning.testing import HashEmbedder
 
 BATCH: list[dict[str, Any]] = [
     {"role": "user", "content": "I planted tomatoes in the garden"},

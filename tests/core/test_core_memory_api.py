@@ -1,4 +1,4 @@
-"""End to end through the public facade ``engram.Memory`` on real SQLite files."""
+"""End to end through the public facade ``kenning.Memory`` on real SQLite files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engram import (
+from kenning import (
     HistoryAction,
     Memory,
     MemoryItem,
@@ -23,9 +23,9 @@ from engram import (
     StoreError,
     ValidationError,
 )
-from engram.embed.base import Vectors
-from engram.models import KeyKind
-from engram.testing import HashEmbedder
+from kenning.embed.base import Vectors
+from kenning.models import KeyKind
+from kenning.testing import HashEmbedder
 
 CONVERSATION: list[dict[str, Any]] = [
     {"role": "user", "name": "Caroline", "content": "I adopted a puppy named Rex last week"},

@@ -1,4 +1,4 @@
-"""Engram works offline with its default settings, and importing it loads nothing heavy.
+"""Kenning works offline with its default settings, and importing it loads nothing heavy.
 
 Both checks run in a fresh interpreter so that modules imported by other tests (or a
 model already loaded) cannot make them pass by accident.
@@ -21,7 +21,7 @@ HEAVY = ("torch", "sentence_transformers", "transformers")
 
 def run_python(code: str, tmp_path: Path, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("ENGRAM_", "HF_", "TRANSFORMERS_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("KENNING_", "HF_", "TRANSFORMERS_"))
     }
     env["HOME"] = str(tmp_path / "home")  # nothing may be written to (or read from) the real home
     return subprocess.run(
@@ -36,9 +36,9 @@ def run_python(code: str, tmp_path: Path, timeout: float) -> subprocess.Complete
 
 
 def test_import_does_not_load_torch_or_sentence_transformers(tmp_path: Path) -> None:
-    modules = ["engram", "engram.embed", "engram.testing", "engram.eval"]
-    if importlib.util.find_spec("engram.cli") is not None:  # the CLI may not exist yet
-        modules.append("engram.cli")
+    modules = ["kenning", "kenning.embed", "kenning.testing", "kenning.eval"]
+    if importlib.util.find_spec("kenning.cli") is not None:  # the CLI may not exist yet
+        modules.append("kenning.cli")
     code = f"""
         import importlib, json, sys
         loaded = {{}}
@@ -73,10 +73,10 @@ def test_default_settings_work_with_the_network_blocked(tmp_path: Path) -> None:
         + f"""
     import json, sys
     from pathlib import Path
-    from engram import Memory, Settings
+    from kenning import Memory, Settings
 
     tmp = Path({str(tmp_path)!r})
-    settings = Settings(db_path=tmp / "engram.db", embedding_cache_path=tmp / "cache.db")
+    settings = Settings(db_path=tmp / "kenning.db", embedding_cache_path=tmp / "cache.db")
     assert settings.embedder.value == "sentence-transformers"
     with Memory(settings=settings) as m:
         m.add(
@@ -105,6 +105,6 @@ def test_default_settings_work_with_the_network_blocked(tmp_path: Path) -> None:
     assert out["top"] == "I adopted a puppy named Rex"
     assert "MiniLM" in out["model"]
     assert out["blocked"] is True
-    assert (tmp_path / "engram.db").exists()
+    assert (tmp_path / "kenning.db").exists()
     assert (tmp_path / "cache.db").exists()
-    assert not (tmp_path / "home" / ".engram").exists()  # nothing written to the default home
+    assert not (tmp_path / "home" / ".kenning").exists()  # nothing written to the default home

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engram import Memory, MemoryItem, NotFound
+from kenning import Memory, MemoryItem, NotFound
 
 SHARED = [
     {"role": "user", "content": "My dog is called Rex"},

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engram.config import EmbedderKind, Settings
-from engram.embed import (
+from kenning.config import EmbedderKind, Settings
+from kenning.embed import (
     CachedEmbedder,
     Embedder,
     EmbeddingCache,
@@ -23,7 +23,7 @@ from engram.embed import (
     Vectors,
     build_embedder,
 )
-from engram.errors import EmbeddingError
+from kenning.errors import EmbeddingError
 
 
 class CountingEmbedder:
@@ -200,9 +200,9 @@ def test_build_embedder_kinds(tmp_path: Path) -> None:
     oa.close()
 
 
-def test_importing_engram_embed_does_not_import_torch() -> None:
+def test_importing_kenning_embed_does_not_import_torch() -> None:
     code = (
-        "import sys, engram.embed, engram.testing;"
+        "import sys, kenning.embed, kenning.testing;"
         "names = ('torch', 'sentence_transformers', 'transformers');"
         "heavy = [m for m in names if m in sys.modules];"
         "print(','.join(heavy))"

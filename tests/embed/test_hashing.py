@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from engram.embed import Embedder, HashEmbedder
-from engram.errors import ValidationError
+from kenning.embed import Embedder, HashEmbedder
+from kenning.errors import ValidationError
 
 
 def test_satisfies_the_embedder_protocol() -> None:
@@ -26,7 +26,7 @@ def test_same_text_same_vector_within_and_across_processes() -> None:
     np.testing.assert_array_equal(first, second)
     # Python's hash() is salted per process; BLAKE2b is not: a new process agrees.
     code = (
-        "from engram.embed.hashing import HashEmbedder;"
+        "from kenning.embed.hashing import HashEmbedder;"
         f"print(HashEmbedder(64).embed({texts!r}).tobytes().hex())"
     )
     other = subprocess.run(

@@ -10,9 +10,9 @@ import httpx
 import numpy as np
 import pytest
 
-from engram.embed import Embedder, HashEmbedder, OpenAIEmbedder
-from engram.errors import ConfigError, EmbeddingError
-from engram.testing import FakeOpenAIServer
+from kenning.embed import Embedder, HashEmbedder, OpenAIEmbedder
+from kenning.errors import ConfigError, EmbeddingError
+from kenning.testing import FakeOpenAIServer
 
 FAST_BACKOFF = 0.001  # seconds: retries are exercised for real, just quickly
 
@@ -189,7 +189,7 @@ def test_rejects_a_non_http_base_url() -> None:
 
 
 def test_fake_server_chat_completions_script() -> None:
-    from engram.testing.openai_server import ScriptedFailure
+    from kenning.testing.openai_server import ScriptedFailure
 
     with FakeOpenAIServer() as server, httpx.Client(base_url=server.url) as client:
         server.queue_chat("first answer", ScriptedFailure(status=500, message="boom"))

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from engram.embed import Embedder, SentenceTransformerEmbedder
-from engram.errors import ConfigError
+from kenning.embed import Embedder, SentenceTransformerEmbedder
+from kenning.errors import ConfigError
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from engram.models import AddResult, Hit, MemoryItem, MemoryKind, SearchResult, SignalScore
+from kenning.models import AddResult, Hit, MemoryItem, MemoryKind, SearchResult, SignalScore
 
 _WORD = re.compile(r"[a-z0-9']+")
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from engram.errors import ValidationError
-from engram.eval._common import (
+from kenning.errors import ValidationError
+from kenning.eval._common import (
     UNMAPPED_PREFIX,
     check_ks,
     metadata_key,
@@ -17,7 +17,7 @@ from engram.eval._common import (
     read_json,
     stamp,
 )
-from engram.models import Hit, MemoryItem, MemoryKind
+from kenning.models import Hit, MemoryItem, MemoryKind
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -66,8 +66,8 @@ def test_check_ks() -> None:
 
 def test_stamp_has_version_and_revision_keys() -> None:
     result = stamp()
-    assert set(result) == {"engram_version", "git_revision"}
-    assert isinstance(result["engram_version"], str) and result["engram_version"]
+    assert set(result) == {"kenning_version", "git_revision"}
+    assert isinstance(result["kenning_version"], str) and result["kenning_version"]
 
 
 def test_read_json_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]

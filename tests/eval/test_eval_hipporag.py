@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from engram.errors import ValidationError
-from engram.eval.hipporag import (
+from kenning.errors import ValidationError
+from kenning.eval.hipporag import (
     UNMATCHED_PREFIX,
     CorpusIndex,
     GoldPassage,
@@ -20,7 +20,7 @@ from engram.eval.hipporag import (
     passage_messages,
     run_hipporag,
 )
-from engram.models import MemoryKind
+from kenning.models import MemoryKind
 
 # Tests on the real files take the ``hipporag_dir`` fixture (tests/eval/conftest.py): it
 # skips when the shared data is missing, and fails instead under CI.

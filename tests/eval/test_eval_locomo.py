@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engram.errors import ValidationError
-from engram.eval.locomo import (
+from kenning.errors import ValidationError
+from kenning.eval.locomo import (
     LocomoTurn,
     load_locomo,
     normalize_dia_id,
@@ -20,7 +20,7 @@ from engram.eval.locomo import (
     run_locomo,
     session_messages,
 )
-from engram.models import MemoryKind
+from kenning.models import MemoryKind
 
 SENTINEL = "ZZSENTINELZZ"
 KEYS = ("recall", "any", "all", "ndcg")
@@ -253,7 +253,7 @@ def test_runner_output_shape_and_values(tiny_path: Path, fake_memory: Any) -> No
     assert timing["ingest_seconds"] >= 0.0 and timing["query_ms_p95"] >= timing["query_ms_p50"]
     config = result["config"]
     assert config["ks"] == [1, 5] and config["limit"] == 5 and config["kinds"] == ["turn"]
-    assert {"engram_version", "git_revision"} <= set(config)
+    assert {"kenning_version", "git_revision"} <= set(config)
     json.dumps(result)  # JSON-ready
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engram.errors import ValidationError
-from engram.eval.longmemeval import (
+from kenning.errors import ValidationError
+from kenning.eval.longmemeval import (
     LONGMEMEVAL_KS,
     gold_sessions,
     gold_turns,
@@ -20,8 +20,8 @@ from engram.eval.longmemeval import (
     session_messages,
     turn_id,
 )
-from engram.eval.synthetic import write_sample_longmemeval
-from engram.models import MemoryKind
+from kenning.eval.synthetic import write_sample_longmemeval
+from kenning.models import MemoryKind
 
 METRICS = ("recall_any", "recall_all", "ndcg_any")
 

@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from engram.errors import ValidationError
-from engram.eval.metrics import (
+from kenning.errors import ValidationError
+from kenning.eval.metrics import (
     Scored,
     all_at_k,
     any_at_k,

@@ -1,7 +1,7 @@
 """Knowledge-update stories: the generator's rules, the scoring functions, the runner and CLI.
 
 No accuracy thresholds here: the engine's lifecycle work changes the figures; the target is
-measured by running ``engram eval updates``.
+measured by running ``kenning eval updates``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from engram import Memory, Settings
-from engram.errors import ValidationError
-from engram.eval.updates import (
+from kenning import Memory, Settings
+from kenning.errors import ValidationError
+from kenning.eval.updates import (
     ATTRIBUTES,
     QuestionKind,
     UpdateStory,
@@ -32,7 +32,7 @@ from engram.eval.updates import (
     story_messages,
     write_update_stories,
 )
-from engram.models import Hit, MemoryItem, MemoryKind, SearchResult
+from kenning.models import Hit, MemoryItem, MemoryKind, SearchResult
 
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 

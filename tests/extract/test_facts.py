@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from engram.extract.facts import Fact, extract_facts, slot_of
+from kenning.extract.facts import Fact, extract_facts, slot_of
 
 SPEAKER = "Ana"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engram.extract.local import MAX_CHARS, Extraction, entity_key, extract, query_entities
+from kenning.extract.local import MAX_CHARS, Extraction, entity_key, extract, query_entities
 
 # --- entities ---------------------------------------------------------------------------------
 

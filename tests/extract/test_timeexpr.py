@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engram.extract import timeexpr
-from engram.extract.timeexpr import (
+from kenning.extract import timeexpr
+from kenning.extract.timeexpr import (
     Granularity,
     TimeMention,
     asks_when,

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from engram.index import DenseIndex, ScopeIndex
-from engram.index.scope import Eligibility
-from engram.models import MemoryItem, MemoryKind, MemoryStatus
-from engram.testing import HashEmbedder
+from kenning.index import DenseIndex, ScopeIndex
+from kenning.index.scope import Eligibility
+from kenning.models import MemoryItem, MemoryKind, MemoryStatus
+from kenning.testing import HashEmbedder
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engram.index.graph import EntityGraph
+from kenning.index.graph import EntityGraph
 
 
 def test_mentions_link_memories_to_canonical_entities() -> None:

@@ -1,4 +1,4 @@
-"""BM25 (``engram.index.lexical``) against hand-computed scores and a naive reference."""
+"""BM25 (``kenning.index.lexical``) against hand-computed scores and a naive reference."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from engram.index.lexical import STOPWORDS, BM25Index, bm25_idf, bm25_term_weight, tokenize
+from kenning.index.lexical import STOPWORDS, BM25Index, bm25_idf, bm25_term_weight, tokenize
 
 K1, B = 1.2, 0.75
 

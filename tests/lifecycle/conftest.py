@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engram import Memory, Settings
-from engram.testing import FakeOpenAIServer, HashEmbedder
+from kenning import Memory, Settings
+from kenning.testing import FakeOpenAIServer, HashEmbedder
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Each :class:`LifeChange` is a small chat transcript in which a person's attribute changes: the
 old value is stated in an early session, the new value in a later one, with chit-chat and
 distractors (other cities, companies, names of the same kind) around them. Attribute names are
-those of ``engram.eval.updates.ATTRIBUTES``. Speakers are the person, ``"assistant"``, or a
+those of ``kenning.eval.updates.ATTRIBUTES``. Speakers are the person, ``"assistant"``, or a
 friend the person talks to; in a ``third_person`` story someone else reports the change ("my
 sister Inés moved to Seville"), so ``person`` never speaks.
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from stories import LIFE_CHANGES, LifeChange
 
-from engram import Memory, MemoryKind, Settings
-from engram.embed import SentenceTransformerEmbedder
-from engram.eval.updates import is_correct, mentions
-from engram.extract.facts import PREDICATES
-from engram.testing import FakeOpenAIServer, ScriptedLLM
+from kenning import Memory, MemoryKind, Settings
+from kenning.embed import SentenceTransformerEmbedder
+from kenning.eval.updates import is_correct, mentions
+from kenning.extract.facts import PREDICATES
+from kenning.testing import FakeOpenAIServer, ScriptedLLM
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engram import (
+from kenning import (
     HistoryAction,
     Memory,
     MemoryKind,
@@ -18,8 +18,8 @@ from engram import (
     Settings,
     ValidationError,
 )
-from engram.models import LinkType
-from engram.testing import HashEmbedder
+from kenning.models import LinkType
+from kenning.testing import HashEmbedder
 
 T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 T1 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
@@ -282,14 +282,14 @@ def test_retention_ranks_faded_memories_lower_and_recall_strengthens(m: Memory) 
     hits = m.search("violin", user_id="ana")
     assert all(h.signals["retention"].raw == pytest.approx(1.0, abs=1e-3) for h in hits)
     later = datetime.now(UTC) + timedelta(days=60)
-    from engram.read.search import search_scope
+    from kenning.read.search import search_scope
 
     index = m._registry.get("ana")
     aged = search_scope(
         index,
         m.embedder,
         "violin",
-        where=__import__("engram.index.scope", fromlist=["Eligibility"]).Eligibility(),
+        where=__import__("kenning.index.scope", fromlist=["Eligibility"]).Eligibility(),
         limit=5,
         settings=m._search_settings,
         now=later,

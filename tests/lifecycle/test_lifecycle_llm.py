@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from engram import ConfigError, HistoryAction, Memory, MemoryStatus, Settings
-from engram.testing import FakeOpenAIServer, HashEmbedder, ScriptedFailure, ScriptedLLM
+from kenning import ConfigError, HistoryAction, Memory, MemoryStatus, Settings
+from kenning.testing import FakeOpenAIServer, HashEmbedder, ScriptedFailure, ScriptedLLM
 
 T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 
@@ -193,7 +193,7 @@ def test_recalled_text_is_not_sent_to_the_llm(llm_memory: Build) -> None:
 
 
 def test_llm_mode_needs_an_endpoint(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="ENGRAM_LLM_URL"):
+    with pytest.raises(ConfigError, match="KENNING_LLM_URL"):
         Memory(
             settings=Settings(
                 db_path=tmp_path / "x.db",
@@ -208,7 +208,7 @@ def test_llm_mode_needs_an_endpoint(tmp_path: Path) -> None:
 _SLOW_SERVER = textwrap.dedent(
     """
     import sys, time
-    from engram.testing import FakeOpenAIServer
+    from kenning.testing import FakeOpenAIServer
     def slow(body):
         time.sleep(30)
         return "{}"

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from engram.errors import ConfigError, LLMError, ValidationError
-from engram.llm import ChatClient, LLMCallFailed, call_cost, parse_json_object
-from engram.llm.client import _usage
-from engram.testing import FakeOpenAIServer, ScriptedFailure
-from engram.testing.openai_server import CHAT_PATH
+from kenning.errors import ConfigError, LLMError, ValidationError
+from kenning.llm import ChatClient, LLMCallFailed, call_cost, parse_json_object
+from kenning.llm.client import _usage
+from kenning.testing import FakeOpenAIServer, ScriptedFailure
+from kenning.testing.openai_server import CHAT_PATH
 
 FAST_BACKOFF = 0.001  # seconds: retries are exercised for real, just quickly
 MESSAGES = [
@@ -100,7 +100,7 @@ def test_schema_invalid_reply_is_retried_with_the_same_request(
     server: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.queue_chat('{"answer": "many"}', '{"answer": 7}')
-    with caplog.at_level(logging.WARNING, logger="engram.llm"), make(server.url) as client:
+    with caplog.at_level(logging.WARNING, logger="kenning.llm"), make(server.url) as client:
         value, call = client.complete_json(MESSAGES, Answer, purpose="extract")
     assert value.answer == 7
     assert call.ok and call.attempts == 2
@@ -122,7 +122,7 @@ def test_always_invalid_reply_fails_after_all_retries(
 ) -> None:
     with FakeOpenAIServer(chat_responder=lambda body: reply) as server:
         with (
-            caplog.at_level(logging.WARNING, logger="engram.llm"),
+            caplog.at_level(logging.WARNING, logger="kenning.llm"),
             make(server.url, max_retries=2) as client,
             pytest.raises(LLMCallFailed) as info,
         ):

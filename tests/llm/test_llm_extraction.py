@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engram.errors import ValidationError
-from engram.llm import (
+from kenning.errors import ValidationError
+from kenning.llm import (
     ChatClient,
     ExtractionOut,
     FactOut,
@@ -21,9 +21,9 @@ from engram.llm import (
     judge_contradictions,
     normalize_attribute,
 )
-from engram.llm.prompts import CONTRADICTION_SYSTEM_PROMPT, EXTRACTION_SYSTEM_PROMPT
-from engram.testing import FakeOpenAIServer, ScriptedFailure
-from engram.testing.openai_server import CHAT_PATH
+from kenning.llm.prompts import CONTRADICTION_SYSTEM_PROMPT, EXTRACTION_SYSTEM_PROMPT
+from kenning.testing import FakeOpenAIServer, ScriptedFailure
+from kenning.testing.openai_server import CHAT_PATH
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 TURNS = [

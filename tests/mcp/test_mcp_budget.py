@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engram.mcp._budget import Line, approx_tokens, clip, fit_lines
+from kenning.mcp._budget import Line, approx_tokens, clip, fit_lines
 
 
 def test_approx_tokens_is_characters_over_four_rounded_up() -> None:

@@ -1,4 +1,4 @@
-"""The MCP server end to end: ``python -m engram.mcp`` as a real subprocess spoken to over
+"""The MCP server end to end: ``python -m kenning.mcp`` as a real subprocess spoken to over
 stdio with the SDK's client, and ``streamable_http_app`` served by uvicorn on localhost."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 
-from engram import Memory
-from engram.mcp import approx_tokens, create_mcp_server, streamable_http_app
-from engram.testing import HashEmbedder
+from kenning import Memory
+from kenning.mcp import approx_tokens, create_mcp_server, streamable_http_app
+from kenning.testing import HashEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = {"remember", "recall", "forget", "list_memories"}
@@ -47,16 +47,16 @@ def _server_env(db: Path) -> dict[str, str]:
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     return {
         "PYTHONPATH": path,
-        "ENGRAM_DB_PATH": str(db),
-        "ENGRAM_EMBEDDER": "hash",
-        "ENGRAM_EMBEDDING_CACHE_PATH": "",
+        "KENNING_DB_PATH": str(db),
+        "KENNING_EMBEDDER": "hash",
+        "KENNING_EMBEDDING_CACHE_PATH": "",
     }
 
 
 @asynccontextmanager
 async def _stdio_session(db: Path, *args: str) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "engram.mcp", *args], env=_server_env(db), cwd=REPO
+        command=sys.executable, args=["-m", "kenning.mcp", *args], env=_server_env(db), cwd=REPO
     )
     with open(os.devnull, "w") as errlog:  # the server's INFO logs go to its stderr
         async with (
@@ -204,7 +204,7 @@ def test_remember_recall_budget_pages_forget_and_errors(tmp_path: Path) -> None:
         assert erased["erased_episodes"] == 1 and erased["erased_memories"] >= 1
         assert "Rex" not in _text(await session.call_tool("recall", rex_query))
 
-        # Engram's errors are tool errors with the message, not tracebacks.
+        # Kenning's errors are tool errors with the message, not tracebacks.
         missing = await session.call_tool("forget", {"memory_id": "no-such-id", "user_id": "ana"})
         assert missing.is_error
         assert "no-such-id" in _text(missing) and "not found" in _text(missing)
@@ -285,7 +285,7 @@ def test_streamable_http_round_trip_and_user_check(http_url: str) -> None:
 
 
 def test_building_the_server_leaves_the_host_logging_alone(tmp_path: Path) -> None:
-    """The SDK's server calls ``logging.basicConfig`` (INFO, rich); Engram undoes it."""
+    """The SDK's server calls ``logging.basicConfig`` (INFO, rich); Kenning undoes it."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     root.handlers[:] = []  # as in a host that has not configured logging yet

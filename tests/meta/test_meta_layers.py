@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import engram
+import kenning
 
-PACKAGE = Path(engram.__file__).parent
+PACKAGE = Path(kenning.__file__).parent
 
 # Lower layers may not import higher ones (docs/architecture.md). Each entry lists the
-# engram subpackages/modules a layer must never import.
+# kenning subpackages/modules a layer must never import.
 _ABOVE_MODELS = {
     "extract",
     "llm",
@@ -30,13 +30,13 @@ _ABOVE_MODELS = {
     "client",
 }
 FORBIDDEN: dict[str, set[str]] = {
-    "engram.models": _ABOVE_MODELS,
-    "engram._http": _ABOVE_MODELS,
-    "engram.errors": _ABOVE_MODELS,
-    "engram.config": _ABOVE_MODELS,
-    "engram.extract": _ABOVE_MODELS - {"extract"},
-    "engram.llm": _ABOVE_MODELS - {"llm"},
-    "engram.store": {
+    "kenning.models": _ABOVE_MODELS,
+    "kenning._http": _ABOVE_MODELS,
+    "kenning.errors": _ABOVE_MODELS,
+    "kenning.config": _ABOVE_MODELS,
+    "kenning.extract": _ABOVE_MODELS - {"extract"},
+    "kenning.llm": _ABOVE_MODELS - {"llm"},
+    "kenning.store": {
         "extract",
         "llm",
         "embed",
@@ -51,7 +51,7 @@ FORBIDDEN: dict[str, set[str]] = {
         "mcp",
         "client",
     },
-    "engram.embed": {
+    "kenning.embed": {
         "store",
         "llm",
         "index",
@@ -65,7 +65,7 @@ FORBIDDEN: dict[str, set[str]] = {
         "mcp",
         "client",
     },
-    "engram.index": {
+    "kenning.index": {
         "llm",
         "write",
         "read",
@@ -77,8 +77,8 @@ FORBIDDEN: dict[str, set[str]] = {
         "mcp",
         "client",
     },
-    "engram.write": {"read", "lifecycle", "memory", "cli", "eval", "server", "mcp", "client"},
-    "engram.read": {
+    "kenning.write": {"read", "lifecycle", "memory", "cli", "eval", "server", "mcp", "client"},
+    "kenning.read": {
         "write",
         "llm",
         "lifecycle",
@@ -89,13 +89,13 @@ FORBIDDEN: dict[str, set[str]] = {
         "mcp",
         "client",
     },
-    "engram.lifecycle": {"memory", "cli", "eval", "server", "mcp", "client"},
-    "engram.memory": {"cli", "eval", "server", "mcp", "client"},
-    "engram.eval": {"cli", "server", "mcp", "client"},
+    "kenning.lifecycle": {"memory", "cli", "eval", "server", "mcp", "client"},
+    "kenning.memory": {"cli", "eval", "server", "mcp", "client"},
+    "kenning.eval": {"cli", "server", "mcp", "client"},
     # edges: each may use everything below it, but not the other edges
-    "engram.server": {"cli", "eval", "client"},  # mounts engram.mcp at /mcp
-    "engram.mcp": {"cli", "eval", "server", "client"},
-    "engram.client": {
+    "kenning.server": {"cli", "eval", "client"},  # mounts kenning.mcp at /mcp
+    "kenning.mcp": {"cli", "eval", "server", "client"},
+    "kenning.client": {
         "store",
         "embed",
         "index",
@@ -117,7 +117,7 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _engram_imports(path: Path) -> set[str]:
+def _kenning_imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -125,7 +125,7 @@ def _engram_imports(path: Path) -> set[str]:
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-    return {name for name in found if name.startswith("engram.")}
+    return {name for name in found if name.startswith("kenning.")}
 
 
 def test_layers_import_one_way() -> None:
@@ -135,7 +135,7 @@ def test_layers_import_one_way() -> None:
         for layer, banned in FORBIDDEN.items():
             if module != layer and not module.startswith(layer + "."):
                 continue
-            for imported in _engram_imports(path):
+            for imported in _kenning_imports(path):
                 top = imported.split(".")[1]
                 if top in banned:
                     violations.append(f"{module} imports {imported}")
@@ -143,23 +143,23 @@ def test_layers_import_one_way() -> None:
 
 
 def test_public_names_are_exported_and_exist() -> None:
-    assert sorted(engram.__all__) == sorted(set(engram.__all__))
-    for name in engram.__all__:
-        assert hasattr(engram, name), name
-    public = {n for n in vars(engram) if not n.startswith("_") and n[0].isupper()}
-    assert public <= set(engram.__all__), public - set(engram.__all__)
+    assert sorted(kenning.__all__) == sorted(set(kenning.__all__))
+    for name in kenning.__all__:
+        assert hasattr(kenning, name), name
+    public = {n for n in vars(kenning) if not n.startswith("_") and n[0].isupper()}
+    assert public <= set(kenning.__all__), public - set(kenning.__all__)
 
 
-def test_importing_engram_reads_no_environment_and_loads_no_model() -> None:
+def test_importing_kenning_reads_no_environment_and_loads_no_model() -> None:
     code = (
         "import os, sys\n"
         "reads = []\n"
         "original = os.environ.__class__.__getitem__\n"
         "def spy(self, key):\n"
-        "    if key.startswith('ENGRAM_'): reads.append(key)\n"
+        "    if key.startswith('KENNING_'): reads.append(key)\n"
         "    return original(self, key)\n"
         "os.environ.__class__.__getitem__ = spy\n"
-        "import engram, engram.cli, engram.eval\n"
+        "import kenning, kenning.cli, kenning.eval\n"
         "assert not reads, reads\n"
         "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
         "assert 'fastapi' not in sys.modules and 'uvicorn' not in sys.modules\n"

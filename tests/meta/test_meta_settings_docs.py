@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engram import Settings
+from kenning import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
@@ -14,8 +14,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 @pytest.mark.parametrize("name", sorted(Settings.model_fields))
 def test_every_setting_is_documented(name: str) -> None:
     text = DOCS.read_text(encoding="utf-8")
-    row = next((line for line in text.splitlines() if f"`ENGRAM_{name.upper()}`" in line), None)
-    assert row is not None, f"ENGRAM_{name.upper()} missing from docs/configuration.md"
+    row = next((line for line in text.splitlines() if f"`KENNING_{name.upper()}`" in line), None)
+    assert row is not None, f"KENNING_{name.upper()} missing from docs/configuration.md"
     field = Settings.model_fields[name]
     if field.default_factory is None and name != "embedder":
         default = getattr(field.default, "value", field.default)

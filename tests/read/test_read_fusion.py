@@ -1,4 +1,4 @@
-"""Score fusion (``engram.read.fusion``) on hand-made arrays."""
+"""Score fusion (``kenning.read.fusion``) on hand-made arrays."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from engram.read.fusion import FusionMethod, fuse, minmax, ranks, rrf, zscore
+from kenning.read.fusion import FusionMethod, fuse, minmax, ranks, rrf, zscore
 
 INF, NAN = math.inf, math.nan
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engram import (
+from kenning import (
     EntityNode,
     Link,
     LinkType,

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from engram.read.diversity import mmr
-from engram.read.granularity import lift, peakedness
-from engram.read.pagerank import personalized_pagerank
+from kenning.read.diversity import mmr
+from kenning.read.granularity import lift, peakedness
+from kenning.read.pagerank import personalized_pagerank
 
 
 def _closed_form(adjacency: np.ndarray, reset: np.ndarray, damping: float) -> np.ndarray:

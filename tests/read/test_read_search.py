@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from engram import Memory, Settings, ValidationError
-from engram.models import KeyKind
-from engram.testing import HashEmbedder
+from kenning import Memory, Settings, ValidationError
+from kenning.models import KeyKind
+from kenning.testing import HashEmbedder
 
 SESSIONS = [
     (
@@ -231,8 +231,8 @@ def test_search_validates_now(chat: Memory) -> None:
 
 
 def test_settings_switch_components_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ENGRAM_GRAPH", "false")
-    monkeypatch.setenv("ENGRAM_ROUND_WEIGHT", "0.9")
+    monkeypatch.setenv("KENNING_GRAPH", "false")
+    monkeypatch.setenv("KENNING_ROUND_WEIGHT", "0.9")
     settings = Settings()
     assert settings.graph is False and settings.round_weight == 0.9
 

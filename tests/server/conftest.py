@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from serving import Keys, Server, ServerFactory, serve
 
-from engram import Memory, Settings
-from engram.server import ApiKeys
+from kenning import Memory, Settings
+from kenning.server import ApiKeys
 
 
 @pytest.fixture

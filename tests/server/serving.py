@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from engram import Memory
-from engram.server import ApiKeys, create_app
+from kenning import Memory
+from kenning.server import ApiKeys, create_app
 
 
 @dataclass

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from serving import Keys, Server, error_of
 
-from engram.server import hash_token
+from kenning.server import hash_token
 
 
 def _seed(server: Server, keys: Keys) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from serving import Server, ServerFactory, error_of
 
-import engram
-from engram.codec import to_jsonable
+import kenning
+from kenning.codec import to_jsonable
 
 CHAT = [
     {"role": "user", "content": "I adopted a dog named Rex last spring", "name": "Ana"},
@@ -37,7 +37,7 @@ def _turn(client: httpx.Client, text: str, user: str = "ana") -> dict[str, Any]:
 def test_health_needs_no_key_and_names_the_version(open_server: Server) -> None:
     response = open_server.client().get("/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": engram.__version__}
+    assert response.json() == {"status": "ok", "version": kenning.__version__}
 
 
 def test_add_stores_episodes_and_memories_and_is_idempotent(open_server: Server) -> None:

@@ -8,8 +8,8 @@ import time
 import pytest
 from serving import Server, ServerFactory, error_of
 
-from engram.errors import StoreError
-from engram.server import ApiKeys
+from kenning.errors import StoreError
+from kenning.server import ApiKeys
 
 
 def test_bad_json_is_400(open_server: Server) -> None:
@@ -21,7 +21,7 @@ def test_bad_json_is_400(open_server: Server) -> None:
     assert error_of(response, 400)["type"] == "invalid_json"
 
 
-def test_engram_validation_is_400_and_names_the_field(open_server: Server) -> None:
+def test_kenning_validation_is_400_and_names_the_field(open_server: Server) -> None:
     client = open_server.client()
     bad_role = client.post(
         "/v1/users/ana/messages", json={"messages": [{"content": "hi", "role": "robot"}]}
@@ -76,13 +76,13 @@ def test_internal_errors_are_a_generic_500_and_logged(
 
     client = open_server.client()
     monkeypatch.setattr(open_server.memory, "stats", broken)
-    with caplog.at_level(logging.ERROR, logger="engram.server"):
+    with caplog.at_level(logging.ERROR, logger="kenning.server"):
         error = error_of(client.get("/v1/users/ana/stats"), 500)
     assert error == {"type": "internal_error", "message": "internal error", "field": None}
     assert "disk on fire" in caplog.text and "/v1/users/ana/stats" in caplog.text
     monkeypatch.setattr(open_server.memory, "episodes", crash)
     caplog.clear()
-    with caplog.at_level(logging.ERROR, logger="engram.server"):
+    with caplog.at_level(logging.ERROR, logger="kenning.server"):
         error = error_of(client.get("/v1/users/ana/episodes"), 500)
     assert error["message"] == "internal error"
     assert "unexpected bug" in caplog.text

@@ -32,7 +32,7 @@ from schemathesis.checks import (
 )
 from serving import Server, ServerFactory
 
-from engram.server import ApiKeys
+from kenning.server import ApiKeys
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_N", "40"))
 """Generated requests per operation (about 15 s for the whole API on 2 cores)."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from serving import Keys, Server
 
-from engram import (
+from kenning import (
     AddResult,
     ConsolidationReport,
     EntityNode,
@@ -22,7 +22,7 @@ from engram import (
     Stats,
     ValidationError,
 )
-from engram.client import AccessDenied, RemoteMemory
+from kenning.client import AccessDenied, RemoteMemory
 
 T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 T1 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)

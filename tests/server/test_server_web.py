@@ -2,7 +2,7 @@
 
 The page talks to the real server over the same REST API; the test checks the outcome of
 what the page does over HTTP. Screenshots go to ``tests/artifacts/`` (git-ignored). Without
-chromium the test fails (``make setup`` installs it); ``ENGRAM_NO_BROWSER=1`` skips it.
+chromium the test fails (``make setup`` installs it); ``KENNING_NO_BROWSER=1`` skips it.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ TIMEOUT_MS = 10_000
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if os.environ.get("ENGRAM_NO_BROWSER") == "1":
-        pytest.skip("ENGRAM_NO_BROWSER=1: browser test skipped on request")
+    if os.environ.get("KENNING_NO_BROWSER") == "1":
+        pytest.skip("KENNING_NO_BROWSER=1: browser test skipped on request")
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"{CHROMIUM} not found: the web page test needs Debian's chromium "
-            "(`make setup` or `apt-get install -y chromium`); set ENGRAM_NO_BROWSER=1 to skip"
+            "(`make setup` or `apt-get install -y chromium`); set KENNING_NO_BROWSER=1 to skip"
         )
     from playwright.sync_api import sync_playwright
 
@@ -178,7 +178,7 @@ def test_page_with_api_key(keyed: tuple[Server, Keys], page: Any) -> None:
     page.click("#search-form button")
     page.wait_for_selector("#results .hit")
     assert "Toby" in page.locator("#results .hit").first.inner_text()
-    assert page.evaluate("sessionStorage.getItem('engram.key')") == keys.ana
+    assert page.evaluate("sessionStorage.getItem('kenning.key')") == keys.ana
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.locator("#results .open").first.click()

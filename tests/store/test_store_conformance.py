@@ -1,4 +1,4 @@
-"""The store contract (``engram.store.base.Store``), run against every backend.
+"""The store contract (``kenning.store.base.Store``), run against every backend.
 
 Every test uses the ``store`` / ``store_opener`` fixtures from ``tests/conftest.py``, which
 are parametrised over all backends; nothing here knows which backend it runs on.
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engram.errors import StoreError
-from engram.models import (
+from kenning.errors import StoreError
+from kenning.models import (
     ApiKey,
     Entity,
     Episode,
@@ -30,7 +30,7 @@ from engram.models import (
     MemoryKind,
     MemoryStatus,
 )
-from engram.store import HistoryRecord, MemoryFilter, Store, StoredMemory
+from kenning.store import HistoryRecord, MemoryFilter, Store, StoredMemory
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 MODEL = "hash:4"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engram.errors import StoreError
-from engram.models import Episode
-from engram.store import SQLiteStore, open_store
-from engram.store._migrations import MIGRATIONS
+from kenning.errors import StoreError
+from kenning.models import Episode
+from kenning.store import SQLiteStore, open_store
+from kenning.store._migrations import MIGRATIONS
 
 
 def test_file_database_uses_wal_and_full_sync(tmp_path: Path) -> None:

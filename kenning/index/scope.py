@@ -1,0 +1,543 @@
+"""All of one user's memories, held in memory for search: vectors, BM25, graph and filters.
+
+Dense rows are the memories' ``TEXT`` keys (each row points at its memory); the BM25
+index has one document per memory: its text keys plus, with key expansion on, its
+expansion keys (LongMemEval's "key = value + fact"). Filters (kind, status, session,
+agent, time, ``as_of``) are numpy masks over memories, so a search touches no SQL until
+the winners are known. The episode incidence (which memories share a message) lets one
+granularity lift another; the entity graph links memories through the names they mention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from kenning.extract.timeexpr import find_time_expressions
+from kenning.index.dense import DenseIndex
+from kenning.index.graph import EntityGraph
+from kenning.index.lexical import BM25Index
+from kenning.models import KeyKind, MemoryItem, MemoryKind, MemoryStatus
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+_KIND_CODES = {kind: code for code, kind in enumerate(MemoryKind)}
+_STATUS_CODES = {status: code for code, status in enumerate(MemoryStatus)}
+_LIVE_CODES = (_STATUS_CODES[MemoryStatus.ACTIVE], _STATUS_CODES[MemoryStatus.SUPERSEDED])
+
+Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+
+
+def _ts(value: datetime | None) -> float:
+    return value.timestamp() if value is not None else float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Which memories a search may return (all conditions must hold)."""
+
+    kinds: tuple[MemoryKind, ...] | None = None
+    statuses: tuple[MemoryStatus, ...] = (MemoryStatus.ACTIVE,)
+    session_id: str | None = None
+    agent_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    as_of: datetime | None = None
+    unexpired_at: datetime | None = None  # drop memories whose TTL ran out by then
+
+
+class _Column:
+    """A growable numpy column."""
+
+    def __init__(self, dtype: type, fill: object) -> None:
+        self.values: npt.NDArray[Any] = np.full(64, fill, dtype=dtype)
+        self.fill = fill
+        self.size = 0
+
+    def set(self, position: int, value: object) -> None:
+        if position >= len(self.values):
+            grown = np.full(
+                max(position + 1, 2 * len(self.values)), self.fill, dtype=self.values.dtype
+            )
+            grown[: len(self.values)] = self.values
+            self.values = grown
+        self.values[position] = value
+        self.size = max(self.size, position + 1)
+
+    def view(self) -> npt.NDArray[Any]:
+        return self.values[: self.size]
+
+
+class ScopeIndex:
+    """Search structures for one user's memories.
+
+    ``key_expansion`` decides whether expansion keys join the BM25 documents (they are
+    kept either way, for the graph and the date columns). ``embed`` embeds entity names
+    for the graph's synonym edges; without it the graph has no synonym edges.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+        key_expansion: bool = True,
+        embed: Embed | None = None,
+        synonym_threshold: float = 0.8,
+    ) -> None:
+        self.dense = DenseIndex(dim)
+        self.lexical = BM25Index(k1=k1, b=b)
+        self.key_expansion = key_expansion
+        self.graph = EntityGraph(embed=embed, synonym_threshold=synonym_threshold)
+        self.items: list[MemoryItem] = []
+        self.position: dict[str, int] = {}
+        self._dense_rows: list[list[int]] = []
+        self._lexical_row: list[int] = []
+        self._dense_owner = _Column(np.int64, -1)
+        self._lexical_owner = _Column(np.int64, -1)
+        self._kind = _Column(np.int16, -1)
+        self._status = _Column(np.int16, -1)
+        self._event = _Column(np.float64, np.nan)
+        self._valid_from = _Column(np.float64, np.nan)
+        self._valid_to = _Column(np.float64, np.nan)
+        self._dated = _Column(np.bool_, False)
+        # Lifecycle columns: retention inputs and TTL.
+        self._touched = _Column(np.float64, np.nan)  # last access, else creation (epoch s)
+        self._strength = _Column(np.float64, 1.0)
+        self._importance = _Column(np.float64, 0.5)
+        self._pinned = _Column(np.bool_, False)
+        self._expires = _Column(np.float64, np.nan)
+        # Derived from the columns below, per reference time; dropped on every change.
+        self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
+        self._replaced: dict[float, tuple[IntArray, IntArray]] = {}  # replacements
+        self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
+        self._subject = _Column(np.int32, -1)  # a fact's subject, coded like speakers
+        self._subject_names: dict[int, str] = {}
+        self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
+        self._episode_members: dict[str, set[int]] = {}  # episode id -> positions
+        self._session: list[str | None] = []
+        self._agent: list[str | None] = []
+        # Speakers as small integer codes (case-insensitive), so a speaker filter is one
+        # numpy comparison rather than a Python loop over every memory on each search.
+        self._speaker = _Column(np.int32, -1)
+        self._speaker_code: dict[str, int] = {}  # casefolded name -> code
+        self._speaker_names: dict[int, str] = {}  # code -> name as first seen
+        self._mentioned: list[npt.NDArray[np.float64]] = []  # (k, 2) [start, end) epoch s
+        self._mention_table: tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None = None
+        self._episode_number: dict[str, int] = {}
+        self._incidence: sparse.csr_matrix | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def upsert(
+        self,
+        item: MemoryItem,
+        key_texts: Sequence[str],
+        vectors: npt.NDArray[np.float32],
+        expansions: Mapping[KeyKind, str] | None = None,
+    ) -> None:
+        """Add a memory, or replace an indexed one (its old keys stop matching).
+
+        ``key_texts`` are the memory's ``TEXT`` keys, one vector each; ``expansions``
+        holds its other keys by kind (one item per line).
+        """
+        if len(key_texts) != len(vectors):
+            raise ValueError("one vector per key text is required")
+        expansions = dict(expansions or {})
+        position = self.position.get(item.id)
+        if position is None:
+            position = len(self.items)
+            self.position[item.id] = position
+            self.items.append(item)
+            self._dense_rows.append([])
+            self._lexical_row.append(-1)
+            self._session.append(item.session_id)
+            self._agent.append(item.agent_id)
+            self._mentioned.append(_NO_RANGES)
+        else:
+            self._drop_rows(position)
+        self.update_item(item)
+        rows = list(self.dense.add(vectors)) if len(key_texts) else []
+        for row in rows:
+            self._dense_owner.set(row, position)
+        self._dense_rows[position] = rows
+        document = list(key_texts)
+        if self.key_expansion:
+            document += [expansions[kind] for kind in sorted(expansions) if expansions[kind]]
+        lexical_row = self.lexical.add("\n".join(document))
+        self._lexical_owner.set(lexical_row, position)
+        self._lexical_row[position] = lexical_row
+        ranges = _mentioned_ranges(item) if expansions.get(KeyKind.DATE) else _NO_RANGES
+        self._mentioned[position] = ranges
+        self._mention_table = None
+        # Any time expression counts: on the LoCoMo dev half, counting only mentions precise
+        # to a day or a week made no difference.
+        self._dated.set(position, len(ranges) > 0)
+        entities = [e for e in expansions.get(KeyKind.ENTITY, "").split("\n") if e.strip()]
+        self.graph.set_mentions(position, entities)
+        self._incidence = None
+
+    def update_item(self, item: MemoryItem) -> None:
+        """Refresh an indexed memory's filter columns (status, validity, text...)."""
+        position = self.position[item.id]
+        self.items[position] = item
+        self._forget_derived()
+        self._kind.set(position, _KIND_CODES[item.kind])
+        self._status.set(position, _STATUS_CODES[item.status])
+        self._event.set(position, _ts(item.event_time))
+        self._valid_from.set(position, _ts(item.valid_from))
+        self._valid_to.set(position, _ts(item.valid_to))
+        self._session[position] = item.session_id
+        self._agent[position] = item.agent_id
+        self._speaker.set(position, self._code_of(item.speaker))
+        self._touched.set(position, _ts(item.last_accessed or item.created_at))
+        self._strength.set(position, item.strength)
+        self._importance.set(position, item.importance)
+        self._pinned.set(position, item.pinned)
+        self._expires.set(position, _ts(item.expires_at))
+        if item.slot:
+            self._slot_members.setdefault(item.slot, set()).add(position)
+        subject = self._code_of(item.subject, register=False)
+        self._subject.set(position, subject)
+        if item.subject:
+            self._subject_names.setdefault(subject, item.subject)
+        for episode_id in item.episode_ids:
+            self._episode_number.setdefault(episode_id, len(self._episode_number))
+            self._episode_members.setdefault(episode_id, set()).add(position)
+        self._incidence = None
+
+    def remove(self, memory_id: str) -> None:
+        """Forget a memory entirely (deleted memories are never searchable)."""
+        position = self.position.get(memory_id)
+        if position is None:
+            return
+        self._drop_rows(position)
+        self._status.set(position, -1)
+        self._forget_derived()
+        self.graph.set_mentions(position, [])
+
+    def _forget_derived(self) -> None:
+        self._ended.clear()
+        self._replaced.clear()
+        self._fact_turns = None
+
+    def removed(self, position: int) -> bool:
+        """Whether the memory at ``position`` was removed (deleted): it is in no result."""
+        return bool(self._status.values[position] < 0)
+
+    def _drop_rows(self, position: int) -> None:
+        for row in self._dense_rows[position]:
+            self.dense.clear(row)
+            self._dense_owner.set(row, -1)
+        self._dense_rows[position] = []
+        row = self._lexical_row[position]
+        if row >= 0:
+            self.lexical.remove(row)
+            self._lexical_owner.set(row, -1)
+            self._lexical_row[position] = -1
+
+    # -- filters and columns ----------------------------------------------------------
+    def eligible(self, where: Eligibility) -> BoolArray:
+        """Mask over memory positions that satisfy every condition."""
+        n = len(self.items)
+        status = self._status.view()
+        mask = np.isin(status, [_STATUS_CODES[s] for s in where.statuses])
+        if where.kinds is not None:
+            mask &= np.isin(self._kind.view(), [_KIND_CODES[k] for k in where.kinds])
+        if where.session_id is not None:
+            mask &= np.fromiter((s == where.session_id for s in self._session), dtype=bool, count=n)
+        if where.agent_id is not None:
+            mask &= np.fromiter((a == where.agent_id for a in self._agent), dtype=bool, count=n)
+        event = self._event.view()
+        if where.start is not None:
+            mask &= event >= where.start.timestamp()
+        if where.end is not None:
+            mask &= event < where.end.timestamp()
+        if where.unexpired_at is not None:
+            mask &= ~(self._expires.view() <= where.unexpired_at.timestamp())
+        if where.as_of is not None:
+            t = where.as_of.timestamp()
+            began = np.where(np.isnan(self._valid_from.view()), event, self._valid_from.view())
+            mask &= ~(began > t)  # NaN (no time known) counts as valid
+            mask &= ~(self._valid_to.view() <= t)
+        return mask
+
+    def touch(self, counts: Mapping[str, int], at: datetime, gain: float) -> None:
+        """Record retrievals as the store will: strength up, clock reset (MemoryBank)."""
+        for memory_id, n in counts.items():
+            position = self.position.get(memory_id)
+            if position is None:
+                continue
+            item = self.items[position]
+            self.items[position] = item = replace(
+                item,
+                strength=item.strength + n * gain,
+                last_accessed=at,
+                access_count=item.access_count + n,
+            )
+            self._strength.set(position, item.strength)
+            self._touched.set(position, at.timestamp())
+
+    def retention_inputs(self) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+        """Per memory: last access (else creation) time, strength, importance, pinned."""
+        return (
+            self._touched.view(),
+            self._strength.view(),
+            self._importance.view(),
+            self._pinned.view(),
+        )
+
+    def ended_by(self, t: float, *, messages: bool = True) -> BoolArray:
+        """Memories whose validity ended at or before ``t`` (epoch seconds).
+
+        With ``messages``, this also covers the messages (turns, rounds) whose every derived
+        fact has ended: "I live in Paris" is outdated once its fact is.
+        """
+        cached = self._ended.get((t, messages))
+        if cached is not None:
+            return cached
+        if len(self._ended) > 64:
+            self._ended.clear()
+        self._ended[(t, messages)] = found = self._ended_by(t, messages)
+        return found
+
+    def _ended_by(self, t: float, messages: bool) -> BoolArray:
+        valid_to = self._valid_to.view()
+        ended: BoolArray = valid_to <= t
+        if not messages:
+            return ended
+        facts = self._kind.view() == _KIND_CODES[MemoryKind.FACT]
+        facts &= self._status.view() >= 0
+        if not (ended & facts).any():
+            return ended
+        incidence = self.incidence()
+        per_episode = incidence.T @ facts.astype(np.float64)
+        closed_per_episode = incidence.T @ (facts & ended).astype(np.float64)
+        stale_episode = (per_episode > 0) & (closed_per_episode >= per_episode)
+        is_message = np.isin(
+            self._kind.view(), [_KIND_CODES[MemoryKind.TURN], _KIND_CODES[MemoryKind.ROUND]]
+        )
+        stale: BoolArray = (incidence @ stale_episode.astype(np.float64)) > 0
+        return ended | (stale & is_message)
+
+    def successors(self, position: int, t: float) -> set[int]:
+        """What replaced an ended memory by ``t``: the slot's version in effect then (and the
+        messages it came from), or, for an outdated message, its facts' successors."""
+        item = self.items[position]
+        if item.kind is MemoryKind.FACT:
+            return self._in_effect(item, t)
+        out: set[int] = set()
+        for episode_id in item.episode_ids:
+            for member in self._episode_members.get(episode_id, ()):
+                if self.items[member].kind is MemoryKind.FACT and member != position:
+                    out |= self._in_effect(self.items[member], t)
+        return out
+
+    def replacements(self, t: float) -> tuple[IntArray, IntArray]:
+        """Every memory ended by ``t`` (``ended_by`` with messages) paired with each of its
+        ``successors``: two aligned position arrays, built once per ``t`` and index change."""
+        cached = self._replaced.get(t)
+        if cached is not None:
+            return cached
+        pairs = [
+            (position, successor)
+            for position in np.flatnonzero(self.ended_by(t)).tolist()
+            for successor in self.successors(position, t)
+        ]
+        table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if len(self._replaced) > 64:
+            self._replaced.clear()
+        self._replaced[t] = found = (table[:, 0], table[:, 1])
+        return found
+
+    def current_facts(self) -> list[MemoryItem]:
+        """The active facts that hold a slot."""
+        active = _STATUS_CODES[MemoryStatus.ACTIVE]
+        return [
+            self.items[p]
+            for members in self._slot_members.values()
+            for p in members
+            if self._status.values[p] == active
+        ]
+
+    def fact_messages(self) -> tuple[IntArray, IntArray]:
+        """Every fact paired with each turn it was drawn from (its message), facts ascending:
+        two aligned position arrays, built once per index change."""
+        if self._fact_turns is None:
+            pairs = [
+                (fact, m)
+                for fact in np.flatnonzero(self.kind_mask(MemoryKind.FACT)).tolist()
+                for e in self.items[fact].episode_ids
+                for m in self._episode_members.get(e, ())
+                if m != fact and self.items[m].kind is MemoryKind.TURN
+            ]
+            table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+            self._fact_turns = (table[:, 0], table[:, 1])
+        return self._fact_turns
+
+    def _in_effect(self, fact: MemoryItem, t: float) -> set[int]:
+        if not fact.slot:
+            return set()
+        best: tuple[float, int] | None = None
+        for member in self._slot_members.get(fact.slot, ()):
+            if self._status.values[member] not in _LIVE_CODES:
+                continue
+            start = self._valid_from.values[member]
+            if not start <= t:
+                continue
+            if best is None or start > best[0]:
+                best = (float(start), member)
+        if best is None or best[1] == self.position[fact.id]:
+            return set()
+        winner = self.items[best[1]]
+        related = {
+            m
+            for e in winner.episode_ids
+            for m in self._episode_members.get(e, ())
+            if self.items[m].kind in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)
+        }
+        return {best[1]} | related
+
+    def kind_mask(self, kind: MemoryKind) -> BoolArray:
+        """Memories of one kind."""
+        out: BoolArray = self._kind.view() == _KIND_CODES[kind]
+        return out
+
+    def _code_of(self, speaker: str | None, *, register: bool = True) -> int:
+        if not speaker:
+            return -1
+        code = self._speaker_code.setdefault(speaker.casefold(), len(self._speaker_code))
+        if register:
+            self._speaker_names.setdefault(code, speaker)
+        return code
+
+    def subjects(self) -> set[str]:
+        """Every subject of the scope's facts (one spelling per name)."""
+        return set(self._subject_names.values())
+
+    def subject_mask(self, subjects: Sequence[str]) -> BoolArray:
+        """Facts about one of these subjects (case-insensitive)."""
+        return self._name_mask(self._subject, subjects)
+
+    def speaker_mask(self, speakers: Sequence[str]) -> BoolArray:
+        """Memories said by one of these speakers (case-insensitive)."""
+        return self._name_mask(self._speaker, speakers)
+
+    def _name_mask(self, column: _Column, names: Sequence[str]) -> BoolArray:
+        """Where a column of name codes (``_code_of``) holds one of ``names``."""
+        codes = [self._speaker_code[c] for s in names if (c := s.casefold()) in self._speaker_code]
+        out: BoolArray = np.isin(column.view(), codes)
+        return out
+
+    def speakers(self) -> set[str]:
+        """Every speaker name of the scope's messages (one spelling per name)."""
+        return set(self._speaker_names.values())
+
+    def event_times(self) -> FloatArray:
+        """Event time of each memory as epoch seconds (NaN when unknown)."""
+        return self._event.view()
+
+    def latest_event(self) -> float | None:
+        """The latest event time in the scope (epoch seconds), if any memory has one."""
+        event = self._event.view()
+        known = event[np.isfinite(event) & (self._status.view() >= 0)]
+        return float(known.max()) if len(known) else None
+
+    def dated(self) -> BoolArray:
+        """Memories whose text mentions a date or time expression."""
+        out: BoolArray = self._dated.view()
+        return out
+
+    def mentions_time_in(self, start: float, end: float) -> BoolArray:
+        """Memories whose text mentions a time overlapping ``[start, end)`` (epoch seconds)."""
+        if self._mention_table is None:
+            sizes = [len(r) for r in self._mentioned]
+            ranges = np.concatenate([_NO_RANGES, *self._mentioned])
+            owners = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+            self._mention_table = (owners, ranges[:, 0], ranges[:, 1])
+        owners, starts, ends = self._mention_table
+        mask = np.zeros(len(self.items), dtype=bool)
+        mask[owners[(starts < end) & (ends > start)]] = True
+        return mask
+
+    def incidence(self) -> sparse.csr_matrix:
+        """Memory-by-episode 0/1 matrix: which messages each memory is made of."""
+        if self._incidence is None:
+            rows: list[int] = []
+            cols: list[int] = []
+            for position, item in enumerate(self.items):
+                if self._status.values[position] < 0:
+                    continue
+                for episode_id in item.episode_ids:
+                    rows.append(position)
+                    cols.append(self._episode_number[episode_id])
+            self._incidence = sparse.csr_matrix(
+                (np.ones(len(rows)), (rows, cols)),
+                shape=(len(self.items), len(self._episode_number)),
+            )
+        return self._incidence
+
+    # -- scores -----------------------------------------------------------------------
+    def _per_memory_max(
+        self, row_scores: npt.NDArray[np.float32], owner_column: _Column
+    ) -> FloatArray:
+        best = np.full(len(self.items), -np.inf, dtype=np.float64)
+        owners = owner_column.view()[: len(row_scores)]
+        live = np.flatnonzero(owners >= 0)
+        # Assign in ascending score order: for a memory with several keys the last write,
+        # i.e. the highest score, wins (much faster than np.maximum.at).
+        order = live[np.argsort(row_scores[live], kind="stable")]
+        best[owners[order]] = row_scores[order]
+        return best
+
+    def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
+        """Best cosine similarity over each memory's keys (-inf for memories without keys)."""
+        return self._per_memory_max(self.dense.scores(query_vector), self._dense_owner)
+
+    def lexical_scores(self, query: str) -> FloatArray:
+        """BM25 score of each memory's document."""
+        return self._per_memory_max(self.lexical.scores(query), self._lexical_owner)
+
+    def lexical_term_scores(self, terms: Mapping[str, float]) -> FloatArray:
+        """BM25 score of each memory's document for already-analysed, weighted terms."""
+        return self._per_memory_max(self.lexical.term_scores(terms), self._lexical_owner)
+
+    def lexical_terms(self, position: int) -> list[str]:
+        """The analysed terms of a memory's BM25 document."""
+        row = self._lexical_row[position]
+        return self.lexical.terms(row) if row >= 0 else []
+
+    def vectors(self, positions: Sequence[int]) -> npt.NDArray[np.float32]:
+        """The first dense key vector of each memory (zeros when it has none)."""
+        out = np.zeros((len(positions), self.dense.dim), dtype=np.float32)
+        for i, position in enumerate(positions):
+            rows = self._dense_rows[position]
+            if rows:
+                out[i] = self.dense.row(rows[0])
+        return out
+
+
+_NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+
+
+def _mentioned_ranges(item: MemoryItem) -> npt.NDArray[np.float64]:
+    """The ``[start, end)`` ranges of the time expressions in a memory's text.
+
+    Resolved against the memory's event time, as the write path resolved its ``DATE`` key.
+    """
+    if item.event_time is None:
+        return _NO_RANGES
+    mentions = find_time_expressions(item.text, item.event_time)
+    return np.asarray(
+        [(m.start.timestamp(), m.end.timestamp()) for m in mentions], dtype=np.float64
+    ).reshape(-1, 2)

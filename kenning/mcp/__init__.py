@@ -1,0 +1,30 @@
+"""Kenning as an MCP server: ``remember``, ``recall``, ``forget`` and ``list_memories``.
+
+>>> from kenning import Memory                                          # doctest: +SKIP
+>>> from kenning.mcp import create_mcp_server
+>>> server = create_mcp_server(Memory("memories.db"), default_user="ana")
+>>> server.run("stdio")
+
+``python -m kenning.mcp`` serves the configured store over stdio (see docs/mcp.md). Needs the
+official MCP SDK (``pip install "mcp>=2,<3"``).
+"""
+
+from kenning.mcp._budget import approx_tokens
+from kenning.mcp._server import (
+    AllowedUsers,
+    UserCheck,
+    create_mcp_server,
+    render_recall,
+    run_stdio,
+    streamable_http_app,
+)
+
+__all__ = [
+    "AllowedUsers",
+    "UserCheck",
+    "approx_tokens",
+    "create_mcp_server",
+    "render_recall",
+    "run_stdio",
+    "streamable_http_app",
+]

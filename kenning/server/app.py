@@ -1,0 +1,141 @@
+"""The application factory and ``kenning serve``'s runner."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kenning import __version__
+from kenning.errors import ConfigError
+from kenning.memory import Memory
+from kenning.server._auth import CHALLENGE, KEY_REQUIRED
+from kenning.server._errors import CatchAllMiddleware, error_response, install_error_handlers
+from kenning.server._limits import BodyLimitMiddleware, Limits, RateLimiter
+from kenning.server._routes import ROUTERS
+from kenning.server.keys import LOCAL, ApiKeys, Principal
+
+OPEN_NOTICE = "no API keys: open to local processes only"
+WEB = Path(__file__).parent / "web"  # the page at "/": static files calling the same /v1 API
+
+
+def create_app(
+    memory: Memory,
+    keys: ApiKeys | None = None,
+    *,
+    limits: Limits | None = None,
+    host: str = "127.0.0.1",
+) -> FastAPI:
+    """The REST API on a ``Memory`` (which the caller closes); keys and limits default to
+    the memory's store and settings. The MCP server is mounted at ``/mcp`` (streamable
+    HTTP) under the same keys; ``host`` is where it is served (for the MCP transport's
+    DNS-rebinding protection on localhost)."""
+    from kenning.mcp import create_mcp_server
+
+    limits = limits or Limits.from_settings(memory.settings)
+    keys = keys or ApiKeys(memory.store)
+    mcp = create_mcp_server(memory, allowed_users=mcp_scope)
+    mcp_app = mcp.streamable_http_app(streamable_http_path="/", host=host)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A mounted app's own lifespan does not run: the MCP session manager runs here.
+        async with mcp.session_manager.run():
+            yield
+        memory.flush()  # buffered access statistics reach the store before shutdown
+
+    app = FastAPI(
+        title="Kenning",
+        version=__version__,
+        description="Long-term memory for LLM agents. Every /v1/users/{user_id} route needs an "
+        "API key bound to that user (or admin), unless no key exists.",
+        lifespan=lifespan,
+    )
+    app.state.memory = memory
+    app.state.keys = keys
+    app.state.limits = limits
+    app.state.limiter = RateLimiter(limits.rate_limit)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/mcp", KeyRequired(mcp_app, keys))
+    app.mount("/web", StaticFiles(directory=WEB), name="web")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(WEB / "index.html")
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
+    app.add_middleware(CatchAllMiddleware)  # added last: the outermost
+    return app
+
+
+def mcp_scope(user_id: str, request: Any) -> bool:
+    """Whether an MCP tool call may touch ``user_id``: the principal :class:`KeyRequired`
+    found for the call's HTTP request must (every user when no key exists)."""
+    found = getattr(request.state, "principal", None) if request is not None else None
+    return isinstance(found, Principal) and found.may_touch(user_id)
+
+
+def _bearer(scope: Scope) -> str:
+    value = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    return value[7:].strip() if value[:7].lower() == "bearer " else ""
+
+
+class KeyRequired:
+    """ASGI wrapper: with API keys configured, a request without a valid one gets 401.
+
+    The request's principal (``LOCAL`` when no key exists) is left in its state, where
+    :func:`mcp_scope` reads it: each request is authenticated once.
+    """
+
+    def __init__(self, app: ASGIApp, keys: ApiKeys) -> None:
+        self.app = app
+        self.keys = keys
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = self.keys.authenticate(_bearer(scope)) if self.keys.required() else LOCAL
+            if found is None:
+                refused = error_response(401, KEY_REQUIRED, headers=CHALLENGE)
+                await refused(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = found
+        await self.app(scope, receive, send)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_binding(keys: ApiKeys, host: str) -> str | None:
+    """Refuse a non-loopback address when no key exists; returns the notice to print, if any."""
+    if keys.required():
+        return None
+    if not is_loopback(host):
+        raise ConfigError(
+            f"no API keys: refusing to listen on {host!r}; create one with "
+            "`kenning keys create --user U` (or --admin), or listen on 127.0.0.1"
+        )
+    return OPEN_NOTICE
+
+
+def run(memory: Memory, *, host: str, port: int, log_level: str = "info") -> None:
+    """Serve the API until interrupted (blocking)."""
+    import uvicorn
+
+    app = create_app(memory, host=host)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

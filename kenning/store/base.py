@@ -1,0 +1,259 @@
+"""The store contract: domain operations every backend implements.
+
+The contract speaks in records from :mod:`kenning.models`, never in SQL. Nothing
+outside :mod:`kenning.store` knows which backend it runs on. Every method that
+writes runs inside :meth:`Store.atomic`, which nests (savepoints), so a caller can
+group several operations into one transaction.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kenning.models import (
+    ApiKey,
+    Entity,
+    Episode,
+    HistoryAction,
+    HistoryEntry,
+    IndexKey,
+    Link,
+    LLMCall,
+    MemoryItem,
+    MemoryKind,
+    MemoryStatus,
+    Stats,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryFilter:
+    """Which memories a listing returns; ``user_id`` is always required."""
+
+    user_id: str
+    kinds: tuple[MemoryKind, ...] | None = None
+    statuses: tuple[MemoryStatus, ...] | None = (MemoryStatus.ACTIVE,)
+    session_id: str | None = None
+    agent_id: str | None = None
+    start: datetime | None = None  # event_time >= start
+    end: datetime | None = None  # event_time < end
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMemory:
+    """A memory with its index keys, as the in-memory indexes load it."""
+
+    item: MemoryItem
+    keys: tuple[IndexKey, ...]
+    model_id: str | None  # model that produced the key vectors, if any
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    """A history entry to append (the store assigns id)."""
+
+    memory_id: str
+    action: HistoryAction
+    at: datetime
+    old_text: str | None = None
+    new_text: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class Store(abc.ABC):
+    """Persistent storage of scopes, episodes, memories, keys, entities, links, history."""
+
+    # -- lifecycle -------------------------------------------------------------
+    @abc.abstractmethod
+    def atomic(self) -> AbstractContextManager[None]:
+        """A transaction; nested calls become savepoints. Rolls back on exception."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+
+    @property
+    @abc.abstractmethod
+    def schema_version(self) -> int:
+        """Number of the last migration applied."""
+
+    # -- episodes ----------------------------------------------------------------
+    @abc.abstractmethod
+    def put_episodes(self, episodes: Sequence[Episode]) -> list[Episode]:
+        """Insert episodes not already stored under their (user, idempotency key).
+
+        Returns, in input order, the stored episode for each input: the new one, or
+        the earlier one with the same key (compare ids to tell them apart). New
+        episodes receive consecutive ``seq`` numbers within their user's scope.
+        """
+
+    @abc.abstractmethod
+    def get_episodes(self, user_id: str, episode_ids: Sequence[str]) -> list[Episode]:
+        """Episodes of this user with these ids (unknown ids are left out)."""
+
+    @abc.abstractmethod
+    def list_episodes(
+        self,
+        user_id: str,
+        *,
+        session_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Episode]:
+        """Episodes in arrival order."""
+
+    @abc.abstractmethod
+    def last_episode(self, user_id: str, session_id: str | None, before_seq: int) -> Episode | None:
+        """The latest episode of this session that arrived before ``before_seq``."""
+
+    @abc.abstractmethod
+    def recent_episodes(self, user_id: str, session_id: str | None, limit: int) -> list[Episode]:
+        """The session's last ``limit`` episodes, oldest first."""
+
+    @abc.abstractmethod
+    def pending_episodes(self, user_id: str | None = None) -> list[Episode]:
+        """Stored episodes whose derived memories were never committed."""
+
+    @abc.abstractmethod
+    def mark_processed(self, episode_ids: Sequence[str], at: datetime) -> None:
+        """Record that these episodes' derived memories are committed."""
+
+    # -- memories ----------------------------------------------------------------
+    @abc.abstractmethod
+    def put_memories(self, memories: Sequence[StoredMemory]) -> None:
+        """Insert new memories with their keys."""
+
+    @abc.abstractmethod
+    def replace_memory(self, memory: StoredMemory) -> None:
+        """Overwrite an existing memory's fields and keys (same id)."""
+
+    @abc.abstractmethod
+    def get_memories(self, memory_ids: Sequence[str]) -> list[MemoryItem]:
+        """Memories with these ids, in the given order (unknown ids left out)."""
+
+    @abc.abstractmethod
+    def list_memories(
+        self, where: MemoryFilter, *, limit: int | None = None, offset: int = 0
+    ) -> list[MemoryItem]:
+        """Memories matching the filter, oldest event first."""
+
+    @abc.abstractmethod
+    def count_memories(self, where: MemoryFilter) -> int:
+        """How many memories match the filter."""
+
+    @abc.abstractmethod
+    def find_session_memory(self, user_id: str, session_id: str | None) -> StoredMemory | None:
+        """The active session-kind memory of this session, if any."""
+
+    @abc.abstractmethod
+    def iter_indexable(self, user_id: str) -> Iterator[StoredMemory]:
+        """Every non-deleted memory of the user with its keys, for index loading."""
+
+    @abc.abstractmethod
+    def episode_vectors(
+        self, user_id: str, episode_ids: Sequence[str], model_id: str
+    ) -> dict[str, bytes]:
+        """Text-key vectors (by ``model_id``) of the turn memories derived from these episodes."""
+
+    @abc.abstractmethod
+    def update_items(self, items: Sequence[MemoryItem]) -> None:
+        """Overwrite existing memories' fields (status, validity, metadata...), keeping keys."""
+
+    @abc.abstractmethod
+    def slot_versions(self, user_id: str, slot: str) -> list[MemoryItem]:
+        """Every non-deleted memory of the user holding this fact slot, oldest validity first."""
+
+    @abc.abstractmethod
+    def memories_of_episodes(self, user_id: str, episode_ids: Sequence[str]) -> list[MemoryItem]:
+        """Memories of any status derived (in whole or in part) from these episodes."""
+
+    @abc.abstractmethod
+    def delete_episodes(self, user_id: str, episode_ids: Sequence[str]) -> int:
+        """Erase episodes and every memory derived from them, with their keys, mentions,
+        links and history, and the user's entities no memory mentions any more; returns how
+        many memories were erased.
+
+        Nothing of the erased text may remain readable in the backend's files afterwards.
+        """
+
+    @abc.abstractmethod
+    def record_access(
+        self, counts: Mapping[str, int], at: datetime, *, strength_gain: float = 0.0
+    ) -> None:
+        """Add ``counts[id]`` retrievals to each memory, stamp ``last_accessed``, and raise
+        ``strength`` by ``strength_gain`` per retrieval (MemoryBank: recall strengthens)."""
+
+    # -- LLM usage -----------------------------------------------------------------
+    @abc.abstractmethod
+    def put_llm_calls(self, user_id: str | None, calls: Sequence[LLMCall]) -> None:
+        """Record LLM calls made on behalf of a user (None: not tied to one)."""
+
+    # -- entities and links ------------------------------------------------------
+    @abc.abstractmethod
+    def put_entities(self, entities: Sequence[Entity]) -> None:
+        """Insert or update entities (by id)."""
+
+    @abc.abstractmethod
+    def put_mentions(self, mentions: Iterable[tuple[str, str]]) -> None:
+        """Link (memory id, entity id) pairs; existing pairs are kept once."""
+
+    @abc.abstractmethod
+    def put_links(self, links: Sequence[Link]) -> None:
+        """Insert typed links between memories; existing ones are kept once."""
+
+    @abc.abstractmethod
+    def links_of(self, memory_id: str) -> list[Link]:
+        """Links that start or end at this memory."""
+
+    # -- history -----------------------------------------------------------------
+    @abc.abstractmethod
+    def add_history(self, records: Sequence[HistoryRecord]) -> None:
+        """Append history entries."""
+
+    @abc.abstractmethod
+    def get_history(self, memory_id: str) -> list[HistoryEntry]:
+        """Every recorded change of a memory, oldest first."""
+
+    @abc.abstractmethod
+    def history_caused_by(self, user_id: str, memory_ids: Sequence[str]) -> list[HistoryEntry]:
+        """Changes of the user's memories that these memories caused (``details["by"]``),
+        oldest first: what must be reverted when they are erased."""
+
+    @abc.abstractmethod
+    def delete_history(self, entry_ids: Sequence[int]) -> None:
+        """Remove history entries (only an erase does: they quote erased text)."""
+
+    # -- scopes and stats --------------------------------------------------------
+    @abc.abstractmethod
+    def list_users(self) -> list[str]:
+        """Every user id that has a scope."""
+
+    @abc.abstractmethod
+    def stats(self, user_id: str | None = None) -> Stats:
+        """Counts for one user or the whole store."""
+
+    # -- API keys of the REST server -----------------------------------------------
+    @abc.abstractmethod
+    def put_api_key(self, key: ApiKey) -> None:
+        """Insert a new API key (its id and hash must be new)."""
+
+    @abc.abstractmethod
+    def find_api_key(self, key_hash: str) -> ApiKey | None:
+        """The key with this secret hash (revoked or not), if any."""
+
+    @abc.abstractmethod
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+
+    @abc.abstractmethod
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Revoke a key (a revoked key stays revoked at its first time); None if unknown."""
+
+    @abc.abstractmethod
+    def touch_api_key(self, key_id: str, at: datetime) -> None:
+        """Record that the key authenticated a request at ``at``."""

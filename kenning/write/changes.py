@@ -1,0 +1,104 @@
+"""Field-level change records, so every lifecycle change can be read back and undone.
+
+A history entry of a change stores ``before`` and ``after`` snapshots of the fields that
+changed (JSON-ready); undoing it writes the ``before`` values back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from kenning.index.registry import IndexRegistry
+from kenning.models import HistoryAction, Link, LLMCall, MemoryItem, MemoryStatus
+from kenning.store import HistoryRecord, Store
+
+# Fields a change may touch (never the id, owner, kind or provenance).
+MUTABLE_FIELDS = (
+    "text",
+    "status",
+    "valid_from",
+    "valid_to",
+    "expired_at",
+    "metadata",
+    "importance",
+    "strength",
+    "pinned",
+    "expires_at",
+)
+_TIMES = frozenset({"valid_from", "valid_to", "expired_at", "expires_at"})
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name in _TIMES:
+        return value.isoformat() if value is not None else None
+    if name == "status":
+        return str(value.value)
+    return value
+
+
+def _decode(name: str, value: Any) -> Any:
+    if name in _TIMES:
+        return datetime.fromisoformat(value) if value is not None else None
+    if name == "status":
+        return MemoryStatus(value)
+    return value
+
+
+def diff(before: MemoryItem, after: MemoryItem) -> dict[str, dict[str, Any]]:
+    """``{"before": {...}, "after": {...}}`` for the mutable fields that differ."""
+    names = [n for n in MUTABLE_FIELDS if getattr(before, n) != getattr(after, n)]
+    return {
+        "before": {n: _encode(n, getattr(before, n)) for n in names},
+        "after": {n: _encode(n, getattr(after, n)) for n in names},
+    }
+
+
+def restore(item: MemoryItem, snapshot: dict[str, Any], now: datetime) -> MemoryItem:
+    """``item`` with the snapshot's field values written back (a new version of it)."""
+    values = {n: _decode(n, v) for n, v in snapshot.items() if n in MUTABLE_FIELDS}
+    return replace(item, **values, updated_at=now, version=item.version + 1)
+
+
+@dataclass(slots=True)
+class Changes:
+    """Changes to memories a batch causes, collected before one transaction writes them."""
+
+    now: datetime
+    new: dict[str, MemoryItem] = field(default_factory=dict)  # id -> item to insert
+    updated: dict[str, MemoryItem] = field(default_factory=dict)  # id -> latest version
+    history: list[HistoryRecord] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    calls: list[LLMCall] = field(default_factory=list)
+    dropped: set[str] = field(default_factory=set)  # new ids not to insert (reinforcements)
+
+    def current(self, item: MemoryItem) -> MemoryItem:
+        """The latest in-batch version of a memory."""
+        return self.new.get(item.id) or self.updated.get(item.id) or item
+
+    def change(
+        self,
+        before: MemoryItem,
+        after: MemoryItem,
+        action: HistoryAction,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a change of a memory (new in this batch or already stored)."""
+        if after.id in self.new:
+            self.new[after.id] = after
+        else:
+            self.updated[after.id] = after
+        self.history.append(
+            HistoryRecord(
+                after.id, action, self.now, details={**diff(before, after), **(details or {})}
+            )
+        )
+
+    def commit(self, store: Store, registry: IndexRegistry, user_id: str) -> None:
+        """Write the changes to already-stored memories (not ``new``) and refresh the index."""
+        with store.atomic():
+            store.update_items(list(self.updated.values()))
+            store.put_links(self.links)
+            store.add_history(self.history)
+        registry.refresh(user_id, list(self.updated.values()))

@@ -1,0 +1,161 @@
+"""Segmentation: the memories each episode gives rise to, before embedding.
+
+* every message becomes a ``turn`` memory (a ``document`` memory for role "document");
+* a message that answers a different speaker becomes, with the message before it,
+  a ``round`` memory (LongMemEval: rounds are a strong retrieval granularity);
+* each session keeps one ``session`` memory holding the whole conversation so far.
+
+Index keys carry the speaker ("Caroline: I adopted a dog") so that questions
+naming a person match what that person said.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from kenning.models import Episode, KeyKind, MemoryItem, MemoryKind
+from kenning.store import Store, StoredMemory
+from kenning.write.expand import memory_expansions
+from kenning.write.messages import DOCUMENT_ROLE, FACT_ROLE
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A memory to store and the texts it is indexed under.
+
+    ``parts`` names the episodes of an aggregate (round, session): its dense vector is
+    the normalised centroid of their turn vectors instead of a fresh model call. That
+    halves embedding work at ingest, and a centroid of every turn represents a long
+    session better than an embedding of its first 256 tokens would.
+    """
+
+    item: MemoryItem
+    key_texts: tuple[str, ...]
+    replaces: StoredMemory | None = None  # set when this draft updates an existing memory
+    parts: tuple[str, ...] | None = None
+    expansions: dict[KeyKind, str] | None = None  # extra, lexical-only keys by kind
+
+
+def speaker_line(episode: Episode) -> str:
+    """How a message reads in keys and aggregate texts: ``"Name: content"``."""
+    return f"{episode.name}: {episode.content}" if episode.name else episode.content
+
+
+def _speaker(episode: Episode) -> tuple[str, str | None]:
+    return (episode.role, episode.name)
+
+
+def _message_draft(kind: MemoryKind, episode: Episode, now: datetime) -> Draft:
+    """A turn or document memory with its text key and expansion keys."""
+    speaker = episode.name or (None if kind is MemoryKind.DOCUMENT else episode.role)
+    item = replace(_new_item(kind, episode.content, [episode], now), speaker=speaker)
+    return Draft(item, (speaker_line(episode),), expansions=memory_expansions(item))
+
+
+def _fact_draft(episode: Episode, now: datetime) -> Draft:
+    """The fact an explicit ``add_fact`` call describes (its structure rides in metadata)."""
+    metadata = dict(episode.metadata)
+    spec = dict(metadata.pop("fact", None) or {})
+    item = replace(
+        _new_item(MemoryKind.FACT, episode.content, [episode], now),
+        metadata={**metadata, "extractor": "explicit"},
+        subject=spec.get("subject"),
+        predicate=spec.get("predicate"),
+        object=spec.get("object"),
+        slot=spec.get("slot"),
+        valid_to=_time(spec.get("valid_to")),
+        importance=float(spec.get("importance", 0.5)),
+        pinned=bool(spec.get("pinned", False)),
+        expires_at=_time(spec.get("expires_at")),
+    )
+    return fact_draft(item)
+
+
+def fact_draft(item: MemoryItem) -> Draft:
+    """A fact memory indexed under its statement (and its entities, keyphrases)."""
+    return Draft(item, (item.text,), expansions=memory_expansions(item))
+
+
+def _time(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _new_item(
+    kind: MemoryKind, text: str, episodes: Sequence[Episode], now: datetime
+) -> MemoryItem:
+    last = episodes[-1]
+    event_time = last.timestamp or last.created_at
+    return MemoryItem(
+        id=uuid.uuid4().hex,
+        user_id=last.user_id,
+        agent_id=last.agent_id,
+        session_id=last.session_id,
+        kind=kind,
+        text=text,
+        created_at=now,
+        updated_at=now,
+        episode_ids=tuple(e.id for e in episodes),
+        event_time=event_time,
+        valid_from=event_time,
+        metadata=dict(last.metadata) if len(episodes) == 1 else {},
+    )
+
+
+def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Draft]:
+    """Drafts for a batch of one user's new episodes (in ``seq`` order)."""
+    drafts: list[Draft] = []
+    sessions: dict[str | None, list[Episode]] = {}
+    # The latest episode seen per session: pending episodes are the tail of the user's
+    # arrival order, so within a batch the previous message is the batch's previous one
+    # of that session; only a session's first message in the batch asks the store.
+    latest: dict[str | None, Episode] = {}
+    for episode in episodes:
+        if episode.role == FACT_ROLE:
+            drafts.append(_fact_draft(episode, now))
+            continue
+        previous = latest.get(episode.session_id)
+        latest[episode.session_id] = episode
+        if episode.role == DOCUMENT_ROLE:
+            drafts.append(_message_draft(MemoryKind.DOCUMENT, episode, now))
+            continue
+        drafts.append(_message_draft(MemoryKind.TURN, episode, now))
+        if previous is None:
+            previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
+        if (
+            previous is not None
+            and previous.role not in (DOCUMENT_ROLE, FACT_ROLE)
+            and _speaker(previous) != _speaker(episode)
+        ):
+            text = f"{speaker_line(previous)}\n{speaker_line(episode)}"
+            item = _new_item(MemoryKind.ROUND, text, [previous, episode], now)
+            drafts.append(Draft(item, (text,), parts=item.episode_ids))
+        sessions.setdefault(episode.session_id, []).append(episode)
+    for session_id, new_episodes in sessions.items():
+        drafts.append(session_draft(store, new_episodes[0].user_id, session_id, new_episodes, now))
+    return drafts
+
+
+def session_draft(
+    store: Store, user_id: str, session_id: str | None, new_episodes: list[Episode], now: datetime
+) -> Draft:
+    existing = store.find_session_memory(user_id, session_id)
+    lines = "\n".join(speaker_line(e) for e in new_episodes)
+    if existing is None:
+        item = _new_item(MemoryKind.SESSION, lines, new_episodes, now)
+        item = replace(item, valid_from=new_episodes[0].timestamp or new_episodes[0].created_at)
+        return Draft(item, (lines,), parts=item.episode_ids)
+    old = existing.item
+    text = f"{old.text}\n{lines}"
+    last = new_episodes[-1]
+    item = replace(
+        old,
+        text=text,
+        updated_at=now,
+        version=old.version + 1,
+        episode_ids=old.episode_ids + tuple(e.id for e in new_episodes),
+        event_time=last.timestamp or last.created_at,
+    )
+    return Draft(item, (text,), replaces=existing, parts=item.episode_ids)

@@ -1,0 +1,432 @@
+"""The write path: persist raw episodes first, then derive, embed and index.
+
+Two transactions on purpose. The first stores the episodes verbatim (the caller's
+input is safe from then on). The second stores everything derived from them and
+marks them processed; if derivation or embedding fails, the episodes stay
+pending and the next ``add`` (or ``Memory.process_pending``) derives them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kenning.config import FactExtraction
+from kenning.embed.base import Embedder, normalize_rows
+from kenning.extract.local import entity_key
+from kenning.index.registry import IndexRegistry, vectors_to_bytes
+from kenning.models import (
+    AddResult,
+    Entity,
+    Episode,
+    HistoryAction,
+    IndexKey,
+    KeyKind,
+    Link,
+    LinkType,
+    MemoryItem,
+    MemoryKind,
+    MemoryStatus,
+)
+from kenning.store import HistoryRecord, Store, StoredMemory
+from kenning.write.changes import Changes
+from kenning.write.derive import Draft, derive, session_draft
+from kenning.write.facts import FactExtractor, with_note
+from kenning.write.links import evolve, evolved_keywords, keyphrases_of, related
+from kenning.write.messages import DOCUMENT_ROLE, FACT_ROLE, Message, build_episodes
+from kenning.write.settle import settle_contradictions, settle_slots
+from kenning.write.versions import LIVE
+
+log = logging.getLogger(__name__)
+
+Vector = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkOptions:
+    """A-MEM linking of new memories (see :mod:`kenning.write.links`)."""
+
+    links: bool = True
+    link_threshold: float = 0.7
+    link_neighbours: int = 3
+
+
+class Ingestor:
+    """Runs ``add`` against a store, an embedder and the in-memory indexes."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        registry: IndexRegistry,
+        *,
+        facts: FactExtractor | None = None,
+        options: LinkOptions | None = None,
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._registry = registry
+        self._facts = facts or FactExtractor(FactExtraction.LOCAL)
+        self._options = options or LinkOptions()
+
+    def add(
+        self,
+        messages: Sequence[Message],
+        *,
+        user_id: str,
+        agent_id: str | None,
+        session_id: str | None,
+        timestamp: datetime | None,
+        now: datetime,
+    ) -> AddResult:
+        episodes = build_episodes(
+            messages,
+            user_id=user_id,
+            agent_id=agent_id,
+            session_id=session_id,
+            timestamp=timestamp,
+            now=now,
+        )
+        stored = self._resent_tail(messages, episodes) or self._store.put_episodes(episodes)
+        new = [s for s, e in zip(stored, episodes, strict=True) if s.id == e.id]
+        memories = self.process(self._store.pending_episodes(user_id), now=now)
+        return AddResult(episodes=new, duplicates=len(episodes) - len(new), memories=memories)
+
+    def _resent_tail(
+        self, messages: Sequence[Message], episodes: Sequence[Episode]
+    ) -> list[Episode]:
+        """The stored episodes a time-less, id-less batch repeats, if it is a resend.
+
+        Such messages have no idempotency key (see ``build_episodes``), so a retry is
+        recognised another way: a batch identical to the session's most recent messages.
+        """
+        if any(
+            m.client_id is not None or e.timestamp is not None
+            for m, e in zip(messages, episodes, strict=True)
+        ):
+            return []
+        first = episodes[0]
+        tail = self._store.recent_episodes(first.user_id, first.session_id, len(episodes))
+        same = len(tail) == len(episodes) and all(
+            (t.role, t.name, t.content, t.agent_id, t.timestamp)
+            == (e.role, e.name, e.content, e.agent_id, None)
+            for t, e in zip(tail, episodes, strict=True)
+        )
+        return tail if same else []
+
+    def process(self, pending: Sequence[Episode], *, now: datetime) -> list[MemoryItem]:
+        """Derive, embed and store the memories of pending episodes (one user at a time)."""
+        by_user: dict[str, list[Episode]] = {}
+        for episode in pending:
+            by_user.setdefault(episode.user_id, []).append(episode)
+        created: list[MemoryItem] = []
+        for user_id, episodes in by_user.items():
+            created.extend(self._process_user(user_id, sorted(episodes, key=lambda e: e.seq), now))
+        return created
+
+    def _key_vectors(self, user_id: str, drafts: list[Draft]) -> list[list[bytes]]:
+        """One vector per key of every draft: embedded, or the centroid of its parts' turns."""
+        model_id = self._embedder.model_id
+        direct = [d for d in drafts if d.parts is None]
+        texts = [text for draft in direct for text in draft.key_texts]
+        embedded = iter(self._embedder.embed(texts))
+        by_draft: dict[int, list[Vector]] = {
+            id(d): [next(embedded) for _ in d.key_texts] for d in direct
+        }
+        turn_vectors: dict[str, Vector] = {
+            d.item.episode_ids[0]: by_draft[id(d)][0]
+            for d in direct
+            if len(d.item.episode_ids) == 1
+        }
+        wanted = {e for d in drafts if d.parts for e in d.parts if e not in turn_vectors}
+        if wanted:
+            stored = self._store.episode_vectors(user_id, sorted(wanted), model_id)
+            turn_vectors.update({e: np.frombuffer(v, dtype="<f4") for e, v in stored.items()})
+        fallback = [
+            d for d in drafts if d.parts is not None and not any(p in turn_vectors for p in d.parts)
+        ]
+        extra = iter(self._embedder.embed([t for d in fallback for t in d.key_texts]))
+        for draft in fallback:
+            by_draft[id(draft)] = [next(extra) for _ in draft.key_texts]
+        out = []
+        for draft in drafts:
+            if id(draft) not in by_draft:
+                parts = np.vstack([turn_vectors[p] for p in draft.parts or () if p in turn_vectors])
+                centroid = normalize_rows(parts.mean(axis=0, keepdims=True))[0]
+                by_draft[id(draft)] = [centroid for _ in draft.key_texts]
+            out.append(vectors_to_bytes(np.vstack(by_draft[id(draft)])))
+        return out
+
+    def _process_user(
+        self, user_id: str, episodes: list[Episode], now: datetime
+    ) -> list[MemoryItem]:
+        drafts = derive(self._store, episodes, now)
+        vectors = self._key_vectors(user_id, drafts)
+        options = self._options
+        fresh = [
+            (d.item, np.frombuffer(v[0], dtype="<f4"))
+            for d, v in zip(drafts, vectors, strict=True)
+            if d.replaces is None and v
+        ]
+        index = (
+            self._registry.get(user_id)
+            if options.links or self._facts.mode is not FactExtraction.OFF
+            else None
+        )
+        neighbours = (
+            related(index, fresh, threshold=options.link_threshold, k=options.link_neighbours)
+            if index is not None and options.links
+            else {}
+        )
+        extracted = self._facts.extract(
+            [d.item for d in drafts if d.replaces is None],
+            {i: [m for m, _ in found] for i, found in neighbours.items()},
+            now,
+            known=index.current_facts if index is not None else lambda: (),
+        )
+        if extracted.calls:
+            self._store.put_llm_calls(user_id, extracted.calls)
+        if extracted.notes:
+            drafts = [
+                with_note(d, extracted.notes[d.item.id]) if d.item.id in extracted.notes else d
+                for d in drafts
+            ]
+        drafts += extracted.facts
+        vectors += self._key_vectors(user_id, extracted.facts)
+        changes = Changes(now=now)
+        stored: dict[str, StoredMemory] = {}
+        replacements: list[StoredMemory] = []
+        for draft, draft_vectors in zip(drafts, vectors, strict=True):
+            memory = self._stored(draft, draft_vectors)
+            if draft.replaces is None:
+                stored[draft.item.id] = memory
+                changes.new[draft.item.id] = draft.item
+            else:
+                replacements.append(memory)
+                changes.history.append(_session_growth(draft, now))
+        source_of = {
+            e: d.item.id
+            for d in drafts
+            if d.item.kind is MemoryKind.TURN
+            for e in d.item.episode_ids
+        }
+        for draft in extracted.facts:
+            source = source_of.get(draft.item.episode_ids[0])
+            if source is not None:
+                changes.links.append(Link(draft.item.id, source, LinkType.DERIVED_FROM))
+        new_facts = [
+            d.item for d in drafts if d.item.kind is MemoryKind.FACT and d.replaces is None
+        ]
+        settle_slots(changes, new_facts, lambda slot: self._store.slot_versions(user_id, slot))
+        if self._facts.client is not None and index is not None:
+            fact_vectors = {
+                d.item.id: np.frombuffer(v[0], dtype="<f4")
+                for d, v in zip(drafts, vectors, strict=True)
+                if d.item.kind is MemoryKind.FACT and v
+            }
+            settle_contradictions(
+                changes,
+                self._facts.client,
+                index,
+                [(f, fact_vectors[f.id]) for f in new_facts if f.id not in changes.dropped],
+            )
+        self._link_and_evolve(changes, neighbours, drafts, extracted.neighbour_updates)
+        inserts = self._commit(
+            user_id,
+            changes,
+            stored,
+            replacements=replacements,
+            processed=[e.id for e in episodes],
+        )
+        log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(inserts))
+        return [m.item for m in inserts + replacements]
+
+    def refresh_facts(self, source: MemoryItem, now: datetime) -> None:
+        """Re-derive the facts of a message whose text changed: the old ones are archived
+        (history says why), the new ones settle into their slots like any new fact."""
+        user_id = source.user_id
+        changes = Changes(now=now)
+        for old in self._store.memories_of_episodes(user_id, source.episode_ids):
+            extracted_before = old.metadata.get("extractor") in ("local", "llm")
+            if old.kind is MemoryKind.FACT and extracted_before and old.status in LIVE:
+                archived = replace(old, status=MemoryStatus.ARCHIVED, updated_at=now)
+                changes.change(old, archived, HistoryAction.ARCHIVE, {"reason": "source updated"})
+        extracted = self._facts.extract([source], {}, now)
+        changes.calls.extend(extracted.calls)
+        vectors = self._key_vectors(user_id, extracted.facts)
+        stored = {
+            d.item.id: self._stored(d, v) for d, v in zip(extracted.facts, vectors, strict=True)
+        }
+        for fact_id, memory in stored.items():
+            changes.new[fact_id] = memory.item
+            changes.links.append(Link(fact_id, source.id, LinkType.DERIVED_FROM))
+        settle_slots(
+            changes,
+            [m.item for m in stored.values()],
+            lambda slot: self._store.slot_versions(user_id, slot),
+        )
+        self._commit(user_id, changes, stored)
+
+    def rebuild_session(self, user_id: str, session_id: str | None, now: datetime) -> None:
+        """Write a fresh session memory from the session's remaining messages (after an erase)."""
+        remaining = [
+            e
+            for e in self._store.list_episodes(user_id)
+            if e.session_id == session_id and e.role not in (DOCUMENT_ROLE, FACT_ROLE)
+        ]
+        if not remaining:
+            return
+        draft = session_draft(self._store, user_id, session_id, remaining, now)
+        memory = self._stored(draft, self._key_vectors(user_id, [draft])[0])
+        with self._store.atomic():
+            self._store.put_memories([memory])
+            self._store.add_history(
+                [
+                    HistoryRecord(
+                        draft.item.id,
+                        HistoryAction.ADD,
+                        now,
+                        details={"reason": "session rebuilt after an erase"},
+                    )
+                ]
+            )
+
+    def _stored(self, draft: Draft, vectors: Sequence[bytes]) -> StoredMemory:
+        """A draft with its index keys: its embedded key texts, then its expansions."""
+        keys = tuple(
+            IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
+            for t, v in zip(draft.key_texts, vectors, strict=True)
+        ) + tuple(IndexKey(text=t, kind=k) for k, t in (draft.expansions or {}).items())
+        return StoredMemory(item=draft.item, keys=keys, model_id=self._embedder.model_id)
+
+    def _commit(
+        self,
+        user_id: str,
+        changes: Changes,
+        stored: Mapping[str, StoredMemory],
+        *,
+        replacements: Sequence[StoredMemory] = (),
+        processed: Sequence[str] = (),
+    ) -> list[StoredMemory]:
+        """Write a batch in one transaction, then update the index; returns the inserts.
+
+        ``stored`` holds the memories of ``changes.new`` with their keys; each is inserted in
+        its latest in-batch version unless it was dropped (a restatement that reinforced an
+        existing version), and so are its history and links. ``processed`` episodes are
+        marked processed in the same transaction.
+        """
+        now, dropped = changes.now, changes.dropped
+        inserts = [
+            replace(stored[i], item=item) for i, item in changes.new.items() if i not in dropped
+        ]
+        history = [
+            HistoryRecord(m.item.id, HistoryAction.ADD, now, new_text=m.item.text) for m in inserts
+        ] + [h for h in changes.history if h.memory_id not in dropped]
+        links = [
+            link
+            for link in changes.links
+            if link.source_id not in dropped and link.target_id not in dropped
+        ]
+        entities, mentions = _entities_of(user_id, inserts)
+        with self._store.atomic():
+            self._store.put_memories(inserts)
+            for memory in replacements:
+                self._store.replace_memory(memory)
+            self._store.update_items(list(changes.updated.values()))
+            self._store.put_entities(entities)
+            self._store.put_mentions(mentions)
+            self._store.put_links(links)
+            self._store.add_history(history)
+            self._store.put_llm_calls(user_id, changes.calls)
+            self._store.mark_processed(processed, now)
+        self._registry.apply(user_id, [*inserts, *replacements])
+        self._registry.refresh(user_id, list(changes.updated.values()))
+        return inserts
+
+    def _link_and_evolve(
+        self,
+        changes: Changes,
+        neighbours: dict[str, list[tuple[MemoryItem, float]]],
+        drafts: list[Draft],
+        llm_updates: dict[str, dict[str, Any]],
+    ) -> None:
+        """Related links from each new memory, and its neighbours' evolved note attributes."""
+        expansions = {d.item.id: d.expansions for d in drafts}
+        for memory_id, found in neighbours.items():
+            if memory_id in changes.dropped:
+                continue
+            phrases = keyphrases_of(expansions.get(memory_id))
+            for neighbour, score in found:
+                changes.links.append(
+                    Link(memory_id, neighbour.id, LinkType.RELATED, weight=round(score, 4))
+                )
+                current = changes.current(neighbour)
+                metadata = evolved_keywords(current, phrases) if phrases else None
+                if metadata is not None:
+                    changes.change(
+                        current,
+                        evolve(current, metadata, changes.now),
+                        HistoryAction.EVOLVE,
+                        {"by": memory_id},
+                    )
+        known = {n.id: n for found in neighbours.values() for n, _ in found}
+        for memory_id, attributes in llm_updates.items():
+            if memory_id not in known:
+                continue
+            current = changes.current(known[memory_id])
+            metadata = {**current.metadata, **attributes}
+            if metadata != current.metadata:
+                changes.change(
+                    current,
+                    evolve(current, metadata, changes.now),
+                    HistoryAction.EVOLVE,
+                    {"by": "llm"},
+                )
+
+
+def _session_growth(draft: Draft, now: datetime) -> HistoryRecord:
+    """History of a growing session, recorded without its texts: every version can be
+    rebuilt from the episodes, and copying the whole session into history on each add
+    would make one-message-at-a-time ingest quadratic in size."""
+    assert draft.replaces is not None
+    return HistoryRecord(
+        draft.item.id,
+        HistoryAction.UPDATE,
+        now,
+        details={
+            "reason": "session grew",
+            "episodes_added": len(draft.item.episode_ids) - len(draft.replaces.item.episode_ids),
+            "episodes": len(draft.item.episode_ids),
+        },
+    )
+
+
+def _entities_of(
+    user_id: str, memories: Sequence[StoredMemory]
+) -> tuple[list[Entity], list[tuple[str, str]]]:
+    """The entities named by memories' entity keys, and the (memory, entity) mentions.
+
+    An entity's id is derived from the user and its canonical key, so every mention of
+    "Grand Canyon" (or "the grand canyon") in a scope points at one entity.
+    """
+    entities: dict[str, Entity] = {}
+    mentions: list[tuple[str, str]] = []
+    for memory in memories:
+        for key in memory.keys:
+            if key.kind is not KeyKind.ENTITY:
+                continue
+            for name in key.text.split("\n"):
+                canonical = entity_key(name)
+                if not canonical:
+                    continue
+                entity_id = hashlib.sha256(f"{user_id}\x00{canonical}".encode()).hexdigest()[:32]
+                entities.setdefault(entity_id, Entity(id=entity_id, user_id=user_id, name=name))
+                mentions.append((memory.item.id, entity_id))
+    return list(entities.values()), mentions

@@ -1,0 +1,104 @@
+"""A-MEM links and evolution: each new memory is linked to the closest existing ones.
+
+A new message (or document, or explicitly added fact) gets ``related`` links to at most
+``link_neighbours`` memories whose text-key cosine is at least ``link_threshold``;
+memories that share its message (its own round, facts) are not candidates. The linked
+neighbours then *evolve*: without an LLM their keyword set gains the new memory's
+keyphrases; with one, the extraction call may rewrite their tags and context. Evolution
+changes are recorded in history with before/after values, so they can be undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kenning.index.scope import Eligibility, ScopeIndex
+from kenning.models import KeyKind, MemoryItem, MemoryKind
+
+LINKABLE = (MemoryKind.TURN, MemoryKind.DOCUMENT, MemoryKind.FACT, MemoryKind.NOTE)
+_MAX_KEYWORDS = 24
+
+Vector = npt.NDArray[np.float32]
+
+
+def related(
+    index: ScopeIndex,
+    new: Sequence[tuple[MemoryItem, Vector]],
+    *,
+    threshold: float,
+    k: int,
+) -> dict[str, list[tuple[MemoryItem, float]]]:
+    """For each new memory, its closest memories (existing, or earlier in ``new``), best first."""
+    if k <= 0 or not new:
+        return {}
+    eligible = index.eligible(Eligibility(kinds=LINKABLE)) if len(index) else np.zeros(0, bool)
+    batch = np.vstack([v for _, v in new]).astype(np.float32)
+    out: dict[str, list[tuple[MemoryItem, float]]] = {}
+    for i, (item, vector) in enumerate(new):
+        if item.kind not in LINKABLE:
+            continue
+        own = set(item.episode_ids)
+        found: list[tuple[MemoryItem, float]] = []
+        if len(index):
+            for other, score in closest(index, eligible, vector, threshold=threshold, n=4 * k):
+                if own.isdisjoint(other.episode_ids) and not _same_slot(item, other):
+                    found.append((other, score))
+        if i:
+            earlier = batch[:i] @ np.asarray(vector, dtype=np.float32)
+            for j in np.flatnonzero(earlier >= threshold):
+                other = new[int(j)][0]
+                if (
+                    other.kind in LINKABLE
+                    and own.isdisjoint(other.episode_ids)
+                    and not _same_slot(item, other)
+                ):
+                    found.append((other, float(earlier[j])))
+        found.sort(key=lambda pair: -pair[1])
+        if found:
+            out[item.id] = found[:k]
+    return out
+
+
+def closest(
+    index: ScopeIndex, eligible: npt.NDArray[np.bool_], vector: Vector, *, threshold: float, n: int
+) -> Iterator[tuple[MemoryItem, float]]:
+    """Of the ``n`` eligible memories closest to ``vector``, those scoring at least
+    ``threshold``, best first, with their cosine."""
+    scores = np.where(eligible, index.dense_scores(vector), -np.inf)
+    for position in np.argsort(-scores)[:n]:
+        score = float(scores[position])
+        if score < threshold:
+            return
+        yield index.items[int(position)], score
+
+
+def _same_slot(a: MemoryItem, b: MemoryItem) -> bool:
+    """Versions of one slot are linked by supersession, not as related notes."""
+    return a.slot is not None and a.slot == b.slot
+
+
+def keyphrases_of(expansions: dict[KeyKind, str] | None) -> list[str]:
+    """The keyphrases a memory was indexed under (one per line of its keyphrase key)."""
+    text = (expansions or {}).get(KeyKind.KEYPHRASE, "")
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def evolved_keywords(neighbour: MemoryItem, keywords: Sequence[str]) -> dict[str, Any] | None:
+    """The neighbour's metadata with these keywords added, or None if nothing is new."""
+    current = [str(k) for k in neighbour.metadata.get("keywords", ())]
+    known = {k.casefold() for k in current}
+    added = [k for k in keywords if k.casefold() not in known]
+    if not added:
+        return None
+    return {**neighbour.metadata, "keywords": (current + added)[-_MAX_KEYWORDS:]}
+
+
+def evolve(neighbour: MemoryItem, metadata: dict[str, Any], now: datetime) -> MemoryItem:
+    """A neighbour with evolved note attributes."""
+    return replace(neighbour, metadata=metadata, updated_at=now)

@@ -1,0 +1,215 @@
+"""Validation and normalisation of what ``add`` receives."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from dateutil import parser as date_parser
+
+from kenning.errors import ValidationError
+from kenning.models import Episode
+from kenning.store import normalize_json
+
+ROLES = frozenset({"user", "assistant", "system", "tool", "document"})
+DOCUMENT_ROLE = "document"
+# Role of the episode an explicit ``add_fact`` call stores (never accepted from messages):
+# its metadata["fact"] holds the structure the caller gave (slot, subject, ...).
+FACT_ROLE = "fact"
+_ALLOWED_FIELDS = frozenset({"role", "content", "name", "timestamp", "metadata", "id"})
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One validated input message."""
+
+    role: str
+    content: str
+    name: str | None = None
+    timestamp: datetime | None = None
+    client_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_time(value: object, field_name: str) -> datetime | None:
+    """A timezone-aware UTC datetime from a datetime, an ISO/loose date string or epoch seconds.
+
+    Naive values are taken as UTC.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            parsed = datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValidationError(field_name, f"{value!r} is not a valid epoch time") from exc
+    elif isinstance(value, str):
+        try:
+            parsed = date_parser.parse(value)
+        except (ValueError, OverflowError) as exc:
+            raise ValidationError(field_name, f"cannot parse {value!r} as a date/time") from exc
+    else:
+        raise ValidationError(
+            field_name, f"expected a datetime, string or number, got {type(value).__name__}"
+        )
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01 at +01:00 is before the year 1 in UTC
+        raise ValidationError(field_name, f"{value!r} is out of the supported range") from exc
+
+
+def optional_id(value: object, field_name: str) -> str | None:
+    """An identifier (session_id, agent_id, ...) or ``None`` when not given."""
+    return None if value is None else require_id(value, field_name)
+
+
+def require_id(value: object, field_name: str) -> str:
+    """A non-empty identifier string of at most 256 characters (user_id, message id, ...)."""
+    if value is None:
+        raise ValidationError(field_name, "is required")
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field_name, "must be a non-empty string")
+    if len(value) > 256:
+        raise ValidationError(field_name, "must be at most 256 characters")
+    check_encodable(value, field_name)
+    return value
+
+
+def check_encodable(value: str, field_name: str) -> None:
+    """Reject strings that are not valid Unicode (lone surrogates cannot be stored)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(field_name, "contains characters that are not valid Unicode") from exc
+
+
+def normalize_messages(
+    messages: str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]],
+) -> list[Message]:
+    """Accept a string, an OpenAI-style message dict, or a list of either."""
+    if isinstance(messages, str | Mapping):
+        messages = [messages]
+    if not isinstance(messages, Sequence) or not messages:
+        raise ValidationError(
+            "messages", "must be a non-empty string, message dict, or list of them"
+        )
+    out: list[Message] = []
+    for index, raw in enumerate(messages):
+        where = f"messages[{index}]"
+        if isinstance(raw, str):
+            if not raw.strip():
+                raise ValidationError(f"{where}", "is an empty string")
+            check_encodable(raw, where)
+            out.append(Message(role="user", content=raw))
+            continue
+        if not isinstance(raw, Mapping):
+            raise ValidationError(where, f"must be a string or a dict, got {type(raw).__name__}")
+        unknown = set(raw) - _ALLOWED_FIELDS
+        if unknown:
+            raise ValidationError(f"{where}.{sorted(unknown)[0]}", "is not a known message field")
+        content = raw.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise ValidationError(f"{where}.content", "must be a non-empty string")
+        check_encodable(content, f"{where}.content")
+        role = raw.get("role", "user")
+        if role not in ROLES:
+            raise ValidationError(f"{where}.role", f"must be one of {sorted(ROLES)}, got {role!r}")
+        name = raw.get("name")
+        if name is not None:
+            if not isinstance(name, str) or not name.strip():
+                raise ValidationError(f"{where}.name", "must be a non-empty string when given")
+            check_encodable(name, f"{where}.name")
+        metadata = raw.get("metadata") or {}
+        if not isinstance(metadata, Mapping):
+            raise ValidationError(f"{where}.metadata", "must be a JSON object")
+        try:
+            metadata = normalize_json(dict(metadata))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"{where}.metadata", f"must be a JSON object with string keys: {exc}"
+            ) from exc
+        client_id = raw.get("id")
+        if client_id is not None:
+            client_id = require_id(str(client_id), f"{where}.id")
+        out.append(
+            Message(
+                role=role,
+                content=content,
+                name=name,
+                timestamp=parse_time(raw.get("timestamp"), f"{where}.timestamp"),
+                client_id=client_id,
+                metadata=metadata,
+            )
+        )
+    return out
+
+
+def build_episodes(
+    messages: Sequence[Message],
+    *,
+    user_id: str,
+    agent_id: str | None,
+    session_id: str | None,
+    timestamp: datetime | None,
+    now: datetime,
+) -> list[Episode]:
+    """Episodes with idempotency keys.
+
+    The key is the client's ``id`` when given. Otherwise, when the message has an event
+    time (its own or the call's), it is a hash of scope, session, speaker, content, time and
+    the occurrence number among identical messages of the call: re-sending a batch stores
+    nothing new, while two identical "ok" replies in one call both count. A message with
+    neither id nor time is always stored: without them a retry cannot be told from a user
+    saying the same thing again, and losing input is worse than keeping a duplicate; the
+    ingestor still recognises a resend of the session's latest messages (``Ingestor``).
+    """
+    seen: Counter[str] = Counter()
+    episodes = []
+    for message in messages:
+        when = message.timestamp or timestamp
+        episode_id = uuid.uuid4().hex
+        if message.client_id is not None:
+            key = f"id:{message.client_id}"
+        elif when is None:
+            key = f"new:{episode_id}"
+        else:
+            basis = json.dumps(
+                [
+                    agent_id,
+                    session_id,
+                    message.role,
+                    message.name,
+                    message.content,
+                    when.isoformat(),
+                ],
+                ensure_ascii=False,
+            )
+            seen[basis] += 1
+            digest = hashlib.sha256(f"{basis}#{seen[basis]}".encode()).hexdigest()
+            key = f"sha256:{digest}"
+        episodes.append(
+            Episode(
+                id=episode_id,
+                user_id=user_id,
+                agent_id=agent_id,
+                session_id=session_id,
+                role=message.role,
+                name=message.name,
+                content=message.content,
+                timestamp=when,
+                created_at=now,
+                idempotency_key=key,
+                metadata=message.metadata,
+            )
+        )
+    return episodes
