@@ -6,15 +6,23 @@ DEMO_DB ?= $(HOME)/.kenning/demo.db
 
 .PHONY: setup browser run demo test lint format bench clean
 
-# torch is installed first and pinned: the CPU build ships on this machine's wheel
+# Two installs into one virtualenv: `make run` needs the core and the server extra only
+# (no torch); `make test` adds the torch extra (sentence-transformers, tested too) and the dev
+# tools. torch is installed first and pinned: the CPU build ships on this machine's wheel
 # mirror; letting pip resolve torch itself would pull gigabytes of CUDA packages.
-$(BIN)/.installed: pyproject.toml
+$(VENV)/pyvenv.cfg:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+$(BIN)/.installed-run: pyproject.toml | $(VENV)/pyvenv.cfg
+	$(BIN)/pip install --quiet -e '.[server]'
 	touch $@
 
-setup: $(BIN)/.installed
+$(BIN)/.installed-test: pyproject.toml | $(VENV)/pyvenv.cfg
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[server,torch,dev]'
+	touch $@
+
+setup: $(BIN)/.installed-test
 
 # The web page's browser test (tests/server/test_server_web.py) drives Debian's chromium
 # through Playwright (which downloads no browser of its own).
@@ -25,11 +33,11 @@ browser:
 	} || echo "make browser: could not install chromium: run 'sudo apt-get install -y chromium' (the browser test fails without it; KENNING_NO_BROWSER=1 skips it)" >&2
 
 # The main job: the server (REST API, MCP at /mcp) on the embedded SQLite store.
-run: setup
+run: $(BIN)/.installed-run
 	$(BIN)/kenning serve
 
 # A quick look without a server: import a sample conversation, answer searches.
-demo: setup
+demo: $(BIN)/.installed-run
 	$(BIN)/kenning import examples/sample_chat.json --user ana --db $(DEMO_DB)
 	$(BIN)/kenning search "Where did Ana's sister get married?" --user ana --db $(DEMO_DB) -n 3
 	$(BIN)/kenning search "what breed is her dog" --user ana --db $(DEMO_DB) -n 3

@@ -1,4 +1,4 @@
-"""SQLite FTS5 vs Kenning's in-memory sparse BM25 on LoCoMo turn retrieval.
+"""SQLite FTS5 vs Kenning's in-memory BM25 (inverted index) on LoCoMo turn retrieval.
 
 The lexical index docstring (``kenning/index/lexical.py``) says the in-memory BM25 was chosen
 over SQLite FTS5 after measuring both. This script is that measurement.
@@ -21,8 +21,8 @@ Backends:
 * ``fts5-stop``: the same, with Kenning's stop list removed from the query (tokenisation closer
   to Kenning's; FTS5 still uses the Porter 1 stemmer and counts stop words in document length).
 * ``bm25index``: ``kenning.index.lexical.BM25Index`` over the conversation's turns (Snowball
-  stemmer, stop words removed, Lucene idf, k1=1.2, b=0.75); one sparse mat-vec per query.
-* ``bm25index-scope``: the same index holding what an Kenning scope holds for the conversation:
+  stemmer, stop words removed, Lucene idf, k1=1.2, b=0.75); one pass over the query terms' postings.
+* ``bm25index-scope``: the same index holding what a Kenning scope holds for the conversation:
   a key per turn, per round (a turn with the previous turn of the other speaker) and per
   session (all its turns), as ``kenning/write/derive.py`` derives them; only turn rows are
   ranked. Shows the effect of the round and session keys on the turn ranking's BM25 statistics
@@ -157,7 +157,7 @@ def build_bm25(texts: Sequence[str]) -> BM25Index:
     index = BM25Index()
     for text in texts:
         index.add(text)
-    index.scores("warm")  # builds the sparse matrix
+    index.scores("warm")  # builds the postings
     return index
 
 

@@ -19,7 +19,7 @@ Runs:
 * ``one add per message``: the first ``--per-message-turns`` turns of the longest conversation,
   each in its own ``add`` (keeping its session), as a chat application adding messages as they
   arrive would; reports the mean ``add`` time at the start and at the end, and the file size.
-* with ``--embedder minilm``: the bundled MiniLM (``SentenceTransformerEmbedder``) behind a
+* with ``--embedder minilm``: the default MiniLM (``OnnxEmbedder``) behind a
   ``CachedEmbedder`` with a fresh temporary ``EmbeddingCache`` (cold: every turn is embedded),
   then again into another fresh database with the same, now warm, cache (every vector is a
   cache hit). The model is loaded and warmed up before timing.
@@ -54,7 +54,7 @@ from kenning.embed import (
     Embedder,
     EmbeddingCache,
     HashEmbedder,
-    SentenceTransformerEmbedder,
+    OnnxEmbedder,
 )
 from kenning.eval.locomo import LocomoConversation, load_locomo, session_messages
 from kenning.testing import CountingEmbedder
@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         if args.embedder == "minilm":
-            model = SentenceTransformerEmbedder()
+            model = OnnxEmbedder()
             model.embed(["warm up the model"] * 8)  # load weights, first-call overheads
             cache_path = directory / "embedding-cache.db"
             for name in ("minilm, cold cache", "minilm, warm cache"):

@@ -46,7 +46,7 @@ from search_latency import DEFAULT_LOCOMO, USER, PreEmbedded, locomo_workload, s
 
 from kenning import Memory, SearchResult
 from kenning.codec import to_json, to_jsonable
-from kenning.embed import Embedder, SentenceTransformerEmbedder
+from kenning.embed import Embedder, OnnxEmbedder
 from kenning.server import ApiKeys, create_app
 from kenning.testing import HashEmbedder
 
@@ -135,7 +135,7 @@ def _encoding_seconds(
 
 
 def _embedder(name: str, queries: Sequence[str]) -> PreEmbedded:
-    inner: Embedder = HashEmbedder() if name == "hash" else SentenceTransformerEmbedder()
+    inner: Embedder = HashEmbedder() if name == "hash" else OnnxEmbedder()
     embedder = PreEmbedded(inner)
     embedder.preload(queries)
     return embedder

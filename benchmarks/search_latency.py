@@ -60,7 +60,7 @@ from kenning.embed import (
     Embedder,
     EmbedderWrapper,
     HashEmbedder,
-    SentenceTransformerEmbedder,
+    OnnxEmbedder,
     Vectors,
 )
 from kenning.eval.locomo import LocomoConversation, load_locomo, session_messages
@@ -235,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     queries = list(itertools.islice(itertools.cycle(questions), args.queries))
     turns = sum(len(s.messages) for s in sessions)
 
-    inner: Embedder = HashEmbedder() if args.embedder == "hash" else SentenceTransformerEmbedder()
+    inner: Embedder = HashEmbedder() if args.embedder == "hash" else OnnxEmbedder()
     embedder = PreEmbedded(inner)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="kenning-bench-") as tmp:

@@ -6,41 +6,97 @@
 ...     hits = m.search("where does Ana live?", user_id="ana")
 """
 
-from kenning.client import RemoteMemory
-from kenning.config import EmbedderKind, FactExtraction, Settings
-from kenning.errors import (
-    ConfigError,
-    Conflict,
-    EmbeddingError,
-    KenningError,
-    LLMError,
-    NotFound,
-    StoreError,
-    ValidationError,
-)
-from kenning.memory import Memory
-from kenning.models import (
-    AddResult,
-    ConsolidationReport,
-    EntityNode,
-    Episode,
-    ForgetResult,
-    HistoryAction,
-    HistoryEntry,
-    Hit,
-    Link,
-    LinkType,
-    LLMUsage,
-    MemoryGraph,
-    MemoryItem,
-    MemoryKind,
-    MemoryStatus,
-    SearchResult,
-    SignalScore,
-    Stats,
-)
+# Names are imported on first use (PEP 562), so that `import kenning` and `kenning --help` stay
+# fast: the facade pulls in numpy, pydantic and the indexes, which a CLI's help never needs.
+from __future__ import annotations
+
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:
+    from kenning.client import RemoteMemory
+    from kenning.config import EmbedderKind, FactExtraction, Settings
+    from kenning.errors import (
+        ConfigError,
+        Conflict,
+        EmbeddingError,
+        KenningError,
+        LLMError,
+        NotFound,
+        StoreError,
+        ValidationError,
+    )
+    from kenning.memory import Memory
+    from kenning.models import (
+        AddResult,
+        ConsolidationReport,
+        EntityNode,
+        Episode,
+        ForgetResult,
+        HistoryAction,
+        HistoryEntry,
+        Hit,
+        Link,
+        LinkType,
+        LLMUsage,
+        MemoryGraph,
+        MemoryItem,
+        MemoryKind,
+        MemoryStatus,
+        SearchResult,
+        SignalScore,
+        Stats,
+    )
 
 __version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "AddResult": "kenning.models",
+    "ConfigError": "kenning.errors",
+    "Conflict": "kenning.errors",
+    "ConsolidationReport": "kenning.models",
+    "EmbedderKind": "kenning.config",
+    "EmbeddingError": "kenning.errors",
+    "EntityNode": "kenning.models",
+    "Episode": "kenning.models",
+    "FactExtraction": "kenning.config",
+    "ForgetResult": "kenning.models",
+    "HistoryAction": "kenning.models",
+    "HistoryEntry": "kenning.models",
+    "Hit": "kenning.models",
+    "KenningError": "kenning.errors",
+    "LLMError": "kenning.errors",
+    "LLMUsage": "kenning.models",
+    "Link": "kenning.models",
+    "LinkType": "kenning.models",
+    "Memory": "kenning.memory",
+    "MemoryGraph": "kenning.models",
+    "MemoryItem": "kenning.models",
+    "MemoryKind": "kenning.models",
+    "MemoryStatus": "kenning.models",
+    "NotFound": "kenning.errors",
+    "RemoteMemory": "kenning.client",
+    "SearchResult": "kenning.models",
+    "Settings": "kenning.config",
+    "SignalScore": "kenning.models",
+    "Stats": "kenning.models",
+    "StoreError": "kenning.errors",
+    "ValidationError": "kenning.errors",
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kenning' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AddResult",
@@ -49,7 +105,6 @@ __all__ = [
     "ConsolidationReport",
     "EmbedderKind",
     "EmbeddingError",
-    "KenningError",
     "EntityNode",
     "Episode",
     "FactExtraction",
@@ -57,6 +112,7 @@ __all__ = [
     "HistoryAction",
     "HistoryEntry",
     "Hit",
+    "KenningError",
     "LLMError",
     "LLMUsage",
     "Link",

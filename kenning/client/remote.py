@@ -68,7 +68,7 @@ def _kinds(kinds: Iterable[MemoryKind | str] | MemoryKind | str | None) -> list[
 
 
 class RemoteMemory:
-    """An Kenning server seen as a :class:`kenning.Memory` (per-call ``user_id`` as there)."""
+    """A Kenning server seen as a :class:`kenning.Memory` (per-call ``user_id`` as there)."""
 
     def __init__(
         self,

@@ -3,7 +3,8 @@
 ``build_embedder(settings)`` builds the configured implementation
 (:class:`~kenning.config.EmbedderKind`), wrapped in a persistent :class:`CachedEmbedder`
 when ``settings.embedding_cache_path`` is set. Importing this package is cheap: torch and
-sentence-transformers are imported only when a sentence-transformers model is first used.
+sentence-transformers are imported only when a sentence-transformers model is first used, and
+onnxruntime only when the default ONNX model first runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from kenning.config import EmbedderKind, Settings
 from kenning.embed.base import Embedder, EmbedderWrapper, Vectors, normalize_rows
 from kenning.embed.cache import CachedEmbedder, EmbeddingCache
 from kenning.embed.hashing import HashEmbedder
+from kenning.embed.onnx import OnnxEmbedder
 from kenning.embed.openai import OpenAIEmbedder
 from kenning.embed.sentence import SentenceTransformerEmbedder
 
@@ -29,9 +31,15 @@ def build_embedder(settings: Settings) -> Embedder:
     kind = settings.embedder
     if kind is EmbedderKind.HASH:
         return HashEmbedder()
-    if kind is EmbedderKind.SENTENCE_TRANSFORMERS:
+    if kind is EmbedderKind.ONNX:
+        inner = OnnxEmbedder(
+            batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
+        )
+    elif kind is EmbedderKind.SENTENCE_TRANSFORMERS:
         inner = SentenceTransformerEmbedder(
-            settings.embedding_model, batch_size=settings.embedding_batch_size
+            settings.embedding_model,
+            batch_size=settings.embedding_batch_size,
+            threads=settings.embedding_threads,
         )
     elif kind is EmbedderKind.OPENAI:
         inner = OpenAIEmbedder(
@@ -55,6 +63,7 @@ __all__ = [
     "EmbedderWrapper",
     "EmbeddingCache",
     "HashEmbedder",
+    "OnnxEmbedder",
     "OpenAIEmbedder",
     "SentenceTransformerEmbedder",
     "Vectors",

@@ -31,6 +31,16 @@ class Embedder(Protocol):
         ...
 
 
+def load_model(embedder: Embedder) -> None:
+    """Load ``embedder``'s model now if it loads lazily (its optional ``load()`` method).
+
+    Servers call this before they say they are ready, so no request waits for the model.
+    """
+    load = getattr(embedder, "load", None)
+    if callable(load):
+        load()
+
+
 def normalize_rows(matrix: npt.NDArray[np.floating]) -> Vectors:
     """Scale each row to unit length (zero rows stay zero) and cast to float32."""
     out = np.asarray(matrix, dtype=np.float32)
@@ -61,6 +71,10 @@ class EmbedderWrapper:
     @property
     def dim(self) -> int:
         return self._inner.dim
+
+    def load(self) -> None:
+        """Load the wrapped embedder's model now (see :func:`load_model`)."""
+        load_model(self._inner)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return self._inner.embed(texts)

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from kenning.extract.local import entity_key
+from kenning.index.sparse import Triplets
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
@@ -36,7 +36,7 @@ class EntityGraph:
         self.names: list[str] = []  # display name by entity number
         self._mentions: list[list[int]] = []  # by memory position
         self._vectors: npt.NDArray[np.float32] | None = None
-        self._adjacency: sparse.csr_matrix | None = None
+        self._adjacency: Triplets | None = None
         self._mentioned_by: list[list[int]] | None = None  # by entity number; lazy
 
     def __len__(self) -> int:
@@ -104,34 +104,30 @@ class EntityGraph:
             self._mentioned_by = inverse
         return list(self._mentioned_by[number])
 
-    def adjacency(self, n_memories: int) -> sparse.csr_matrix:
+    def adjacency(self, n_memories: int) -> Triplets:
         """Symmetric weighted adjacency over memory and entity nodes."""
         if self._adjacency is not None and self._adjacency.shape[0] == n_memories + len(self.names):
             return self._adjacency
         n_entities = len(self.names)
-        rows: list[int] = []
-        cols: list[int] = []
-        for position, numbers in enumerate(self._mentions[:n_memories]):
-            rows.extend([position] * len(numbers))
-            cols.extend(n_memories + number for number in numbers)
-        size = n_memories + n_entities
-        mention = sparse.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(size, size), dtype=np.float64
+        mentions = self._mentions[:n_memories]
+        sizes = np.fromiter((len(m) for m in mentions), dtype=np.int64, count=len(mentions))
+        rows = np.repeat(np.arange(len(mentions), dtype=np.int64), sizes)
+        entities = np.fromiter(
+            (number for numbers in mentions for number in numbers),
+            dtype=np.int64,
+            count=int(sizes.sum()),
         )
-        degree = np.asarray(mention.sum(axis=0)).ravel()[n_memories:]
-        hub = np.flatnonzero(degree > max(2.0, _MAX_MENTION_SHARE * n_memories))
-        if len(hub):
-            keep = np.ones(size)
-            keep[n_memories + hub] = 0.0
-            mention = mention @ sparse.diags(keep)
-        graph = mention + mention.T + self._synonyms(n_memories)
-        self._adjacency = sparse.csr_matrix(graph)
+        size = n_memories + n_entities
+        degree = np.bincount(entities, minlength=n_entities)
+        hub = degree > max(2.0, _MAX_MENTION_SHARE * n_memories)
+        mention = Triplets.ones((size, size), rows, n_memories + entities).keep(~hub[entities])
+        self._adjacency = mention.symmetric().plus(self._synonyms(n_memories))
         return self._adjacency
 
-    def _synonyms(self, n_memories: int) -> sparse.csr_matrix:
+    def _synonyms(self, n_memories: int) -> Triplets:
         size = n_memories + len(self.names)
         if self._embed is None or len(self.names) < 2:
-            return sparse.csr_matrix((size, size))
+            return Triplets((size, size))
         known = 0 if self._vectors is None else len(self._vectors)
         if known < len(self.names):
             fresh = np.asarray(self._embed(self.names[known:]), dtype=np.float32)
@@ -152,4 +148,4 @@ class EntityGraph:
             weights.append(block[r[off_diagonal] - start, c[off_diagonal]].astype(np.float64))
         r_all = np.concatenate(rows) + n_memories
         c_all = np.concatenate(cols) + n_memories
-        return sparse.csr_matrix((np.concatenate(weights), (r_all, c_all)), shape=(size, size))
+        return Triplets((size, size), r_all, c_all, np.concatenate(weights))

@@ -1,8 +1,8 @@
-"""BM25 over an in-memory sparse matrix, updated incrementally.
+"""BM25 over an in-memory inverted index (per term: documents and weights), updated incrementally.
 
 Chosen over SQLite FTS5 after measuring both on LoCoMo (``benchmarks/bm25_backends.py``):
 same ranking quality when the tokenisation matches, but the in-memory index
-scores every document of a scope in one sparse mat-vec (well under a millisecond
+scores every document of a scope from the query terms' postings (well under a millisecond
 for thousands of turns), lets fusion see a score for every candidate rather than
 FTS5's top matches, and behaves identically on every store backend.
 """
@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import Stemmer
-from scipy import sparse
 
 Scores = npt.NDArray[np.float32]
 
@@ -160,6 +160,29 @@ def bm25_term_weight(
     return tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * doc_len / max(avg_len, 1e-9)))
 
 
+@dataclass(frozen=True)
+class _Postings:
+    """Per term, the documents containing it and their BM25 term weights (an inverted index).
+
+    Term ``t``'s postings are ``docs[offsets[t]:offsets[t + 1]]`` with ``weights`` alike.
+    """
+
+    offsets: npt.NDArray[np.int64]
+    docs: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float64]
+
+    def scores(
+        self, terms: npt.NDArray[np.int64], term_weights: npt.NDArray[np.float64], n_docs: int
+    ) -> Scores:
+        """``sum_t term_weights[t] * weight(d, t)`` for every document ``d``."""
+        spans = [slice(self.offsets[t], self.offsets[t + 1]) for t in terms]
+        docs = np.concatenate([self.docs[span] for span in spans])
+        weights = np.concatenate(
+            [self.weights[span] * w for span, w in zip(spans, term_weights, strict=True)]
+        )
+        return np.bincount(docs, weights=weights, minlength=n_docs).astype(np.float32)
+
+
 class BM25Index:
     """Documents are rows (0..n-1, assigned by the caller in order); removed rows score 0.
 
@@ -175,7 +198,7 @@ class BM25Index:
         self._terms: list[npt.NDArray[np.int64]] = []
         self._counts: list[npt.NDArray[np.float64]] = []
         self._alive: list[bool] = []
-        self._matrix: sparse.csc_matrix | None = None
+        self._postings: _Postings | None = None
         self._df: npt.NDArray[np.float64] = np.zeros(0)
         self._n_alive = 0
         self._words: list[str] = []  # vocabulary by column, rebuilt when it grew
@@ -194,7 +217,7 @@ class BM25Index:
         )
         self._counts.append(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         self._alive.append(True)
-        self._matrix = None
+        self._postings = None
         return len(self._terms) - 1
 
     def remove(self, row: int) -> None:
@@ -203,24 +226,30 @@ class BM25Index:
             self._alive[row] = False
             self._terms[row] = np.zeros(0, dtype=np.int64)
             self._counts[row] = np.zeros(0, dtype=np.float64)
-            self._matrix = None
+            self._postings = None
 
-    def _build(self) -> sparse.csc_matrix:
+    def _build(self) -> _Postings:
         n_docs, n_terms = len(self._terms), len(self._vocab)
         sizes = np.fromiter((len(t) for t in self._terms), dtype=np.int64, count=n_docs)
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(sizes, out=indptr[1:])
-        indices = np.concatenate(self._terms) if n_docs else np.zeros(0, dtype=np.int64)
+        starts = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        terms = np.concatenate(self._terms) if n_docs else np.zeros(0, dtype=np.int64)
         tf = np.concatenate(self._counts) if n_docs else np.zeros(0, dtype=np.float64)
-        lengths = np.add.reduceat(tf, indptr[:-1]) if len(tf) else np.zeros(n_docs)
+        lengths = np.add.reduceat(tf, starts[:-1]) if len(tf) else np.zeros(n_docs)
         lengths[sizes == 0] = 0.0  # reduceat repeats the next value for empty rows
         alive = np.asarray(self._alive, dtype=bool)
         avg_len = float(lengths[alive].mean()) if alive.any() else 1.0
-        data = bm25_term_weight(tf, np.repeat(lengths, sizes), avg_len, self.k1, self.b)
-        matrix = sparse.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms)).tocsc()
-        self._df = np.bincount(indices, minlength=n_terms).astype(np.float64)
+        doc_lengths = np.repeat(lengths, sizes)
+        weights = bm25_term_weight(tf, doc_lengths, avg_len, self.k1, self.b)
+        # Regroup the (document, term) entries by term: each term's postings are contiguous.
+        by_term = np.argsort(terms, kind="stable")
+        df = np.bincount(terms, minlength=n_terms)
+        self._df = df.astype(np.float64)
         self._n_alive = int(alive.sum())
-        return matrix
+        offsets = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df, out=offsets[1:])
+        docs = np.repeat(np.arange(n_docs, dtype=np.int64), sizes)
+        return _Postings(offsets, docs[by_term], weights[by_term])
 
     def terms(self, row: int) -> list[str]:
         """The analysed terms of one document."""
@@ -234,8 +263,8 @@ class BM25Index:
 
     def term_scores(self, terms: Mapping[str, float]) -> Scores:
         """BM25 score of every row for analysed query terms with weights (query term counts)."""
-        if self._matrix is None:
-            self._matrix = self._build()
+        if self._postings is None:
+            self._postings = self._build()
         n_docs = len(self._terms)
         known = {t: w for t, w in terms.items() if t in self._vocab and w > 0}
         if not known or n_docs == 0:
@@ -244,5 +273,4 @@ class BM25Index:
         weights = bm25_idf(self._df[columns], self._n_alive) * np.fromiter(
             known.values(), dtype=np.float64, count=len(known)
         )
-        result = self._matrix[:, columns] @ weights
-        return np.asarray(result, dtype=np.float32).ravel()
+        return self._postings.scores(columns, weights, n_docs)

@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from kenning.extract.timeexpr import find_time_expressions
 from kenning.index.dense import DenseIndex
 from kenning.index.graph import EntityGraph
 from kenning.index.lexical import BM25Index
+from kenning.index.sparse import Triplets
 from kenning.models import KeyKind, MemoryItem, MemoryKind, MemoryStatus
 
 FloatArray = npt.NDArray[np.float64]
@@ -134,7 +134,7 @@ class ScopeIndex:
         self._mentioned: list[npt.NDArray[np.float64]] = []  # (k, 2) [start, end) epoch s
         self._mention_table: tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None = None
         self._episode_number: dict[str, int] = {}
-        self._incidence: sparse.csr_matrix | None = None
+        self._incidence: Triplets | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -321,13 +321,13 @@ class ScopeIndex:
         if not (ended & facts).any():
             return ended
         incidence = self.incidence()
-        per_episode = incidence.T @ facts.astype(np.float64)
-        closed_per_episode = incidence.T @ (facts & ended).astype(np.float64)
+        per_episode = incidence.rmatvec(facts)
+        closed_per_episode = incidence.rmatvec(facts & ended)
         stale_episode = (per_episode > 0) & (closed_per_episode >= per_episode)
         is_message = np.isin(
             self._kind.view(), [_KIND_CODES[MemoryKind.TURN], _KIND_CODES[MemoryKind.ROUND]]
         )
-        stale: BoolArray = (incidence @ stale_episode.astype(np.float64)) > 0
+        stale: BoolArray = incidence.matvec(stale_episode) > 0
         return ended | (stale & is_message)
 
     def successors(self, position: int, t: float) -> set[int]:
@@ -470,7 +470,7 @@ class ScopeIndex:
         mask[owners[(starts < end) & (ends > start)]] = True
         return mask
 
-    def incidence(self) -> sparse.csr_matrix:
+    def incidence(self) -> Triplets:
         """Memory-by-episode 0/1 matrix: which messages each memory is made of."""
         if self._incidence is None:
             rows: list[int] = []
@@ -481,9 +481,10 @@ class ScopeIndex:
                 for episode_id in item.episode_ids:
                     rows.append(position)
                     cols.append(self._episode_number[episode_id])
-            self._incidence = sparse.csr_matrix(
-                (np.ones(len(rows)), (rows, cols)),
-                shape=(len(self.items), len(self._episode_number)),
+            self._incidence = Triplets.ones(
+                (len(self.items), len(self._episode_number)),
+                np.asarray(rows, dtype=np.int64),
+                np.asarray(cols, dtype=np.int64),
             )
         return self._incidence
 

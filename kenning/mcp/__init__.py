@@ -6,9 +6,14 @@
 >>> server.run("stdio")
 
 ``python -m kenning.mcp`` serves the configured store over stdio (see docs/mcp.md). Needs the
-official MCP SDK (``pip install "mcp>=2,<3"``).
+official MCP SDK: ``pip install 'kenning[server]'``.
 """
 
+from kenning._extras import require_extra
+
+require_extra("server", "mcp", what="the MCP server")
+
+# The imports below need the extra checked above.
 from kenning.mcp._budget import approx_tokens
 from kenning.mcp._server import (
     AllowedUsers,

@@ -457,6 +457,7 @@ def streamable_http_app(
 def run_stdio(settings: Settings | None = None, *, default_user: str | None = None) -> None:
     """Open ``Memory(settings=settings or Settings())`` and serve it over stdio until EOF."""
     with Memory(settings=settings or Settings()) as memory:
+        memory.warm_up()  # before the client's first call, not during it
         create_mcp_server(memory, default_user=default_user).run("stdio")
 
 

@@ -11,13 +11,11 @@ how much it lifts the others.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
-from scipy import sparse
 
-FloatArray = npt.NDArray[np.float64]
+from kenning.index.sparse import FloatArray, Triplets, group_max
 
 
-def lift(incidence: sparse.csr_matrix, level_scores: FloatArray) -> FloatArray:
+def lift(incidence: Triplets, level_scores: FloatArray) -> FloatArray:
     """For every memory, the best ``level_scores`` among memories sharing a message with it.
 
     ``incidence`` is memories x messages (0/1); ``level_scores`` holds scores in [0, 1] for
@@ -26,8 +24,9 @@ def lift(incidence: sparse.csr_matrix, level_scores: FloatArray) -> FloatArray:
     shifted = np.where(np.isfinite(level_scores), level_scores + 1.0, 0.0)
     if incidence.nnz == 0 or not shifted.any():
         return np.full(incidence.shape[0], -np.inf)
-    per_message = incidence.multiply(shifted[:, None]).tocsc().max(axis=0).toarray().ravel()
-    best = incidence.multiply(per_message[None, :]).tocsr().max(axis=1).toarray().ravel()
+    n_memories, n_messages = incidence.shape
+    per_message = group_max(incidence.cols, shifted[incidence.rows], n_messages)
+    best = group_max(incidence.rows, per_message[incidence.cols], n_memories)
     return np.where(best > 0, best - 1.0, -np.inf)
 
 

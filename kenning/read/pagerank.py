@@ -9,14 +9,12 @@ that reaches a node without edges returns to the reset distribution, so ``p`` su
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
-from scipy import sparse
 
-FloatArray = npt.NDArray[np.float64]
+from kenning.index.sparse import FloatArray, Triplets
 
 
 def personalized_pagerank(
-    adjacency: sparse.csr_matrix,
+    adjacency: Triplets,
     reset: FloatArray,
     *,
     damping: float = 0.5,
@@ -35,13 +33,15 @@ def personalized_pagerank(
     if reset.shape != (n,) or (reset < 0).any() or reset.sum() <= 0:
         raise ValueError("reset must be a non-negative vector over the nodes, not all zero")
     r = reset / reset.sum()
-    out_weight = np.asarray(adjacency.sum(axis=1)).ravel()
+    out_weight = adjacency.row_sums()
     dangling = out_weight == 0
-    inverse = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out_weight))
-    transition = sparse.csr_matrix(adjacency.T @ sparse.diags(inverse))
+    # P = A.T diag(1 / out-weight), normalised edge by edge (1 / a tiny weight would overflow).
+    edge_out = out_weight[adjacency.rows]
+    share = np.divide(adjacency.values, edge_out, out=np.zeros_like(edge_out), where=edge_out > 0)
+    transition = Triplets(adjacency.shape, adjacency.rows, adjacency.cols, share)
     p: FloatArray = r.copy()
     for _ in range(max_iter):
-        following = transition @ p
+        following = transition.rmatvec(p)
         following += p[dangling].sum() * r  # walks stuck at a dead end restart
         updated: FloatArray = np.asarray((1.0 - damping) * r + damping * following)
         if np.abs(updated - p).sum() < tol:

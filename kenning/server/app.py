@@ -46,6 +46,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The model loads before uvicorn says "startup complete", never on a first request.
+        memory.warm_up()
         # A mounted app's own lifespan does not run: the MCP session manager runs here.
         async with mcp.session_manager.run():
             yield

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("torch", "sentence_transformers", "transformers")
+HEAVY = ("torch", "sentence_transformers", "transformers", "onnxruntime", "tokenizers")
 
 
 def run_python(code: str, tmp_path: Path, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("KENNING_", "HF_", "TRANSFORMERS_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KENNING_", "HF_", "TRANSFORMERS_"))
     }
     env["HOME"] = str(tmp_path / "home")  # nothing may be written to (or read from) the real home
     return subprocess.run(
@@ -77,7 +79,7 @@ def test_default_settings_work_with_the_network_blocked(tmp_path: Path) -> None:
 
     tmp = Path({str(tmp_path)!r})
     settings = Settings(db_path=tmp / "kenning.db", embedding_cache_path=tmp / "cache.db")
-    assert settings.embedder.value == "sentence-transformers"
+    assert settings.embedder.value == "onnx"
     with Memory(settings=settings) as m:
         m.add(
             [
@@ -96,7 +98,9 @@ def test_default_settings_work_with_the_network_blocked(tmp_path: Path) -> None:
         blocked = False
     except OSError as exc:
         blocked = "network access attempted" in str(exc)
-    print(json.dumps({{"top": top.memory.text, "model": model, "blocked": blocked}}))
+    heavy = ("torch", "sentence_transformers", "scipy")  # not in the core install
+    torch = sorted(name for name in heavy if name in sys.modules)
+    print(json.dumps({{"top": top.memory.text, "model": model, "blocked": blocked, "torch": torch}}))
     """
     )
     done = run_python(code, tmp_path, timeout=600)
@@ -105,6 +109,7 @@ def test_default_settings_work_with_the_network_blocked(tmp_path: Path) -> None:
     assert out["top"] == "I adopted a puppy named Rex"
     assert "MiniLM" in out["model"]
     assert out["blocked"] is True
+    assert out["torch"] == []  # the default install runs without torch and scipy
     assert (tmp_path / "kenning.db").exists()
     assert (tmp_path / "cache.db").exists()
     assert not (tmp_path / "home" / ".kenning").exists()  # nothing written to the default home

@@ -16,7 +16,7 @@ def test_mentions_link_memories_to_canonical_entities() -> None:
     graph.set_mentions(2, [])
     assert len(graph) == 2
     assert set(graph.keys()) == {"grand canyon", "pixel"}
-    a = graph.adjacency(3).toarray()
+    a = graph.adjacency(3).to_dense()
     canyon, pixel = 3, 4  # entity nodes follow the 3 memory nodes
     assert a[0, canyon] == a[canyon, 0] == 1 and a[1, canyon] == 1 and a[0, pixel] == 1
     assert a[2].sum() == 0  # a memory with no mention is isolated
@@ -29,7 +29,7 @@ def test_replacing_mentions_drops_the_old_edges() -> None:
     graph.set_mentions(0, ["Pixel"])
     graph.set_mentions(1, ["Pixel"])
     graph.set_mentions(0, ["Miso"])
-    a = graph.adjacency(2).toarray()
+    a = graph.adjacency(2).to_dense()
     pixel, miso = 2, 3
     assert a[0, pixel] == 0 and a[0, miso] == 1 and a[1, pixel] == 1
 
@@ -38,7 +38,7 @@ def test_an_entity_mentioned_almost_everywhere_carries_no_edges() -> None:
     graph = EntityGraph()
     for position in range(10):
         graph.set_mentions(position, ["Caroline", *(["Paris"] if position < 2 else [])])
-    a = graph.adjacency(10).toarray()
+    a = graph.adjacency(10).to_dense()
     caroline, paris = 10, 11
     assert a[:, caroline].sum() == 0  # in every memory: pruned as a hub
     assert a[0, paris] == 1 and a[1, paris] == 1
@@ -83,7 +83,7 @@ def test_close_entity_names_get_a_synonym_edge_weighted_by_similarity() -> None:
     graph = EntityGraph(embed=embed, synonym_threshold=0.8)
     graph.set_mentions(0, ["Grand Canyon", "Pixel"])
     graph.set_mentions(1, ["Grand Canyon trip"])
-    a = graph.adjacency(2).toarray()
+    a = graph.adjacency(2).to_dense()
     canyon, pixel, trip = 2, 3, 4
     assert 0.9 < a[canyon, trip] == a[trip, canyon] < 1.0
     assert a[canyon, pixel] == 0 and a[canyon, canyon] == 0

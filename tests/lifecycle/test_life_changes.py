@@ -17,7 +17,7 @@ import pytest
 from stories import LIFE_CHANGES, LifeChange
 
 from kenning import Memory, MemoryKind, Settings
-from kenning.embed import SentenceTransformerEmbedder
+from kenning.embed import OnnxEmbedder
 from kenning.eval.updates import is_correct, mentions
 from kenning.extract.facts import PREDICATES
 from kenning.testing import FakeOpenAIServer, ScriptedLLM
@@ -102,8 +102,8 @@ def test_there_are_enough_stories() -> None:
 
 
 @pytest.fixture(scope="module")
-def minilm() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
+def minilm() -> OnnxEmbedder:
+    return OnnxEmbedder()
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,7 @@ def _outcome(memory: Memory, story: LifeChange) -> Outcome:
 
 
 @pytest.fixture(scope="module")
-def local_outcomes(
-    tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransformerEmbedder
-) -> list[Outcome]:
+def local_outcomes(tmp_path_factory: pytest.TempPathFactory, minilm: OnnxEmbedder) -> list[Outcome]:
     """Every story through a fresh memory with the local extractor (no LLM)."""
     outcomes = []
     for number, story in enumerate(LIFE_CHANGES):
@@ -201,9 +199,7 @@ def test_local_history_shows_both_values_whenever_both_were_extracted(
 
 
 @pytest.mark.parametrize("story", STORIES)
-def test_scripted_llm(
-    tmp_path: Path, minilm: SentenceTransformerEmbedder, story: LifeChange
-) -> None:
+def test_scripted_llm(tmp_path: Path, minilm: OnnxEmbedder, story: LifeChange) -> None:
     llm = _perfect_llm(story)
     with (
         FakeOpenAIServer(chat_responder=llm) as server,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import sparse
 
+from kenning.index.sparse import Triplets, group_max
 from kenning.read.diversity import mmr
 from kenning.read.granularity import lift, peakedness
 from kenning.read.pagerank import personalized_pagerank
@@ -36,7 +36,7 @@ def test_pagerank_matches_the_closed_form_on_a_small_graph() -> None:
         dtype=float,
     )
     reset = np.array([1.0, 0, 0, 0, 0])
-    got = personalized_pagerank(sparse.csr_matrix(a), reset, damping=0.5, tol=1e-12)
+    got = personalized_pagerank(Triplets.from_dense(a), reset, damping=0.5, tol=1e-12)
     np.testing.assert_allclose(got, _closed_form(a, reset, 0.5), atol=1e-9)
     assert got.sum() == pytest.approx(1.0)
     assert got[0] == got.max()  # the seed keeps the most mass
@@ -46,7 +46,7 @@ def test_pagerank_matches_the_closed_form_on_a_small_graph() -> None:
 def test_pagerank_with_a_dead_end_still_sums_to_one() -> None:
     a = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=float)  # node 2 has no way out
     reset = np.array([0.5, 0.5, 0.0])
-    got = personalized_pagerank(sparse.csr_matrix(a), reset, damping=0.85, tol=1e-13)
+    got = personalized_pagerank(Triplets.from_dense(a), reset, damping=0.85, tol=1e-13)
     np.testing.assert_allclose(got, _closed_form(a, reset, 0.85), atol=1e-9)
     assert got.sum() == pytest.approx(1.0)
 
@@ -68,13 +68,13 @@ def test_pagerank_matches_the_closed_form_on_random_graphs(
     n = len(reset)
     a = np.asarray(weights).reshape(n, n)
     got = personalized_pagerank(
-        sparse.csr_matrix(a), np.asarray(reset), damping=damping, tol=1e-13, max_iter=5000
+        Triplets.from_dense(a), np.asarray(reset), damping=damping, tol=1e-13, max_iter=5000
     )
     np.testing.assert_allclose(got, _closed_form(a, np.asarray(reset), damping), atol=1e-7)
 
 
 def test_pagerank_rejects_bad_input() -> None:
-    a = sparse.csr_matrix(np.ones((2, 2)))
+    a = Triplets.from_dense(np.ones((2, 2)))
     with pytest.raises(ValueError, match="damping"):
         personalized_pagerank(a, np.ones(2), damping=1.0)
     with pytest.raises(ValueError, match="reset"):
@@ -85,7 +85,7 @@ def test_pagerank_rejects_bad_input() -> None:
 
 def test_lift_gives_each_memory_the_best_score_of_the_level_sharing_a_message() -> None:
     # memories: t0, t1, t2 (turns of messages 0, 1, 2); r01, r12 (rounds); s (session)
-    incidence = sparse.csr_matrix(
+    incidence = Triplets.from_dense(
         np.array(
             [
                 [1, 0, 0],
@@ -126,3 +126,38 @@ def test_mmr_skips_a_near_duplicate_of_what_it_already_picked() -> None:
     # Relevance is rescaled to [0, 1]: at lambda 0.7 the duplicate still beats the weakest hit.
     assert mmr(relevance, vectors, 5) == [0, 1, 2]
     assert mmr(np.array([]), np.zeros((0, 2), dtype=np.float32), 3) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=6).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.sampled_from([0.0, 0.0, 1.0, 2.5, -1.5]), min_size=n * 4, max_size=n * 4),
+            st.lists(st.floats(-2, 2), min_size=4, max_size=4),
+            st.lists(st.floats(-2, 2), min_size=n, max_size=n),
+        )
+    )
+)
+def test_triplet_products_match_dense_algebra(
+    case: tuple[list[float], list[float], list[float]],
+) -> None:
+    values, x, y = case
+    dense = np.asarray(values).reshape(-1, 4)
+    m = Triplets.from_dense(dense)
+    np.testing.assert_allclose(m.to_dense(), dense)
+    np.testing.assert_allclose(m.matvec(x), dense @ np.asarray(x), atol=1e-12)
+    np.testing.assert_allclose(m.rmatvec(y), dense.T @ np.asarray(y), atol=1e-12)
+    np.testing.assert_allclose(m.row_sums(), dense.sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(m.col_sums(), dense.sum(axis=0), atol=1e-12)
+    np.testing.assert_allclose(m.keep(m.values > 0).to_dense(), np.where(dense > 0, dense, 0))
+    if dense.shape[0] == 4:
+        np.testing.assert_allclose(m.symmetric().to_dense(), dense + dense.T)
+        np.testing.assert_allclose(m.plus(m).to_dense(), 2 * dense)
+
+
+def test_group_max_takes_each_groups_largest_value() -> None:
+    groups = np.array([2, 0, 2, 2, 0], dtype=np.int64)
+    values = np.array([0.5, -1.0, 3.0, 1.0, -2.0])
+    np.testing.assert_allclose(group_max(groups, values, 4, empty=-9.0), [-1.0, -9.0, 3.0, -9.0])
+    with pytest.raises(ValueError, match="shapes differ"):
+        Triplets((2, 2)).plus(Triplets((3, 3)))

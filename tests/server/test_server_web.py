@@ -68,6 +68,11 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"web_{name}.png"), full_page=True)
 
 
+def wait_shown(page: Any, memory_id: str) -> None:
+    """Wait until the detail panel, graph included, shows ``memory_id`` and nothing is loading."""
+    page.wait_for_selector(f"#detail[data-shown='{memory_id}'][aria-busy='false']")
+
+
 def remember(client: httpx.Client, user: str, *texts: str) -> list[dict[str, Any]]:
     messages = [{"role": "user", "content": text} for text in texts]
     response = client.post(f"/v1/users/{user}/messages", json={"messages": messages})
@@ -116,8 +121,7 @@ def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any)
     shot(page, "search")
 
     hit.locator(".open").click()
-    page.wait_for_selector(f"#detail-id:text('{sister['id']}')")
-    page.wait_for_selector("#history li >> nth=1")
+    wait_shown(page, sister["id"])
     history = page.locator("#history li").all_inner_texts()
     assert [entry.split()[0] for entry in history] == ["add", "update"], history
     assert any("before: My sister Lucia got married in Lisbon" in e for e in history), history
@@ -135,11 +139,19 @@ def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any)
     assert page.locator("#graph .entity").count() == len(graph["entities"])
     shot(page, "detail")
     node.dispatch_event("click")
-    page.wait_for_selector(f"#detail-id:text('{photos['id']}')")
+    wait_shown(page, photos["id"])
     assert "wedding photos" in page.locator("#detail-text").inner_text()
+    # The graph is the photos message's now: its sister node leads back.
+    assert page.locator("#graph .memory.centre").get_attribute("data-id") == photos["id"]
     page.locator(f"#graph .memory[data-id='{sister['id']}']").dispatch_event("click")
-    page.wait_for_selector(f"#detail-id:text('{sister['id']}')")
-    page.wait_for_selector("#history li >> nth=1")
+    wait_shown(page, sister["id"])
+    assert page.locator("#history li").count() == 2
+    # Two clicks faster than the answers: the panel shows the last one, detail and graph alike.
+    page.locator(f"#graph .memory[data-id='{photos['id']}']").dispatch_event("click")
+    hit.locator(".open").dispatch_event("click")
+    wait_shown(page, sister["id"])
+    assert page.locator("#detail-id").inner_text() == sister["id"]
+    assert page.locator("#graph .memory.centre").get_attribute("data-id") == sister["id"]
 
     dialogs: list[str] = []
 

