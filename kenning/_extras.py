@@ -11,7 +11,8 @@ def require_extra(extra: str, *modules: str, what: str) -> None:
     """Raise :class:`ConfigError` naming the install line if any of ``modules`` is missing.
 
     ``what`` says what needed them ("kenning serve"); the message is one line:
-    ``kenning serve needs the 'server' extra: pip install 'kenning[server]'``.
+    ``the REST server needs the 'server' extra (not installed: fastapi): pip install
+    'kenning[server]'``.
     """
     missing = []
     for module in modules:
@@ -21,7 +22,7 @@ def require_extra(extra: str, *modules: str, what: str) -> None:
             missing.append(module)
     if missing:
         raise ConfigError(
-            f"{what} needs the '{extra}' extra ({', '.join(missing)} is not installed): "
+            f"{what} needs the '{extra}' extra (not installed: {', '.join(missing)}): "
             f"pip install 'kenning[{extra}]'"
         )
 

@@ -94,7 +94,7 @@ def test_python_api_raises_config_error_naming_the_extra(tmp_path: Path) -> None
     done = run_hidden(("uvicorn",), code, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        "the REST server needs the 'server' extra (uvicorn is not installed): "
+        "the REST server needs the 'server' extra (not installed: uvicorn): "
         "pip install 'kenning[server]'"
     )
 
