@@ -70,7 +70,12 @@ class Settings(BaseSettings):
     embedding_api_key: str | None = Field(
         default=None, description="Bearer token for the embedding endpoint, if it needs one."
     )
-    embedding_batch_size: int = Field(default=64, ge=1, description="Texts per embedding call.")
+    embedding_batch_size: int = Field(
+        default=64,
+        ge=1,
+        description="Texts per embedding call (openai, sentence-transformers; the onnx "
+        "embedder runs batches of 8 texts of similar length, fastest on a CPU).",
+    )
     embedding_threads: int = Field(
         default=0,
         ge=0,

@@ -6,6 +6,7 @@
     │   └── Conflict       valid input that the current state refuses (nothing to undo)
     ├── NotFound           an id that does not exist in the caller's scope
     ├── StoreError         the storage backend failed (wraps the driver error)
+    │   └── StaleWrite     a row changed (or a claim was lost) since it was read: retry
     ├── EmbeddingError     the embedder failed or returned something unusable
     └── LLMError           the chat endpoint failed or answered unusably (after retries)
 
@@ -49,6 +50,14 @@ class StoreError(KenningError):
     """The storage backend failed; the original exception is chained."""
 
 
+class StaleWrite(StoreError):
+    """A write found its row changed since it was read (another process or thread wrote
+    it first), or its claim on pending episodes taken over; the transaction was rolled back.
+
+    The engine retries the operation from a fresh read; callers rarely see it.
+    """
+
+
 class EmbeddingError(KenningError):
     """The embedder failed or returned vectors of the wrong shape."""
 
@@ -72,6 +81,7 @@ __all__ = [
     "KenningError",
     "LLMError",
     "NotFound",
+    "StaleWrite",
     "StoreError",
     "ValidationError",
 ]

@@ -544,7 +544,6 @@ class Memory:
         with self._store.atomic():
             self._store.replace_memory(stored)
             self._store.add_history([record])
-        self._registry.apply(new.user_id, [stored])
         return new
 
     def delete(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
@@ -554,7 +553,13 @@ class Memory:
             if old.status == MemoryStatus.DELETED:
                 return old
             now = datetime.now(UTC)
-            new = replace(old, status=MemoryStatus.DELETED, updated_at=now, expired_at=now)
+            new = replace(
+                old,
+                status=MemoryStatus.DELETED,
+                updated_at=now,
+                expired_at=now,
+                version=old.version + 1,
+            )
             with self._store.atomic():
                 self._store.replace_memory(StoredMemory(item=new, keys=(), model_id=None))
                 self._store.add_history(
@@ -690,24 +695,22 @@ class Memory:
                 episodes = [eid]
                 targets = self._store.memories_of_episodes(user, episodes)
             if hard:
-                return erase(self._store, self._registry, self._ingestor, user, episodes, now)
-            archived = archive(self._store, self._registry, user, targets, now, reason="requested")
+                return erase(self._store, self._ingestor, user, episodes, now)
+            archived = archive(self._store, user, targets, now, reason="requested")
             return ForgetResult(archived=tuple(m.id for m in archived))
 
     def pin(self, memory_id: str, *, user_id: str, pinned: bool = True) -> MemoryItem:
         """Pin a memory (it never fades and is never archived by forgetting), or unpin it."""
         with self._lock:
             item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
-            return set_flags(
-                self._store, self._registry, item, datetime.now(UTC), pinned=bool(pinned)
-            )
+            return set_flags(self._store, item, datetime.now(UTC), pinned=bool(pinned))
 
     def set_ttl(self, memory_id: str, ttl: float | timedelta | None, *, user_id: str) -> MemoryItem:
         """Make a memory expire ``ttl`` seconds from now (None: never); expired ones are not searched."""
         with self._lock:
             item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
             now = datetime.now(UTC)
-            return set_flags(self._store, self._registry, item, now, expires_at=_expiry(ttl, now))
+            return set_flags(self._store, item, now, expires_at=_expiry(ttl, now))
 
     def undo(self, memory_id: str, *, user_id: str, change: int | None = None) -> MemoryItem:
         """Revert a recorded change of a memory: the latest one, or the history entry whose id
@@ -729,7 +732,7 @@ class Memory:
                 return self._rewrite(item, restored, HistoryAction.RESTORE, now, details)
             changes = Changes(now=now)
             changes.change(item, restored, HistoryAction.RESTORE, details)
-            changes.commit(self._store, self._registry, user)
+            changes.commit(self._store)
             return restored
 
     def consolidate(

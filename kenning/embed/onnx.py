@@ -10,8 +10,11 @@ What sentence-transformers does around the network is done here, identically: tr
 vectors agree with sentence-transformers' float32 MiniLM to a mean cosine above 0.999 on
 LoCoMo's turns (``benchmarks/embedder_compare.py``).
 
-Texts of a batch are sorted by length before padding, so a batch pads to the longest of
-similar texts rather than to the longest of the whole call; results return in input order.
+Texts are tokenized first and sorted by their number of word pieces; each forward pass takes
+up to ``batch_size`` (default 8) texts of similar length, padded to the longest of them, so
+little of a batch is padding. On this project's 2-core machine, batches of 8 token-sorted
+texts embedded LoCoMo turns about 50 % faster than batches of 64 sorted by characters
+(187 against 124 texts/s on one thread); results return in input order.
 Nothing heavy happens at import or construction: the model loads on the first :meth:`embed`
 or :attr:`dim` (or :meth:`load`).
 """
@@ -71,7 +74,7 @@ class OnnxEmbedder:
     while another process or request uses the other core).
     """
 
-    def __init__(self, *, batch_size: int = 64, threads: int = 0) -> None:
+    def __init__(self, *, batch_size: int = 8, threads: int = 0) -> None:
         if batch_size < 1:
             raise ValidationError("batch_size", f"must be >= 1, got {batch_size}")
         if threads < 0:
@@ -104,21 +107,26 @@ class OnnxEmbedder:
             return np.zeros((0, _DIM), dtype=np.float32)
         session, tokenizer = self._load()
         out = np.empty((len(texts), _DIM), dtype=np.float32)
-        # Longest first: similar lengths share a batch, so little of each batch is padding.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        for start in range(0, len(order), self._batch_size):
-            chosen = order[start : start + self._batch_size]
-            try:
-                encodings = tokenizer.encode_batch([texts[i] for i in chosen])
-                out[chosen] = self._forward(session, encodings)
-            except Exception as exc:  # third-party code: wrap whatever it raises
-                raise EmbeddingError(f"{self.model_id}: encoding failed: {exc}") from exc
+        try:
+            encodings = tokenizer.encode_batch(list(texts))
+            ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
+            order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+            for start in range(0, len(order), self._batch_size):
+                chosen = order[start : start + self._batch_size]
+                out[chosen] = self._forward(session, [ids[i] for i in chosen])
+        except Exception as exc:  # third-party code: wrap whatever it raises
+            raise EmbeddingError(f"{self.model_id}: encoding failed: {exc}") from exc
         return out
 
     @staticmethod
-    def _forward(session: Any, encodings: Sequence[Any]) -> Vectors:
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def _forward(session: Any, sequences: Sequence[npt.NDArray[np.int64]]) -> Vectors:
+        """One forward pass over token-id sequences, padded to the longest; pooled vectors."""
+        width = max(len(s) for s in sequences)
+        ids = np.zeros((len(sequences), width), dtype=np.int64)
+        mask = np.zeros((len(sequences), width), dtype=np.int64)
+        for row, sequence in enumerate(sequences):
+            ids[row, : len(sequence)] = sequence
+            mask[row, : len(sequence)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden: npt.NDArray[np.float32] = session.run(None, feeds)[0]
         weights = mask[:, :, None].astype(np.float32)
@@ -158,7 +166,7 @@ def _build_tokenizer() -> Any:
     except Exception as exc:
         raise ConfigError(f"cannot read MiniLM's tokenizer {path}: {exc}") from exc
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest of each batch
+    tokenizer.no_padding()  # batches are padded after sorting by length (see embed)
     return tokenizer
 
 

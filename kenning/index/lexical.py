@@ -231,12 +231,10 @@ class BM25Index:
     def _build(self) -> _Postings:
         n_docs, n_terms = len(self._terms), len(self._vocab)
         sizes = np.fromiter((len(t) for t in self._terms), dtype=np.int64, count=n_docs)
-        starts = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(sizes, out=starts[1:])
         terms = np.concatenate(self._terms) if n_docs else np.zeros(0, dtype=np.int64)
         tf = np.concatenate(self._counts) if n_docs else np.zeros(0, dtype=np.float64)
-        lengths = np.add.reduceat(tf, starts[:-1]) if len(tf) else np.zeros(n_docs)
-        lengths[sizes == 0] = 0.0  # reduceat repeats the next value for empty rows
+        docs = np.repeat(np.arange(n_docs, dtype=np.int64), sizes)
+        lengths = np.bincount(docs, weights=tf, minlength=n_docs)
         alive = np.asarray(self._alive, dtype=bool)
         avg_len = float(lengths[alive].mean()) if alive.any() else 1.0
         doc_lengths = np.repeat(lengths, sizes)
@@ -248,7 +246,6 @@ class BM25Index:
         self._n_alive = int(alive.sum())
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
-        docs = np.repeat(np.arange(n_docs, dtype=np.int64), sizes)
         return _Postings(offsets, docs[by_term], weights[by_term])
 
     def terms(self, row: int) -> list[str]:

@@ -1,16 +1,17 @@
-"""The in-memory indexes of every user scope, loaded from the store on first use."""
+"""The in-memory indexes of every user scope: caches of the store that follow its change feed."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from kenning.embed.base import Embedder, Vectors
 from kenning.index.scope import ScopeIndex
-from kenning.models import KeyKind, MemoryItem
+from kenning.models import KeyKind
 from kenning.store import Store, StoredMemory
 
 log = logging.getLogger(__name__)
@@ -21,8 +22,27 @@ def vectors_to_bytes(vectors: Vectors) -> list[bytes]:
     return [np.ascontiguousarray(row, dtype="<f4").tobytes() for row in vectors]
 
 
+@dataclass(slots=True)
+class _Loaded:
+    """A user's index and the feed position it reflects."""
+
+    scope: ScopeIndex
+    position: int
+
+
 class IndexRegistry:
-    """Holds one :class:`ScopeIndex` per user; the write path keeps them current."""
+    """One :class:`ScopeIndex` per user: a cache of the store that follows its change feed.
+
+    The store is the truth; several processes may write it. Every :meth:`get` first asks the
+    store what changed in the user's scope since the feed position the index reflects and
+    applies exactly that (re-reading the changed memories), so a call that starts after any
+    process's write returned sees it. Nothing else updates an index: a process's own writes
+    reach it through the feed too. An erase makes the next :meth:`get` rebuild the scope, so
+    no erased text (not even a vocabulary word or an entity name) stays in memory.
+
+    :meth:`user_lock` serialises the calls of one user in this process (an index is not
+    thread-safe); different users proceed in parallel.
+    """
 
     def __init__(
         self,
@@ -40,35 +60,45 @@ class IndexRegistry:
         self._b = b
         self._key_expansion = key_expansion
         self._synonym_threshold = synonym_threshold
-        self._scopes: dict[str, ScopeIndex] = {}
-        self._lock = threading.RLock()
+        self._scopes: dict[str, _Loaded] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._lock = threading.Lock()  # guards the two dicts, never held during work
+
+    def user_lock(self, user_id: str) -> threading.RLock:
+        """The lock of one user's calls in this process (re-entrant)."""
+        with self._lock:
+            lock = self._locks.get(user_id)
+            if lock is None:
+                lock = self._locks[user_id] = threading.RLock()
+            return lock
 
     def reset(self, *, key_expansion: bool) -> None:
-        """Drop every loaded index; the next search reloads with these options."""
+        """Drop every loaded index; the next use reloads with these options."""
         with self._lock:
             self._key_expansion = key_expansion
             self._scopes.clear()
 
-    def drop(self, user_id: str) -> None:
-        """Forget a user's loaded index; the next use reloads it from the store."""
-        with self._lock:
-            self._scopes.pop(user_id, None)
-
     def get(self, user_id: str) -> ScopeIndex:
-        """The user's index, loading it from the store the first time."""
-        with self._lock:
-            scope = self._scopes.get(user_id)
-            if scope is None:
-                scope = self._load(user_id)
-                self._scopes[user_id] = scope
-            return scope
+        """The user's index, current with the store (hold :meth:`user_lock` while using it)."""
+        with self.user_lock(user_id):
+            loaded = self._scopes.get(user_id)
+            if loaded is None:
+                loaded = self._load(user_id)
+            else:
+                loaded = self._catch_up(user_id, loaded)
+            with self._lock:
+                self._scopes[user_id] = loaded
+            return loaded.scope
 
     def loaded(self, user_id: str) -> ScopeIndex | None:
-        """The user's index if it is already in memory."""
-        return self._scopes.get(user_id)
+        """The user's index if it is in memory (possibly behind the store)."""
+        found = self._scopes.get(user_id)
+        return found.scope if found is not None else None
 
-    def _load(self, user_id: str) -> ScopeIndex:
-        stored = list(self._store.iter_indexable(user_id))
+    def _load(self, user_id: str) -> _Loaded:
+        # The head is read first: a change committed while the scope loads is applied
+        # (again, harmlessly) by the next catch-up.
+        position = self._store.feed_head(user_id)
         scope = ScopeIndex(
             self._embedder.dim,
             k1=self._k1,
@@ -77,9 +107,25 @@ class IndexRegistry:
             embed=self._embedder.embed,
             synonym_threshold=self._synonym_threshold,
         )
-        self._insert(scope, stored)
-        log.debug("loaded index of %s: %d memories", user_id, len(scope))
-        return scope
+        self._insert(scope, list(self._store.iter_indexable(user_id)))
+        log.debug("loaded index of %s: %d memories at feed %d", user_id, len(scope), position)
+        return _Loaded(scope, position)
+
+    def _catch_up(self, user_id: str, loaded: _Loaded) -> _Loaded:
+        changes = self._store.changes_since(user_id, loaded.position)
+        if changes.head == loaded.position:
+            return loaded
+        if changes.erased:
+            log.debug("user %s: %d memories erased; rebuilding", user_id, len(changes.erased))
+            return self._load(user_id)
+        stored = self._store.indexable_memories(user_id, changes.changed)
+        present = {memory.item.id for memory in stored}
+        for memory_id in changes.changed:
+            if memory_id not in present:  # deleted: never searchable again
+                loaded.scope.remove(memory_id)
+        self._insert(loaded.scope, stored)
+        loaded.position = changes.head
+        return loaded
 
     def _insert(self, scope: ScopeIndex, stored: Sequence[StoredMemory]) -> None:
         model_id = self._embedder.model_id
@@ -92,6 +138,9 @@ class IndexRegistry:
         ]
         fresh = iter(self._embedder.embed(stale)) if stale else iter(())
         for memory in stored:
+            if scope.has_keys(memory.item.id, memory.keys):
+                scope.update_item(memory.item)  # same keys (e.g. access statistics)
+                continue
             rows = []
             texts = []
             expansions: dict[KeyKind, str] = {}
@@ -107,21 +156,4 @@ class IndexRegistry:
             matrix = (
                 np.vstack(rows) if rows else np.zeros((0, self._embedder.dim), dtype=np.float32)
             )
-            scope.upsert(memory.item, texts, matrix, expansions)
-
-    def refresh(self, user_id: str, items: Sequence[MemoryItem]) -> None:
-        """Bring a loaded index's filter columns up to date with changed memories (same keys)."""
-        with self._lock:
-            scope = self._scopes.get(user_id)
-            if scope is None:
-                return
-            for item in items:
-                if item.id in scope.position:
-                    scope.update_item(item)
-
-    def apply(self, user_id: str, stored: Sequence[StoredMemory]) -> None:
-        """Bring a loaded index up to date with memories just committed."""
-        with self._lock:
-            scope = self._scopes.get(user_id)
-            if scope is not None:
-                self._insert(scope, stored)
+            scope.upsert(memory.item, texts, matrix, expansions, keys=memory.keys)

@@ -23,7 +23,7 @@ from kenning.index.dense import DenseIndex
 from kenning.index.graph import EntityGraph
 from kenning.index.lexical import BM25Index
 from kenning.index.sparse import Triplets
-from kenning.models import KeyKind, MemoryItem, MemoryKind, MemoryStatus
+from kenning.models import IndexKey, KeyKind, MemoryItem, MemoryKind, MemoryStatus
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -135,9 +135,19 @@ class ScopeIndex:
         self._mention_table: tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None = None
         self._episode_number: dict[str, int] = {}
         self._incidence: Triplets | None = None
+        self._key_signature: list[int | None] = []  # by position: what upsert indexed
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def has_keys(self, memory_id: str, keys: Sequence[IndexKey]) -> bool:
+        """Whether the memory is indexed under exactly these keys (see :meth:`upsert`)."""
+        position = self.position.get(memory_id)
+        return (
+            position is not None
+            and self._key_signature[position] is not None
+            and self._key_signature[position] == _signature(keys)
+        )
 
     def upsert(
         self,
@@ -145,11 +155,14 @@ class ScopeIndex:
         key_texts: Sequence[str],
         vectors: npt.NDArray[np.float32],
         expansions: Mapping[KeyKind, str] | None = None,
+        *,
+        keys: Sequence[IndexKey] | None = None,
     ) -> None:
         """Add a memory, or replace an indexed one (its old keys stop matching).
 
         ``key_texts`` are the memory's ``TEXT`` keys, one vector each; ``expansions``
-        holds its other keys by kind (one item per line).
+        holds its other keys by kind (one item per line). ``keys``, the stored keys these
+        came from, let :meth:`has_keys` tell later whether a changed memory needs new rows.
         """
         if len(key_texts) != len(vectors):
             raise ValueError("one vector per key text is required")
@@ -164,8 +177,10 @@ class ScopeIndex:
             self._session.append(item.session_id)
             self._agent.append(item.agent_id)
             self._mentioned.append(_NO_RANGES)
+            self._key_signature.append(None)
         else:
             self._drop_rows(position)
+        self._key_signature[position] = _signature(keys) if keys is not None else None
         self.update_item(item)
         rows = list(self.dense.add(vectors)) if len(key_texts) else []
         for row in rows:
@@ -225,6 +240,9 @@ class ScopeIndex:
         self._status.set(position, -1)
         self._forget_derived()
         self.graph.set_mentions(position, [])
+        self._key_signature[position] = None
+        # The position stays (positions are never reused), its text does not.
+        self.items[position] = replace(self.items[position], text="", metadata={})
 
     def _forget_derived(self) -> None:
         self._ended.clear()
@@ -529,6 +547,10 @@ class ScopeIndex:
 
 
 _NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+
+
+def _signature(keys: Sequence[IndexKey]) -> int:
+    return hash(tuple((key.kind, key.text, key.vector) for key in keys))
 
 
 def _mentioned_ranges(item: MemoryItem) -> npt.NDArray[np.float64]:

@@ -80,7 +80,7 @@ def _archive_stale(
 ) -> tuple[int, int]:
     live = [i for i in index.items if i.status in LIVE]
     expired = [i for i in live if i.expires_at is not None and i.expires_at <= now]
-    archive(store, registry, user_id, expired, now, reason="ttl")
+    archive(store, user_id, expired, now, reason="ttl")
     if archive_below is None:
         return len(expired), 0
     gone = {i.id for i in expired}
@@ -95,7 +95,7 @@ def _archive_stale(
         and i.kind in (MemoryKind.TURN, MemoryKind.FACT, MemoryKind.NOTE, MemoryKind.DOCUMENT)
         and kept[index.position[i.id]] < archive_below
     ]
-    archived = archive(store, registry, user_id, faded, now, reason="faded")
+    archived = archive(store, user_id, faded, now, reason="faded")
     return len(expired), len(archived)
 
 
@@ -142,7 +142,7 @@ def _merge_duplicates(
             keep = grown
             gone = replace(other, status=MemoryStatus.ARCHIVED, updated_at=now)
             changes.change(other, gone, HistoryAction.MERGE, {"into": keep.id})
-    changes.commit(store, registry, user_id)
+    changes.commit(store)
     return len(absorbed)
 
 
@@ -192,7 +192,6 @@ class _Writer:
                         )
                     ]
                 )
-        self.registry.apply(self.user_id, [memory])
         return True
 
     def item(

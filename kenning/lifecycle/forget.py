@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from kenning.index.registry import IndexRegistry
 from kenning.models import (
     ForgetResult,
     HistoryAction,
@@ -30,7 +29,6 @@ from kenning.write.versions import LIVE
 
 def archive(
     store: Store,
-    registry: IndexRegistry,
     user_id: str,
     items: Sequence[MemoryItem],
     now: datetime,
@@ -43,13 +41,12 @@ def archive(
         if item.status in LIVE and not (item.pinned and reason != "requested"):
             after = replace(item, status=MemoryStatus.ARCHIVED, updated_at=now)
             changes.change(item, after, HistoryAction.ARCHIVE, {"reason": reason})
-    changes.commit(store, registry, user_id)
+    changes.commit(store)
     return list(changes.updated.values())
 
 
 def erase(
     store: Store,
-    registry: IndexRegistry,
     ingestor: Ingestor,
     user_id: str,
     episode_ids: Sequence[str],
@@ -81,7 +78,6 @@ def erase(
         store.add_history(changes.history)
         for session_id in sorted(sessions, key=lambda s: s or ""):
             ingestor.rebuild_session(user_id, session_id, now)
-    registry.drop(user_id)
     return ForgetResult(erased_memories=erased, erased_episodes=len(found))
 
 
@@ -101,14 +97,15 @@ def _revert(store: Store, caused: Sequence[HistoryEntry], now: datetime) -> None
             metadata = {**item.metadata, "keywords": keywords}
             if not keywords:
                 metadata.pop("keywords")
-            store.update_items([replace(item, metadata=metadata, updated_at=now)])
+            store.update_items(
+                [replace(item, metadata=metadata, updated_at=now, version=item.version + 1)]
+            )
         elif entry.action is HistoryAction.SUPERSEDE:
             store.update_items([restore(item, before, now)])
 
 
 def set_flags(
     store: Store,
-    registry: IndexRegistry,
     item: MemoryItem,
     now: datetime,
     *,
@@ -126,5 +123,5 @@ def set_flags(
     after = replace(after, updated_at=now)
     changes = Changes(now=now)
     changes.change(item, after, HistoryAction.UPDATE, {"reason": "flags"})
-    changes.commit(store, registry, item.user_id)
+    changes.commit(store)
     return after

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from kenning.store._codec import normalize_json
-from kenning.store.base import HistoryRecord, MemoryFilter, Store, StoredMemory
+from kenning.store.base import (
+    Claim,
+    FeedChanges,
+    HistoryRecord,
+    MemoryFilter,
+    Store,
+    StoredMemory,
+)
 from kenning.store.sqlite import SQLiteStore
 
 
@@ -18,6 +25,8 @@ def open_store(location: str | Path) -> Store:
 
 
 __all__ = [
+    "Claim",
+    "FeedChanges",
     "HistoryRecord",
     "MemoryFilter",
     "SQLiteStore",

@@ -170,4 +170,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        5,
+        "change feed and claims",
+        (
+            # The change feed: per user, a head that every write transaction touching the
+            # user's memories advances, and per memory the head value of its last change
+            # (erased: its row is gone). Processes bring their in-memory indexes up to date
+            # from it (kenning.index.registry).
+            "ALTER TABLE scopes ADD COLUMN feed_head INTEGER NOT NULL DEFAULT 0",
+            """CREATE TABLE changes (
+                user_id TEXT NOT NULL,
+                memory_id TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                erased INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (user_id, memory_id)
+            )""",
+            "CREATE INDEX changes_by_seq ON changes (user_id, seq)",
+            # Who derives an episode: the add that stored it, or, after its lease ran out
+            # (or its process died), whoever claims it.
+            "ALTER TABLE episodes ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE episodes ADD COLUMN claim_expires TEXT",
+            "DROP INDEX episodes_pending",
+            "CREATE INDEX episodes_pending ON episodes (user_id, seq) WHERE processed_at IS NULL",
+        ),
+    ),
 )

@@ -65,6 +65,30 @@ class HistoryRecord:
     details: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FeedChanges:
+    """What changed in a user's scope after a feed position, up to ``head``.
+
+    ``changed`` memories still have rows (re-read them); ``erased`` ones are gone.
+    """
+
+    head: int
+    changed: tuple[str, ...] = ()
+    erased: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Who derives pending episodes (``owner``, unique per process) and until when.
+
+    Owners are ``"host:pid:token"``, so a claim of a process known to be dead can be taken
+    before it expires.
+    """
+
+    owner: str
+    until: datetime
+
+
 class Store(abc.ABC):
     """Persistent storage of scopes, episodes, memories, keys, entities, links, history."""
 
@@ -84,12 +108,15 @@ class Store(abc.ABC):
 
     # -- episodes ----------------------------------------------------------------
     @abc.abstractmethod
-    def put_episodes(self, episodes: Sequence[Episode]) -> list[Episode]:
+    def put_episodes(
+        self, episodes: Sequence[Episode], *, claim: Claim | None = None
+    ) -> list[Episode]:
         """Insert episodes not already stored under their (user, idempotency key).
 
         Returns, in input order, the stored episode for each input: the new one, or
         the earlier one with the same key (compare ids to tell them apart). New
-        episodes receive consecutive ``seq`` numbers within their user's scope.
+        episodes receive consecutive ``seq`` numbers within their user's scope and, with
+        ``claim``, are claimed for derivation by its owner.
         """
 
     @abc.abstractmethod
@@ -120,8 +147,34 @@ class Store(abc.ABC):
         """Stored episodes whose derived memories were never committed."""
 
     @abc.abstractmethod
-    def mark_processed(self, episode_ids: Sequence[str], at: datetime) -> None:
-        """Record that these episodes' derived memories are committed."""
+    def pending_owners(self, user_id: str | None = None) -> list[str]:
+        """Distinct owners of the claims on pending episodes (to find dead processes)."""
+
+    @abc.abstractmethod
+    def claim_pending(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        user_id: str | None = None,
+        dead_owners: Sequence[str] = (),
+    ) -> list[Episode]:
+        """Atomically claim pending episodes that are unclaimed, whose claim expired before
+        ``now``, or whose owner is in ``dead_owners``; returns them in (user, seq) order.
+
+        Two processes claiming at once never get the same episode.
+        """
+
+    @abc.abstractmethod
+    def mark_processed(
+        self, episode_ids: Sequence[str], at: datetime, *, owner: str | None = None
+    ) -> None:
+        """Record that these episodes' derived memories are committed.
+
+        With ``owner``, every episode must still be pending and claimed by it; otherwise
+        :class:`~kenning.errors.StaleWrite` is raised (call it inside the transaction that
+        stores the derived memories, which then rolls back).
+        """
 
     # -- memories ----------------------------------------------------------------
     @abc.abstractmethod
@@ -130,7 +183,11 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def replace_memory(self, memory: StoredMemory) -> None:
-        """Overwrite an existing memory's fields and keys (same id)."""
+        """Overwrite an existing memory's fields and keys (same id).
+
+        The stored row must be the version before ``memory.item.version``; otherwise
+        :class:`~kenning.errors.StaleWrite` is raised.
+        """
 
     @abc.abstractmethod
     def get_memories(self, memory_ids: Sequence[str]) -> list[MemoryItem]:
@@ -155,6 +212,24 @@ class Store(abc.ABC):
         """Every non-deleted memory of the user with its keys, for index loading."""
 
     @abc.abstractmethod
+    def indexable_memories(self, user_id: str, memory_ids: Sequence[str]) -> list[StoredMemory]:
+        """The non-deleted memories of the user among ``memory_ids``, with their keys."""
+
+    # -- the change feed -----------------------------------------------------------
+    # Every write of a user's memories (insert, replace, update, access statistics,
+    # erase) advances the user's feed head in the same transaction and records the
+    # memory with the new head, so a process holding an index of the scope can apply
+    # exactly what changed since the head it last applied.
+    @abc.abstractmethod
+    def feed_head(self, user_id: str) -> int:
+        """The user's feed head (0 before any change)."""
+
+    @abc.abstractmethod
+    def changes_since(self, user_id: str, after: int) -> FeedChanges:
+        """The memories changed after feed position ``after``, and the head they lead to,
+        read from one snapshot (a change committed meanwhile is left for the next call)."""
+
+    @abc.abstractmethod
     def episode_vectors(
         self, user_id: str, episode_ids: Sequence[str], model_id: str
     ) -> dict[str, bytes]:
@@ -162,7 +237,11 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def update_items(self, items: Sequence[MemoryItem]) -> None:
-        """Overwrite existing memories' fields (status, validity, metadata...), keeping keys."""
+        """Overwrite existing memories' fields (status, validity, metadata...), keeping keys.
+
+        Each stored row must be the version before ``item.version``; otherwise
+        :class:`~kenning.errors.StaleWrite` is raised.
+        """
 
     @abc.abstractmethod
     def slot_versions(self, user_id: str, slot: str) -> list[MemoryItem]:

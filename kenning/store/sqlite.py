@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kenning.errors import StoreError
+from kenning.errors import StaleWrite, StoreError
 from kenning.models import (
     ApiKey,
     Entity,
@@ -38,7 +38,14 @@ from kenning.models import (
 )
 from kenning.store._codec import decode_json, decode_time, encode_json, encode_time
 from kenning.store._migrations import MIGRATIONS
-from kenning.store.base import HistoryRecord, MemoryFilter, Store, StoredMemory
+from kenning.store.base import (
+    Claim,
+    FeedChanges,
+    HistoryRecord,
+    MemoryFilter,
+    Store,
+    StoredMemory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +189,13 @@ class SQLiteStore(Store):
             [(user_id, now) for user_id in set(user_ids)],
         )
 
-    def put_episodes(self, episodes: Sequence[Episode]) -> list[Episode]:
+    def put_episodes(
+        self, episodes: Sequence[Episode], *, claim: Claim | None = None
+    ) -> list[Episode]:
         if not episodes:
             return []
         now = encode_time(datetime.now(UTC))
+        owner, until = (claim.owner, encode_time(claim.until)) if claim else (None, None)
         stored: list[Episode] = []
         with self.atomic():
             self._ensure_scopes((e.user_id for e in episodes), now or "")
@@ -203,7 +213,8 @@ class SQLiteStore(Store):
                 ).fetchone()
                 seq = int(seq_row[0])
                 self._execute(
-                    f"INSERT INTO episodes ({_EPISODE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT INTO episodes ({_EPISODE_COLUMNS}, claimed_by, claim_expires) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         episode.id,
                         episode.user_id,
@@ -217,6 +228,8 @@ class SQLiteStore(Store):
                         encode_time(episode.created_at),
                         episode.idempotency_key,
                         encode_json(episode.metadata),
+                        owner,
+                        until,
                     ),
                 )
                 stored.append(replace(episode, seq=seq))
@@ -274,12 +287,62 @@ class SQLiteStore(Store):
             params = (user_id,)
         return [_episode(row) for row in self._query(sql + " ORDER BY user_id, seq", params)]
 
-    def mark_processed(self, episode_ids: Sequence[str], at: datetime) -> None:
+    def pending_owners(self, user_id: str | None = None) -> list[str]:
+        sql = "SELECT DISTINCT claimed_by FROM episodes WHERE processed_at IS NULL"
+        sql += " AND claimed_by IS NOT NULL"
+        params: tuple[Any, ...] = ()
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            params = (user_id,)
+        return sorted(row[0] for row in self._query(sql, params))
+
+    def claim_pending(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        user_id: str | None = None,
+        dead_owners: Sequence[str] = (),
+    ) -> list[Episode]:
+        dead = list(dead_owners)
+        free = "claimed_by IS NULL OR claim_expires < ?"
+        if dead:
+            free += f" OR claimed_by IN ({','.join('?' * len(dead))})"
+        sql = (
+            "UPDATE episodes SET claimed_by = ?, claim_expires = ? "
+            f"WHERE processed_at IS NULL AND ({free})"
+        )
+        params: list[Any] = [claim.owner, encode_time(claim.until), encode_time(now), *dead]
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            params.append(user_id)
+        with self.atomic():  # BEGIN IMMEDIATE: no other writer between the check and the set
+            rows = self._execute(sql + f" RETURNING {_EPISODE_COLUMNS}", params).fetchall()
+        return sorted((_episode(row) for row in rows), key=lambda e: (e.user_id, e.seq))
+
+    def mark_processed(
+        self, episode_ids: Sequence[str], at: datetime, *, owner: str | None = None
+    ) -> None:
+        stamp = encode_time(at)
         with self.atomic():
-            self._executemany(
-                "UPDATE episodes SET processed_at = ? WHERE id = ?",
-                [(encode_time(at), i) for i in episode_ids],
-            )
+            for chunk in _chunks(list(episode_ids)):
+                marks = ",".join("?" * len(chunk))
+                if owner is None:
+                    self._execute(
+                        f"UPDATE episodes SET processed_at = ? WHERE id IN ({marks})",
+                        (stamp, *chunk),
+                    )
+                    continue
+                cursor = self._execute(
+                    f"UPDATE episodes SET processed_at = ? WHERE id IN ({marks}) "
+                    "AND processed_at IS NULL AND claimed_by = ?",
+                    (stamp, *chunk, owner),
+                )
+                if cursor.rowcount != len(chunk):
+                    raise StaleWrite(
+                        f"{len(chunk) - cursor.rowcount} of {len(chunk)} episodes are no "
+                        f"longer claimed by {owner} (another process derived them)"
+                    )
 
     # -- memories ------------------------------------------------------------------
     @staticmethod
@@ -314,12 +377,40 @@ class SQLiteStore(Store):
         )
 
     def _update_fields(self, item: MemoryItem) -> None:
+        """Overwrite a row with ``item``, which must be the version after the stored one."""
         values = self._memory_values(item)
         cursor = self._execute(
-            f"UPDATE memories SET {_MEMORY_ASSIGNMENTS} WHERE id = ?", (*values[1:], item.id)
+            f"UPDATE memories SET {_MEMORY_ASSIGNMENTS} WHERE id = ? AND version = ?",
+            (*values[1:], item.id, item.version - 1),
         )
-        if cursor.rowcount != 1:
+        if cursor.rowcount == 1:
+            return
+        row = self._execute("SELECT version FROM memories WHERE id = ?", (item.id,)).fetchone()
+        if row is None:
             raise StoreError(f"memory {item.id!r} does not exist")
+        raise StaleWrite(
+            f"memory {item.id!r} is at version {row[0]}, not {item.version - 1}: "
+            "it changed since it was read"
+        )
+
+    def _note_changes(self, changed: Iterable[tuple[str, str]], *, erased: bool = False) -> None:
+        """Advance the feed of each user once and record their (user, memory) changes."""
+        by_user: dict[str, dict[str, None]] = {}
+        for user_id, memory_id in changed:
+            by_user.setdefault(user_id, {})[memory_id] = None
+        for user_id, memory_ids in by_user.items():
+            row = self._execute(
+                "UPDATE scopes SET feed_head = feed_head + 1 WHERE user_id = ? RETURNING feed_head",
+                (user_id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no scope for user {user_id!r}")
+            self._executemany(
+                "INSERT INTO changes (user_id, memory_id, seq, erased) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id, memory_id) DO UPDATE SET seq = excluded.seq, "
+                "erased = excluded.erased",
+                [(user_id, memory_id, row[0], int(erased)) for memory_id in memory_ids],
+            )
 
     def _write_memory_rows(self, memory: StoredMemory, *, existing: bool) -> None:
         item = memory.item
@@ -354,10 +445,12 @@ class SQLiteStore(Store):
             self._ensure_scopes((m.item.user_id for m in memories), now)
             for memory in memories:
                 self._write_memory_rows(memory, existing=False)
+            self._note_changes((m.item.user_id, m.item.id) for m in memories)
 
     def replace_memory(self, memory: StoredMemory) -> None:
         with self.atomic():
             self._write_memory_rows(memory, existing=True)
+            self._note_changes([(memory.item.user_id, memory.item.id)])
 
     def _load_items(self, rows: list[tuple[Any, ...]]) -> list[MemoryItem]:
         if not rows:
@@ -457,11 +550,46 @@ class SQLiteStore(Store):
             (user_id, MemoryStatus.DELETED.value),
         )
         for start in range(0, len(rows), _CHUNK):
-            items = self._load_items(rows[start : start + _CHUNK])
-            keys = self._keys_of([item.id for item in items])
-            for item in items:
-                item_keys, model_id = keys.get(item.id, ([], None))
-                yield StoredMemory(item=item, keys=tuple(item_keys), model_id=model_id)
+            yield from self._with_keys(rows[start : start + _CHUNK])
+
+    def _with_keys(self, rows: list[tuple[Any, ...]]) -> list[StoredMemory]:
+        items = self._load_items(rows)
+        keys = self._keys_of([item.id for item in items])
+        out = []
+        for item in items:
+            item_keys, model_id = keys.get(item.id, ([], None))
+            out.append(StoredMemory(item=item, keys=tuple(item_keys), model_id=model_id))
+        return out
+
+    def indexable_memories(self, user_id: str, memory_ids: Sequence[str]) -> list[StoredMemory]:
+        out: list[StoredMemory] = []
+        for chunk in _chunks(list(memory_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND status != ? "
+                f"AND id IN ({marks}) ORDER BY rowid",
+                (user_id, MemoryStatus.DELETED.value, *chunk),
+            )
+            out += self._with_keys(rows)
+        return out
+
+    # -- the change feed -------------------------------------------------------------
+    def feed_head(self, user_id: str) -> int:
+        row = self._query_one("SELECT feed_head FROM scopes WHERE user_id = ?", (user_id,))
+        return int(row[0]) if row else 0
+
+    def changes_since(self, user_id: str, after: int) -> FeedChanges:
+        # One statement, so the head and the changes come from one snapshot.
+        rows = self._query(
+            "SELECT s.feed_head, c.memory_id, c.erased FROM scopes s "
+            "LEFT JOIN changes c ON c.user_id = s.user_id AND c.seq > ? WHERE s.user_id = ?",
+            (after, user_id),
+        )
+        if not rows:
+            return FeedChanges(head=0)
+        changed = tuple(r[1] for r in rows if r[1] is not None and not r[2])
+        erased = tuple(r[1] for r in rows if r[1] is not None and r[2])
+        return FeedChanges(head=int(rows[0][0]), changed=changed, erased=erased)
 
     def episode_vectors(
         self, user_id: str, episode_ids: Sequence[str], model_id: str
@@ -481,9 +609,12 @@ class SQLiteStore(Store):
         return found
 
     def update_items(self, items: Sequence[MemoryItem]) -> None:
+        if not items:
+            return
         with self.atomic():
             for item in items:
                 self._update_fields(item)
+            self._note_changes((item.user_id, item.id) for item in items)
 
     def slot_versions(self, user_id: str, slot: str) -> list[MemoryItem]:
         rows = self._query(
@@ -524,6 +655,7 @@ class SQLiteStore(Store):
                 "(SELECT 1 FROM mentions WHERE mentions.entity_id = entities.id)",
                 (user_id,),
             )
+            self._note_changes(((user_id, memory_id) for memory_id in doomed), erased=True)
             self._checkpoint_due = self.path != ":memory:"
         return len(doomed)
 
@@ -537,6 +669,13 @@ class SQLiteStore(Store):
                 "strength = strength + ? WHERE id = ?",
                 [(n, stamp, n * strength_gain, memory_id) for memory_id, n in counts.items()],
             )
+            owners: list[tuple[str, str]] = []
+            for chunk in _chunks(list(counts)):
+                marks = ",".join("?" * len(chunk))
+                owners += self._execute(
+                    f"SELECT user_id, id FROM memories WHERE id IN ({marks})", chunk
+                ).fetchall()
+            self._note_changes(owners)
 
     # -- LLM usage -----------------------------------------------------------------
     def put_llm_calls(self, user_id: str | None, calls: Sequence[LLMCall]) -> None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from kenning.index.registry import IndexRegistry
 from kenning.models import HistoryAction, Link, LLMCall, MemoryItem, MemoryStatus
 from kenning.store import HistoryRecord, Store
 
@@ -72,6 +71,9 @@ class Changes:
     links: list[Link] = field(default_factory=list)
     calls: list[LLMCall] = field(default_factory=list)
     dropped: set[str] = field(default_factory=set)  # new ids not to insert (reinforcements)
+    # id -> the stored version the batch started from: however often a memory changes in a
+    # batch, it is written once, as the next version (the store refuses it if the row moved).
+    base_versions: dict[str, int] = field(default_factory=dict)
 
     def current(self, item: MemoryItem) -> MemoryItem:
         """The latest in-batch version of a memory."""
@@ -88,6 +90,8 @@ class Changes:
         if after.id in self.new:
             self.new[after.id] = after
         else:
+            base = self.base_versions.setdefault(after.id, before.version)
+            after = replace(after, version=base + 1)
             self.updated[after.id] = after
         self.history.append(
             HistoryRecord(
@@ -95,10 +99,10 @@ class Changes:
             )
         )
 
-    def commit(self, store: Store, registry: IndexRegistry, user_id: str) -> None:
-        """Write the changes to already-stored memories (not ``new``) and refresh the index."""
+    def commit(self, store: Store) -> None:
+        """Write the changes to already-stored memories (not ``new``) in one transaction;
+        indexes follow through the store's change feed."""
         with store.atomic():
             store.update_items(list(self.updated.values()))
             store.put_links(self.links)
             store.add_history(self.history)
-        registry.refresh(user_id, list(self.updated.values()))

@@ -346,8 +346,6 @@ class Ingestor:
             self._store.add_history(history)
             self._store.put_llm_calls(user_id, changes.calls)
             self._store.mark_processed(processed, now)
-        self._registry.apply(user_id, [*inserts, *replacements])
-        self._registry.refresh(user_id, list(changes.updated.values()))
         return inserts
 
     def _link_and_evolve(

@@ -87,7 +87,7 @@ def test_is_the_default_and_works_with_the_network_blocked(
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    settings = Settings(embedding_cache_path="", embedding_threads=1, embedding_batch_size=8)
+    settings = Settings(embedding_cache_path="", embedding_threads=1)
     assert settings.embedder is EmbedderKind.ONNX
     embedder = build_embedder(settings)
     assert isinstance(embedder, OnnxEmbedder)

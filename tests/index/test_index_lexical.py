@@ -149,3 +149,13 @@ def test_matches_a_naive_reference_on_random_documents() -> None:
         query = " ".join(rng.choices(vocabulary, k=rng.randint(1, 4)))
         expected = reference_bm25([tokenize(t) for t in texts], alive, tokenize(query))
         np.testing.assert_allclose(bm25.scores(query), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_removed_rows_at_the_end_leave_the_others_scored() -> None:
+    index = BM25Index()
+    kept = index.add("the dog barked at the mailman")
+    gone = index.add("a cat slept")
+    index.remove(gone)  # the last rows hold no terms any more
+    last = index.add("")
+    scores = index.scores("dog")
+    assert scores[kept] > 0 and scores[gone] == 0 and scores[last] == 0

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kenning.errors import StoreError
+from kenning.errors import StaleWrite, StoreError
 from kenning.models import (
     ApiKey,
     Entity,
@@ -30,7 +30,7 @@ from kenning.models import (
     MemoryKind,
     MemoryStatus,
 )
-from kenning.store import HistoryRecord, MemoryFilter, Store, StoredMemory
+from kenning.store import Claim, HistoryRecord, MemoryFilter, Store, StoredMemory
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 MODEL = "hash:4"
@@ -711,7 +711,11 @@ def test_lifecycle_fields_round_trip_and_update_items_keeps_keys(store: Store) -
     (got,) = store.get_memories([memory.item.id])
     assert got == memory.item
     closed = replace(
-        got, status=MemoryStatus.SUPERSEDED, valid_to=T0 + timedelta(hours=1), pinned=False
+        got,
+        status=MemoryStatus.SUPERSEDED,
+        valid_to=T0 + timedelta(hours=1),
+        pinned=False,
+        version=got.version + 1,
     )
     store.update_items([closed])
     assert store.get_memories([got.id]) == [closed]
@@ -831,3 +835,84 @@ def test_touching_a_key_records_its_last_use(store: Store, store_opener: Any) ->
     store.touch_api_key(key.id, T0 + timedelta(hours=3))
     found = store_opener().find_api_key(key.hash)
     assert found is not None and found.last_used_at == T0 + timedelta(hours=3)
+
+
+# -- versions, the change feed and claims ---------------------------------------------
+
+
+def test_updates_must_be_the_next_version_of_the_stored_row(store: Store) -> None:
+    memory = make_memory(text="v0")
+    store.put_memories([memory])
+    item = memory.item
+    store.update_items([replace(item, text="v1", version=item.version + 1)])
+    with pytest.raises(StaleWrite, match="changed since it was read"):  # read v0, row is v1
+        store.update_items([replace(item, text="v1 again", version=item.version + 1)])
+    with pytest.raises(StaleWrite):
+        store.replace_memory(replace(memory, item=replace(item, version=item.version + 1)))
+    assert store.get_memories([item.id])[0].text == "v1"
+    store.replace_memory(replace(memory, item=replace(item, text="v2", version=item.version + 2)))
+    assert store.get_memories([item.id])[0].text == "v2"
+
+
+def test_every_memory_write_advances_the_feed_and_names_the_memory(store: Store) -> None:
+    assert store.feed_head("u1") == 0
+    assert store.changes_since("u1", 0).head == 0
+    episode = make_episode(content="erase me")
+    store.put_episodes([episode])
+    a, b = make_memory(text="a"), make_memory(text="b", episode_ids=(episode.id,))
+    other = make_memory("u2", text="other user")
+    store.put_memories([a, b, other])
+    first = store.changes_since("u1", 0)
+    assert first.head == store.feed_head("u1") > 0
+    assert set(first.changed) == {a.item.id, b.item.id} and first.erased == ()
+    assert store.changes_since("u1", first.head).changed == ()  # nothing after the head
+    store.update_items([replace(a.item, text="a2", version=a.item.version + 1)])
+    second = store.changes_since("u1", first.head)
+    assert second.changed == (a.item.id,) and second.head > first.head
+    store.record_access({b.item.id: 1}, T0)
+    third = store.changes_since("u1", second.head)
+    assert third.changed == (b.item.id,)
+    store.delete_episodes("u1", [episode.id])
+    fourth = store.changes_since("u1", third.head)
+    assert fourth.erased == (b.item.id,) and fourth.changed == ()
+    # From the start, each memory is named once, by its latest change.
+    everything = store.changes_since("u1", 0)
+    assert everything.changed == (a.item.id,) and everything.erased == (b.item.id,)
+    assert set(store.changes_since("u2", 0).changed) == {other.item.id}
+
+
+def test_indexable_memories_are_the_users_live_ones_among_the_ids(store: Store) -> None:
+    live, deleted = make_memory(text="live"), make_memory(text="gone", status=MemoryStatus.DELETED)
+    foreign = make_memory("u2", text="foreign")
+    store.put_memories([live, deleted, foreign])
+    found = store.indexable_memories("u1", [live.item.id, deleted.item.id, foreign.item.id, "x"])
+    assert [m.item.id for m in found] == [live.item.id]
+    assert found[0].keys == live.keys and found[0].model_id == MODEL
+
+
+def test_claims_give_each_pending_episode_to_one_owner(store: Store) -> None:
+    later = T0 + timedelta(minutes=10)
+    mine = Claim("host:1:a", until=later)
+    a, b = make_episode(content="a"), make_episode(content="b")
+    store.put_episodes([a, b], claim=mine)
+    loose = make_episode(content="loose")
+    store.put_episodes([loose])  # unclaimed (e.g. written before claims existed)
+    assert store.pending_owners("u1") == ["host:1:a"]
+    theirs = Claim("host:2:b", until=later)
+    # Only the unclaimed one is free while the first claim holds.
+    assert ids(store.claim_pending(theirs, T0, user_id="u1")) == [loose.id]
+    assert store.claim_pending(Claim("host:3:c", later), T0, user_id="u1") == []
+    # A dead owner's claims can be taken before they expire; expired ones by anyone.
+    taken = store.claim_pending(theirs, T0, user_id="u1", dead_owners=["host:1:a"])
+    assert ids(taken) == [a.id, b.id]
+    assert ids(store.claim_pending(mine, later + timedelta(seconds=1), user_id="u1")) == [
+        a.id,
+        b.id,
+        loose.id,
+    ]
+    with pytest.raises(StaleWrite, match="no longer claimed"):
+        store.mark_processed([a.id], T0, owner="host:2:b")
+    store.mark_processed([a.id, b.id], T0, owner="host:1:a")
+    assert ids(store.pending_episodes("u1")) == [loose.id]
+    with pytest.raises(StaleWrite):  # processed already: nobody derives it again
+        store.mark_processed([a.id], T0, owner="host:1:a")
