@@ -234,7 +234,7 @@ class BM25Index:
         terms = np.concatenate(self._terms) if n_docs else np.zeros(0, dtype=np.int64)
         tf = np.concatenate(self._counts) if n_docs else np.zeros(0, dtype=np.float64)
         docs = np.repeat(np.arange(n_docs, dtype=np.int64), sizes)
-        lengths = np.bincount(docs, weights=tf, minlength=n_docs)
+        lengths = np.bincount(docs, weights=tf, minlength=n_docs).astype(np.float64)
         alive = np.asarray(self._alive, dtype=bool)
         avg_len = float(lengths[alive].mean()) if alive.any() else 1.0
         doc_lengths = np.repeat(lengths, sizes)

@@ -81,11 +81,8 @@ class IndexRegistry:
     def get(self, user_id: str) -> ScopeIndex:
         """The user's index, current with the store (hold :meth:`user_lock` while using it)."""
         with self.user_lock(user_id):
-            loaded = self._scopes.get(user_id)
-            if loaded is None:
-                loaded = self._load(user_id)
-            else:
-                loaded = self._catch_up(user_id, loaded)
+            known = self._scopes.get(user_id)
+            loaded = self._load(user_id) if known is None else self._catch_up(user_id, known)
             with self._lock:
                 self._scopes[user_id] = loaded
             return loaded.scope
