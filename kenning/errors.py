@@ -6,7 +6,8 @@
     │   └── Conflict       valid input that the current state refuses (nothing to undo)
     ├── NotFound           an id that does not exist in the caller's scope
     ├── StoreError         the storage backend failed (wraps the driver error)
-    │   └── StaleWrite     a row changed (or a claim was lost) since it was read: retry
+    │   └── StaleWrite     a row changed since it was read: retry
+    │       └── ClaimLost  another process took over the episodes being derived
     ├── EmbeddingError     the embedder failed or returned something unusable
     └── LLMError           the chat endpoint failed or answered unusably (after retries)
 
@@ -58,6 +59,11 @@ class StaleWrite(StoreError):
     """
 
 
+class ClaimLost(StaleWrite):
+    """The pending episodes being derived were claimed by another process meanwhile (the
+    lease ran out); that process derives them, this derivation is dropped."""
+
+
 class EmbeddingError(KenningError):
     """The embedder failed or returned vectors of the wrong shape."""
 
@@ -75,6 +81,7 @@ class LLMError(KenningError):
 
 
 __all__ = [
+    "ClaimLost",
     "ConfigError",
     "Conflict",
     "EmbeddingError",

@@ -6,21 +6,22 @@ Thin on purpose: it validates arguments, then delegates to the write path
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 
 from kenning.config import FactExtraction, Settings
 from kenning.embed.base import Embedder, load_model
-from kenning.errors import ConfigError, Conflict, NotFound, ValidationError
+from kenning.errors import ConfigError, Conflict, NotFound, StaleWrite, ValidationError
 from kenning.index.registry import IndexRegistry, vectors_to_bytes
 from kenning.index.scope import Eligibility
 from kenning.lifecycle.consolidate import consolidate
@@ -102,6 +103,10 @@ _FIXED_SETTINGS = frozenset(
 )
 
 _ACCESS_BUFFER_SIZE = 1000
+# A read-modify-write that lost a race to another writer is redone this often.
+_ATTEMPTS = 5
+_T = TypeVar("_T")
+log = logging.getLogger(__name__)
 _ACCESS_BUFFER_SECONDS = 10.0
 
 MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
@@ -218,6 +223,7 @@ class Memory:
             return
         self.flush()
         self._closed = True
+        self._ingestor.close()
         self._store.close()
         if self._chat is not None:
             self._chat.close()
@@ -242,19 +248,23 @@ class Memory:
                 )
 
     def _note_access(self, user_id: str, memory_ids: Iterable[str]) -> None:
-        now = time.monotonic()
-        if not self._access:
-            self._access_since = now
+        """Count retrievals (the caller holds the user's lock, which guards the index)."""
         counts = Counter(memory_ids)
-        self._access.update(counts)
-        self._access_at = datetime.now(UTC)
+        at = datetime.now(UTC)
         index = self._registry.loaded(user_id)
         if index is not None:
-            index.touch(counts, self._access_at, self.settings.recall_gain)
-        if (
-            len(self._access) >= _ACCESS_BUFFER_SIZE
-            or now - self._access_since >= _ACCESS_BUFFER_SECONDS
-        ):
+            index.touch(counts, at, self.settings.recall_gain)
+        now = time.monotonic()
+        with self._lock:  # the buffer is shared by every user's calls
+            if not self._access:
+                self._access_since = now
+            self._access.update(counts)
+            self._access_at = at
+            full = (
+                len(self._access) >= _ACCESS_BUFFER_SIZE
+                or now - self._access_since >= _ACCESS_BUFFER_SECONDS
+            )
+        if full:
             self.flush()
 
     @property
@@ -334,23 +344,26 @@ class Memory:
         session = optional_id(session_id, "session_id")
         when = parse_time(timestamp, "timestamp")
         normalized = normalize_messages(messages)
-        with self._lock:
-            self.flush()
-            return self._ingestor.add(
-                normalized,
-                user_id=user,
-                agent_id=agent,
-                session_id=session,
-                timestamp=when,
-                now=datetime.now(UTC),
-            )
+        self.flush()
+        # No lock here: the ingestor claims what it stores and takes the user's lock only
+        # to read the index, never while the model runs.
+        return self._ingestor.add(
+            normalized,
+            user_id=user,
+            agent_id=agent,
+            session_id=session,
+            timestamp=when,
+            now=datetime.now(UTC),
+        )
 
     def process_pending(self, *, user_id: str | None = None) -> list[MemoryItem]:
-        """Derive memories for episodes stored by an ``add`` that failed after persisting them."""
-        with self._lock:
-            return self._ingestor.process(
-                self._store.pending_episodes(user_id), now=datetime.now(UTC)
-            )
+        """Derive memories of episodes that an ``add`` stored but did not derive: its call
+        failed, or its process died (claims of a dead process on this host are taken over at
+        once, others when their lease of 10 minutes runs out). ``add`` does this for its user
+        too; this is for recovery runs (``kenning recover``)."""
+        return self._ingestor.recover(
+            None if user_id is None else require_id(user_id, "user_id"), now=datetime.now(UTC)
+        )
 
     # -- read ------------------------------------------------------------------------
     def search(
@@ -393,7 +406,8 @@ class Memory:
             as_of=parse_time(as_of, "as_of"),
         )
         reference = parse_time(now, "now")
-        with self._lock:
+        query_vector = self._embedder.embed([query])[0]  # before the lock: the model is slow
+        with self._registry.user_lock(user):
             index = self._registry.get(user)
             if reference is None:
                 latest = index.latest_event()
@@ -408,6 +422,7 @@ class Memory:
                 limit=limit,
                 settings=self._search_settings,
                 now=reference,
+                query_vector=query_vector,
             )
             self._note_access(user, (h.memory.id for h in hits))
         return SearchResult(query=query, hits=hits)
@@ -481,7 +496,7 @@ class Memory:
         """
         user = require_id(user_id, "user_id")
         _integer(limit, "limit", low=1)
-        with self._lock:
+        with self._registry.user_lock(user):
             centre = self.get(memory_id, user_id=user)
             return memory_graph(self._store, self._registry.get(user), centre, limit=limit)
 
@@ -502,7 +517,8 @@ class Memory:
         """Replace a memory's text (re-indexed); the old text stays in its history."""
         if not isinstance(text, str) or not text.strip():
             raise ValidationError("text", "must be a non-empty string")
-        with self._lock:
+
+        def attempt() -> MemoryItem:
             old = self.get(memory_id, user_id=user_id)
             if old.status == MemoryStatus.DELETED:
                 raise NotFound(f"memory {memory_id!r} was deleted")
@@ -518,6 +534,8 @@ class Memory:
             if updated.kind is MemoryKind.TURN:
                 self._ingestor.refresh_facts(updated, now)
             return updated
+
+        return _retrying(attempt)
 
     def _rewrite(
         self,
@@ -548,7 +566,8 @@ class Memory:
 
     def delete(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
         """Mark a memory deleted: it is never returned by search again; history records it."""
-        with self._lock:
+
+        def attempt() -> MemoryItem:
             old = self.get(memory_id, user_id=user_id)
             if old.status == MemoryStatus.DELETED:
                 return old
@@ -573,10 +592,9 @@ class Memory:
                         )
                     ]
                 )
-            index = self._registry.loaded(new.user_id)
-            if index is not None:
-                index.remove(memory_id)
             return new
+
+        return _retrying(attempt)
 
     # -- lifecycle -----------------------------------------------------------------------
     def add_fact(
@@ -636,31 +654,30 @@ class Memory:
             {"role": "user", "content": text, "metadata": {**(metadata or {}), "fact": spec}}
         )[0]
         message = replace(message, role=FACT_ROLE, timestamp=start or now)
-        with self._lock:
-            self.flush()
-            episodes = build_episodes(
-                [message],
-                user_id=user,
-                agent_id=optional_id(agent_id, "agent_id"),
-                session_id=optional_id(session_id, "session_id"),
-                timestamp=None,
-                now=now,
-            )
-            # The same fact at the same time is one episode (idempotent, like ``add``).
-            episode = self._store.put_episodes(episodes)[0]
-            self._ingestor.process(self._store.pending_episodes(user), now=now)
-            derived = self._store.memories_of_episodes(user, [episode.id])
-            if derived:
-                return derived[0]
-            # Restating the value in effect reinforced that version instead of storing a copy.
-            current = [
-                m
-                for m in self._store.slot_versions(user, str(spec["slot"]))
-                if m.status is MemoryStatus.ACTIVE
-            ]
-            if current:
-                return current[-1]
-            raise NotFound("the fact was not stored")
+        self.flush()
+        episodes = build_episodes(
+            [message],
+            user_id=user,
+            agent_id=optional_id(agent_id, "agent_id"),
+            session_id=optional_id(session_id, "session_id"),
+            timestamp=None,
+            now=now,
+        )
+        # The same fact at the same time is one episode (idempotent, like ``add``).
+        episode = self._store.put_episodes(episodes)[0]
+        self._ingestor.recover(user, now=now)  # claims and derives the unclaimed episode
+        derived = self._store.memories_of_episodes(user, [episode.id])
+        if derived:
+            return derived[0]
+        # Restating the value in effect reinforced that version instead of storing a copy.
+        current = [
+            m
+            for m in self._store.slot_versions(user, str(spec["slot"]))
+            if m.status is MemoryStatus.ACTIVE
+        ]
+        if current:
+            return current[-1]
+        raise NotFound("the fact was not stored")
 
     def forget(
         self,
@@ -681,7 +698,8 @@ class Memory:
         user = require_id(user_id, "user_id")
         if (memory_id is None) == (episode_id is None):
             raise ValidationError("memory_id", "give exactly one of memory_id or episode_id")
-        with self._lock:
+
+        def attempt() -> ForgetResult:
             self.flush()
             now = datetime.now(UTC)
             if memory_id is not None:
@@ -699,24 +717,33 @@ class Memory:
             archived = archive(self._store, user, targets, now, reason="requested")
             return ForgetResult(archived=tuple(m.id for m in archived))
 
+        return _retrying(attempt)
+
     def pin(self, memory_id: str, *, user_id: str, pinned: bool = True) -> MemoryItem:
         """Pin a memory (it never fades and is never archived by forgetting), or unpin it."""
-        with self._lock:
+
+        def attempt() -> MemoryItem:
             item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
             return set_flags(self._store, item, datetime.now(UTC), pinned=bool(pinned))
 
+        return _retrying(attempt)
+
     def set_ttl(self, memory_id: str, ttl: float | timedelta | None, *, user_id: str) -> MemoryItem:
         """Make a memory expire ``ttl`` seconds from now (None: never); expired ones are not searched."""
-        with self._lock:
+
+        def attempt() -> MemoryItem:
             item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
             now = datetime.now(UTC)
             return set_flags(self._store, item, now, expires_at=_expiry(ttl, now))
+
+        return _retrying(attempt)
 
     def undo(self, memory_id: str, *, user_id: str, change: int | None = None) -> MemoryItem:
         """Revert a recorded change of a memory: the latest one, or the history entry whose id
         is ``change``. An undo is a change too: undoing twice redoes."""
         user = require_id(user_id, "user_id")
-        with self._lock:
+
+        def attempt() -> MemoryItem:
             self.flush()
             item = self.get(memory_id, user_id=user)
             entry = undoable(self._store.get_history(memory_id), change)
@@ -735,6 +762,8 @@ class Memory:
             changes.commit(self._store)
             return restored
 
+        return _retrying(attempt)
+
     def consolidate(
         self, *, user_id: str, archive_below: float | None = None
     ) -> ConsolidationReport:
@@ -743,7 +772,7 @@ class Memory:
         user = require_id(user_id, "user_id")
         if archive_below is not None and not 0 <= archive_below <= 1:
             raise ValidationError("archive_below", "must be between 0 and 1")
-        with self._lock:
+        with self._registry.user_lock(user):
             self.flush()
             return consolidate(
                 self._store,
@@ -772,6 +801,19 @@ def _integer(value: object, field: str, *, low: int, high: int = _MAX_INT) -> No
     raise ValidationError(
         field, "must be a positive integer" if low else "must be a non-negative integer"
     )
+
+
+def _retrying(attempt: Callable[[], _T]) -> _T:
+    """Run a read-modify-write, again from a fresh read when another writer changed the row
+    first (:class:`StaleWrite`); the store's version check makes the last write safe."""
+    for number in range(1, _ATTEMPTS + 1):
+        try:
+            return attempt()
+        except StaleWrite as exc:
+            if number == _ATTEMPTS:
+                raise
+            log.debug("%s; retrying (attempt %d)", exc, number + 1)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _expiry(ttl: float | timedelta | None, now: datetime) -> datetime | None:

@@ -322,8 +322,10 @@ def search_scope(
     settings: SearchSettings,
     now: datetime,
     clock: datetime | None = None,
+    query_vector: npt.NDArray[np.float32] | None = None,
 ) -> list[Hit]:
-    """Rank the eligible memories of one scope for a query.
+    """Rank the eligible memories of one scope for a query (``query_vector``: its embedding,
+    when the caller embedded it already, outside any lock).
 
     ``now`` reads the query's time expressions; ``clock`` (default: the system clock) is
     the record time that retention is measured against.
@@ -339,7 +341,8 @@ def search_scope(
         speakers=index.speakers() if s.speaker else (),
         entity_keys=index.graph.keys() if s.graph else (),
     )
-    query_vector = embedder.embed([query])[0]
+    if query_vector is None:
+        query_vector = embedder.embed([query])[0]
     dense = index.dense_scores(query_vector)
     # The query's time words stay in its BM25 query: measured on the LoCoMo dev half, taking
     # them out (they are handled by the time signal) lost 0.9 points recall@10, since

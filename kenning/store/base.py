@@ -147,8 +147,16 @@ class Store(abc.ABC):
         """Stored episodes whose derived memories were never committed."""
 
     @abc.abstractmethod
-    def pending_owners(self, user_id: str | None = None) -> list[str]:
-        """Distinct owners of the claims on pending episodes (to find dead processes)."""
+    def pending_claims(
+        self, user_id: str | None = None
+    ) -> list[tuple[str | None, datetime | None]]:
+        """The distinct (owner, expiry) claims on pending episodes, ``(None, None)`` for
+        unclaimed ones: whether anything is there to claim, and whose process may be dead."""
+
+    @abc.abstractmethod
+    def release_claims(self, episode_ids: Sequence[str], owner: str) -> None:
+        """Give up ``owner``'s claims on these episodes (its derivation failed): anyone may
+        claim them now."""
 
     @abc.abstractmethod
     def claim_pending(

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kenning.errors import StaleWrite, StoreError
+from kenning.errors import ClaimLost, StaleWrite, StoreError
 from kenning.models import (
     ApiKey,
     Entity,
@@ -287,14 +287,28 @@ class SQLiteStore(Store):
             params = (user_id,)
         return [_episode(row) for row in self._query(sql + " ORDER BY user_id, seq", params)]
 
-    def pending_owners(self, user_id: str | None = None) -> list[str]:
-        sql = "SELECT DISTINCT claimed_by FROM episodes WHERE processed_at IS NULL"
-        sql += " AND claimed_by IS NOT NULL"
+    def pending_claims(
+        self, user_id: str | None = None
+    ) -> list[tuple[str | None, datetime | None]]:
+        sql = "SELECT DISTINCT claimed_by, claim_expires FROM episodes WHERE processed_at IS NULL"
         params: tuple[Any, ...] = ()
         if user_id is not None:
             sql += " AND user_id = ?"
             params = (user_id,)
-        return sorted(row[0] for row in self._query(sql, params))
+        return sorted(
+            ((row[0], decode_time(row[1])) for row in self._query(sql, params)),
+            key=lambda claim: (claim[0] or "", claim[1] or datetime.min.replace(tzinfo=UTC)),
+        )
+
+    def release_claims(self, episode_ids: Sequence[str], owner: str) -> None:
+        with self.atomic():
+            for chunk in _chunks(list(episode_ids)):
+                marks = ",".join("?" * len(chunk))
+                self._execute(
+                    "UPDATE episodes SET claimed_by = NULL, claim_expires = NULL "
+                    f"WHERE id IN ({marks}) AND claimed_by = ? AND processed_at IS NULL",
+                    (*chunk, owner),
+                )
 
     def claim_pending(
         self,
@@ -339,7 +353,7 @@ class SQLiteStore(Store):
                     (stamp, *chunk, owner),
                 )
                 if cursor.rowcount != len(chunk):
-                    raise StaleWrite(
+                    raise ClaimLost(
                         f"{len(chunk) - cursor.rowcount} of {len(chunk)} episodes are no "
                         f"longer claimed by {owner} (another process derived them)"
                     )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +22,7 @@ import numpy.typing as npt
 
 from kenning.config import FactExtraction
 from kenning.embed.base import Embedder, normalize_rows
+from kenning.errors import ClaimLost, StaleWrite
 from kenning.extract.local import entity_key
 from kenning.index.registry import IndexRegistry, vectors_to_bytes
 from kenning.models import (
@@ -35,18 +38,22 @@ from kenning.models import (
     MemoryKind,
     MemoryStatus,
 )
-from kenning.store import HistoryRecord, Store, StoredMemory
+from kenning.store import Claim, HistoryRecord, Store, StoredMemory
 from kenning.write.changes import Changes
-from kenning.write.derive import Draft, derive, session_draft
-from kenning.write.facts import FactExtractor, with_note
+from kenning.write.claims import LEASE, claimable, new_owner
+from kenning.write.derive import Draft, derive, session_draft, speaker_line
+from kenning.write.facts import Extracted, FactExtractor, with_note
 from kenning.write.links import evolve, evolved_keywords, keyphrases_of, related
 from kenning.write.messages import DOCUMENT_ROLE, FACT_ROLE, Message, build_episodes
-from kenning.write.settle import settle_contradictions, settle_slots
+from kenning.write.settle import near_facts, settle_contradictions, settle_slots
 from kenning.write.versions import LIVE
 
 log = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
+
+# A commit that finds a row changed by another writer is redone from a fresh read this often.
+_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,12 @@ class Ingestor:
         self._registry = registry
         self._facts = facts or FactExtractor(FactExtraction.LOCAL)
         self._options = options or LinkOptions()
+        # Embeds a batch's keys while the calling thread extracts facts from its messages.
+        self._embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kenning-embed")
+
+    def close(self) -> None:
+        """Stop the embedding thread (after any embedding in progress)."""
+        self._embedding.shutdown(wait=True)
 
     def add(
         self,
@@ -86,6 +99,8 @@ class Ingestor:
         timestamp: datetime | None,
         now: datetime,
     ) -> AddResult:
+        """Store the messages' episodes (claimed by this call), derive exactly those, then
+        derive whatever of the user's was left pending by a failed or crashed call."""
         episodes = build_episodes(
             messages,
             user_id=user_id,
@@ -94,9 +109,13 @@ class Ingestor:
             timestamp=timestamp,
             now=now,
         )
-        stored = self._resent_tail(messages, episodes) or self._store.put_episodes(episodes)
+        owner = new_owner()
+        stored = self._resent_tail(messages, episodes) or self._store.put_episodes(
+            episodes, claim=Claim(owner, now + LEASE)
+        )
         new = [s for s, e in zip(stored, episodes, strict=True) if s.id == e.id]
-        memories = self.process(self._store.pending_episodes(user_id), now=now)
+        memories = self._derive_claimed(user_id, new, now, owner) if new else []
+        memories += self.recover(user_id, now=now)
         return AddResult(episodes=new, duplicates=len(episodes) - len(new), memories=memories)
 
     def _resent_tail(
@@ -121,15 +140,36 @@ class Ingestor:
         )
         return tail if same else []
 
-    def process(self, pending: Sequence[Episode], *, now: datetime) -> list[MemoryItem]:
-        """Derive, embed and store the memories of pending episodes (one user at a time)."""
+    def recover(self, user_id: str | None = None, *, now: datetime) -> list[MemoryItem]:
+        """Claim and derive pending episodes nobody is deriving: unclaimed (their call failed),
+        past their lease, or claimed by a process of this host that no longer runs."""
+        free, dead = claimable(self._store.pending_claims(user_id), now)
+        if not free:
+            return []
+        owner = new_owner()
+        claimed = self._store.claim_pending(
+            Claim(owner, now + LEASE), now, user_id=user_id, dead_owners=dead
+        )
         by_user: dict[str, list[Episode]] = {}
-        for episode in pending:
+        for episode in claimed:
             by_user.setdefault(episode.user_id, []).append(episode)
         created: list[MemoryItem] = []
-        for user_id, episodes in by_user.items():
-            created.extend(self._process_user(user_id, sorted(episodes, key=lambda e: e.seq), now))
+        for user, episodes in by_user.items():
+            created += self._derive_claimed(user, episodes, now, owner)
         return created
+
+    def _derive_claimed(
+        self, user_id: str, episodes: list[Episode], now: datetime, owner: str
+    ) -> list[MemoryItem]:
+        """Derive episodes this call claimed; on failure give the claims up for a retry."""
+        try:
+            return self._process_user(user_id, episodes, now, owner)
+        except ClaimLost as exc:  # the lease ran out and another process derived them
+            log.warning("user %s: %s", user_id, exc)
+            return []
+        except BaseException:
+            self._store.release_claims([e.id for e in episodes], owner)
+            raise
 
     def _key_vectors(self, user_id: str, drafts: list[Draft]) -> list[list[bytes]]:
         """One vector per key of every draft: embedded, or the centroid of its parts' turns."""
@@ -165,52 +205,98 @@ class Ingestor:
         return out
 
     def _process_user(
-        self, user_id: str, episodes: list[Episode], now: datetime
+        self, user_id: str, episodes: list[Episode], now: datetime, owner: str
     ) -> list[MemoryItem]:
-        drafts = derive(self._store, episodes, now)
-        vectors = self._key_vectors(user_id, drafts)
+        """Derive, embed and commit the memories of one user's claimed episodes.
+
+        Embedding runs on the embedding thread while the local extractor reads the messages;
+        neither holds a lock. Only reading the user's index takes the user's lock, and no
+        model or network call is made under it. A commit that finds a row changed by someone
+        else (:class:`StaleWrite`) is redone from a fresh read, with the same vectors.
+        """
+        derived = derive(self._store, episodes, now)
+        sessions = [d for d in derived if d.item.kind is MemoryKind.SESSION]
+        drafts = [d for d in derived if d.item.kind is not MemoryKind.SESSION]
+        pending_vectors = self._embedding.submit(self._key_vectors, user_id, drafts)
+        try:
+            local = self._extract_locally(user_id, drafts, now)
+        finally:
+            vectors = pending_vectors.result()
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return self._settle_and_commit(
+                    user_id, episodes, drafts, vectors, sessions, local, now, owner
+                )
+            except ClaimLost:
+                raise
+            except StaleWrite as exc:
+                if attempt == _ATTEMPTS:
+                    raise
+                log.debug("user %s: %s; retrying (attempt %d)", user_id, exc, attempt + 1)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _extract_locally(
+        self, user_id: str, drafts: list[Draft], now: datetime
+    ) -> Extracted | None:
+        """Rule-based facts of the new messages (None when the LLM or nobody extracts)."""
+        if self._facts.mode is not FactExtraction.LOCAL and self._facts.client is not None:
+            return None
+        if self._facts.mode is FactExtraction.OFF:
+            return None
+        with self._registry.user_lock(user_id):
+            index = self._registry.get(user_id)
+            return self._facts.extract(
+                [d.item for d in drafts if d.replaces is None], {}, now, known=index.current_facts
+            )
+
+    def _settle_and_commit(
+        self,
+        user_id: str,
+        episodes: list[Episode],
+        drafts: list[Draft],
+        vectors: list[list[bytes]],
+        sessions: list[Draft],
+        local: Extracted | None,
+        now: datetime,
+        owner: str,
+    ) -> list[MemoryItem]:
         options = self._options
         fresh = [
             (d.item, np.frombuffer(v[0], dtype="<f4"))
             for d, v in zip(drafts, vectors, strict=True)
             if d.replaces is None and v
         ]
-        index = (
-            self._registry.get(user_id)
-            if options.links or self._facts.mode is not FactExtraction.OFF
-            else None
-        )
-        neighbours = (
-            related(index, fresh, threshold=options.link_threshold, k=options.link_neighbours)
-            if index is not None and options.links
-            else {}
-        )
-        extracted = self._facts.extract(
+        known: list[MemoryItem] = []
+        neighbours: dict[str, list[tuple[MemoryItem, float]]] = {}
+        llm = local is None and self._facts.mode is not FactExtraction.OFF
+        if options.links or llm:
+            with self._registry.user_lock(user_id):
+                index = self._registry.get(user_id)
+                if options.links:
+                    neighbours = related(
+                        index, fresh, threshold=options.link_threshold, k=options.link_neighbours
+                    )
+                if llm:
+                    known = index.current_facts()
+        extracted = local or self._facts.extract(
             [d.item for d in drafts if d.replaces is None],
             {i: [m for m, _ in found] for i, found in neighbours.items()},
             now,
-            known=index.current_facts if index is not None else lambda: (),
+            known=lambda: known,
         )
-        if extracted.calls:
-            self._store.put_llm_calls(user_id, extracted.calls)
         if extracted.notes:
             drafts = [
                 with_note(d, extracted.notes[d.item.id]) if d.item.id in extracted.notes else d
                 for d in drafts
             ]
-        drafts += extracted.facts
-        vectors += self._key_vectors(user_id, extracted.facts)
+        drafts = drafts + extracted.facts
+        vectors = vectors + self._key_vectors(user_id, extracted.facts)
         changes = Changes(now=now)
+        changes.calls.extend(extracted.calls)
         stored: dict[str, StoredMemory] = {}
-        replacements: list[StoredMemory] = []
         for draft, draft_vectors in zip(drafts, vectors, strict=True):
-            memory = self._stored(draft, draft_vectors)
-            if draft.replaces is None:
-                stored[draft.item.id] = memory
-                changes.new[draft.item.id] = draft.item
-            else:
-                replacements.append(memory)
-                changes.history.append(_session_growth(draft, now))
+            stored[draft.item.id] = self._stored(draft, draft_vectors)
+            changes.new[draft.item.id] = draft.item
         source_of = {
             e: d.item.id
             for d in drafts
@@ -221,32 +307,29 @@ class Ingestor:
             source = source_of.get(draft.item.episode_ids[0])
             if source is not None:
                 changes.links.append(Link(draft.item.id, source, LinkType.DERIVED_FROM))
-        new_facts = [
-            d.item for d in drafts if d.item.kind is MemoryKind.FACT and d.replaces is None
-        ]
+        new_facts = [d.item for d in drafts if d.item.kind is MemoryKind.FACT]
         settle_slots(changes, new_facts, lambda slot: self._store.slot_versions(user_id, slot))
-        if self._facts.client is not None and index is not None:
+        if self._facts.client is not None:
             fact_vectors = {
                 d.item.id: np.frombuffer(v[0], dtype="<f4")
                 for d, v in zip(drafts, vectors, strict=True)
                 if d.item.kind is MemoryKind.FACT and v
             }
-            settle_contradictions(
-                changes,
-                self._facts.client,
-                index,
-                [(f, fact_vectors[f.id]) for f in new_facts if f.id not in changes.dropped],
-            )
+            facts = [(f, fact_vectors[f.id]) for f in new_facts if f.id not in changes.dropped]
+            with self._registry.user_lock(user_id):
+                near = near_facts(self._registry.get(user_id), facts)
+            settle_contradictions(changes, self._facts.client, near, facts)
         self._link_and_evolve(changes, neighbours, drafts, extracted.neighbour_updates)
         inserts = self._commit(
             user_id,
             changes,
             stored,
-            replacements=replacements,
+            sessions=[(d, _of_session(d, episodes)) for d in sessions],
             processed=[e.id for e in episodes],
+            owner=owner,
         )
         log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(inserts))
-        return [m.item for m in inserts + replacements]
+        return [m.item for m in inserts]
 
     def refresh_facts(self, source: MemoryItem, now: datetime) -> None:
         """Re-derive the facts of a message whose text changed: the old ones are archived
@@ -312,15 +395,18 @@ class Ingestor:
         changes: Changes,
         stored: Mapping[str, StoredMemory],
         *,
-        replacements: Sequence[StoredMemory] = (),
+        sessions: Sequence[tuple[Draft, list[Episode]]] = (),
         processed: Sequence[str] = (),
+        owner: str | None = None,
     ) -> list[StoredMemory]:
-        """Write a batch in one transaction, then update the index; returns the inserts.
+        """Write a batch in one transaction; returns the inserted memories and the sessions.
 
         ``stored`` holds the memories of ``changes.new`` with their keys; each is inserted in
         its latest in-batch version unless it was dropped (a restatement that reinforced an
-        existing version), and so are its history and links. ``processed`` episodes are
-        marked processed in the same transaction.
+        existing version), and so are its history and links. Each session in ``sessions``
+        grows by its new messages inside the transaction (see :meth:`_grow_session`).
+        ``processed`` episodes are marked processed in the same transaction, checking that
+        ``owner`` still holds their claim. Indexes follow through the store's change feed.
         """
         now, dropped = changes.now, changes.dropped
         inserts = [
@@ -337,16 +423,72 @@ class Ingestor:
         entities, mentions = _entities_of(user_id, inserts)
         with self._store.atomic():
             self._store.put_memories(inserts)
-            for memory in replacements:
-                self._store.replace_memory(memory)
+            grown = [self._grow_session(user_id, d, episodes, now) for d, episodes in sessions]
             self._store.update_items(list(changes.updated.values()))
             self._store.put_entities(entities)
             self._store.put_mentions(mentions)
             self._store.put_links(links)
             self._store.add_history(history)
             self._store.put_llm_calls(user_id, changes.calls)
-            self._store.mark_processed(processed, now)
-        return inserts
+            self._store.mark_processed(processed, now, owner=owner)
+        return inserts + [m for m in grown if m is not None]
+
+    def _grow_session(
+        self, user_id: str, draft: Draft, episodes: list[Episode], now: datetime
+    ) -> StoredMemory | None:
+        """Append a batch's messages to its session memory, inside the commit.
+
+        The session memory is read again here, in the transaction: another process may have
+        created or grown it since the batch was derived, and appending to what is stored
+        (never overwriting it with a stale copy) keeps every message of the session in it.
+        Its vector is the centroid of all its turns, read in the same transaction.
+        """
+        session_id = draft.item.session_id
+        current = self._store.find_session_memory(user_id, session_id)
+        if current is None:
+            item = replace(
+                draft.item,
+                id=draft.item.id if draft.replaces is None else uuid.uuid4().hex,
+                text="\n".join(speaker_line(e) for e in episodes),
+                episode_ids=tuple(e.id for e in episodes),
+                version=1,
+                created_at=now,
+            )
+            history = HistoryRecord(item.id, HistoryAction.ADD, now, new_text=item.text)
+        else:
+            old = current.item
+            added = [e for e in episodes if e.id not in set(old.episode_ids)]
+            if not added:
+                return None
+            last = added[-1]
+            item = replace(
+                old,
+                text="\n".join([old.text, *(speaker_line(e) for e in added)]),
+                episode_ids=old.episode_ids + tuple(e.id for e in added),
+                event_time=last.timestamp or last.created_at,
+                updated_at=now,
+                version=old.version + 1,
+            )
+            history = _session_growth(old, item, now)
+        parts = self._store.episode_vectors(
+            user_id, list(item.episode_ids), self._embedder.model_id
+        )
+        if parts:
+            centroid = normalize_rows(
+                np.vstack([np.frombuffer(v, dtype="<f4") for v in parts.values()]).mean(
+                    axis=0, keepdims=True
+                )
+            )
+            vector: list[bytes] = vectors_to_bytes(centroid)
+        else:  # no turn vector stored (e.g. another model's): embed the text itself
+            vector = vectors_to_bytes(self._embedder.embed([item.text]))
+        memory = self._stored(Draft(item, (item.text,)), vector)
+        if current is None:
+            self._store.put_memories([memory])
+        else:
+            self._store.replace_memory(memory)
+        self._store.add_history([history])
+        return memory
 
     def _link_and_evolve(
         self,
@@ -389,19 +531,24 @@ class Ingestor:
                 )
 
 
-def _session_growth(draft: Draft, now: datetime) -> HistoryRecord:
+def _of_session(draft: Draft, episodes: Sequence[Episode]) -> list[Episode]:
+    """The batch's episodes that a session draft holds."""
+    ids = set(draft.item.episode_ids)
+    return [e for e in episodes if e.id in ids]
+
+
+def _session_growth(old: MemoryItem, new: MemoryItem, now: datetime) -> HistoryRecord:
     """History of a growing session, recorded without its texts: every version can be
     rebuilt from the episodes, and copying the whole session into history on each add
     would make one-message-at-a-time ingest quadratic in size."""
-    assert draft.replaces is not None
     return HistoryRecord(
-        draft.item.id,
+        new.id,
         HistoryAction.UPDATE,
         now,
         details={
             "reason": "session grew",
-            "episodes_added": len(draft.item.episode_ids) - len(draft.replaces.item.episode_ids),
-            "episodes": len(draft.item.episode_ids),
+            "episodes_added": len(new.episode_ids) - len(old.episode_ids),
+            "episodes": len(new.episode_ids),
         },
     )
 

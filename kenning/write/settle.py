@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -78,23 +78,37 @@ def rechain(changes: Changes, slot: str, versions: Sequence[MemoryItem]) -> None
         changes.links.append(Link(closure.successor.id, closure.before.id, LinkType.SUPERSEDES))
 
 
+def near_facts(
+    index: ScopeIndex, facts: Sequence[tuple[MemoryItem, npt.NDArray[np.float32]]]
+) -> dict[str, list[MemoryItem]]:
+    """For each slot-less fact with a subject, the closest stored facts, best first (read
+    from the index under the user's lock, before any LLM is asked)."""
+    if not len(index):
+        return {}
+    pool = index.eligible(Eligibility(kinds=(MemoryKind.FACT,)))
+    out: dict[str, list[MemoryItem]] = {}
+    for fact, vector in facts:
+        if fact.slot or not fact.subject:
+            continue
+        near = closest(index, pool, vector, threshold=_CANDIDATE_SIMILARITY, n=4 * _CANDIDATES)
+        out[fact.id] = [found for found, _ in near]
+    return out
+
+
 def settle_contradictions(
     changes: Changes,
     client: ChatClient,
-    index: ScopeIndex,
+    near: Mapping[str, Sequence[MemoryItem]],
     facts: Sequence[tuple[MemoryItem, npt.NDArray[np.float32]]],
 ) -> None:
-    """Ask the LLM which close facts about the same subject each slot-less fact contradicts."""
-    if not len(index):
-        return
-    pool = index.eligible(Eligibility(kinds=(MemoryKind.FACT,)))
-    for fact, vector in facts:
+    """Ask the LLM which close facts (``near``, see :func:`near_facts`) about the same
+    subject each slot-less fact contradicts."""
+    for fact, _ in facts:
         if fact.slot or not fact.subject:
             continue
         subject = fact.subject.casefold()
         candidates: list[MemoryItem] = []
-        near = closest(index, pool, vector, threshold=_CANDIDATE_SIMILARITY, n=4 * _CANDIDATES)
-        for found, _ in near:
+        for found in near.get(fact.id, ()):
             if len(candidates) == _CANDIDATES:
                 break
             other = changes.current(found)

@@ -897,7 +897,7 @@ def test_claims_give_each_pending_episode_to_one_owner(store: Store) -> None:
     store.put_episodes([a, b], claim=mine)
     loose = make_episode(content="loose")
     store.put_episodes([loose])  # unclaimed (e.g. written before claims existed)
-    assert store.pending_owners("u1") == ["host:1:a"]
+    assert store.pending_claims("u1") == [(None, None), ("host:1:a", later)]
     theirs = Claim("host:2:b", until=later)
     # Only the unclaimed one is free while the first claim holds.
     assert ids(store.claim_pending(theirs, T0, user_id="u1")) == [loose.id]
@@ -916,3 +916,6 @@ def test_claims_give_each_pending_episode_to_one_owner(store: Store) -> None:
     assert ids(store.pending_episodes("u1")) == [loose.id]
     with pytest.raises(StaleWrite):  # processed already: nobody derives it again
         store.mark_processed([a.id], T0, owner="host:1:a")
+    store.release_claims([loose.id], "host:1:a")  # a failed derivation gives its claims up
+    assert store.pending_claims("u1") == [(None, None)]
+    assert ids(store.claim_pending(theirs, T0, user_id="u1")) == [loose.id]
