@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,6 +18,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from kenning.errors import ClaimLost, StaleWrite, StoreError
 from kenning.models import (
@@ -70,6 +76,37 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
         yield values[start : start + _CHUNK]
 
 
+class _WriterQueue:
+    """Processes that write one SQLite file take turns on an advisory file lock first.
+
+    SQLite's own busy handler polls with growing sleeps, so under many writers one can
+    starve past any timeout (8 writer processes on 2 cores: "database is locked" after 10 s).
+    A blocking ``flock`` wakes a waiter as soon as the lock is free. The lock file sits
+    beside the database; without ``fcntl`` (Windows) SQLite's busy handler alone decides.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._fd: int | None = None
+        if path is not None and fcntl is not None:
+            self._fd = os.open(Path(path).expanduser(), os.O_RDWR | os.O_CREAT, 0o600)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if self._fd is None or fcntl is None:
+            yield
+            return
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class SQLiteStore(Store):
     """:class:`Store` on a single SQLite file (``":memory:"`` for a private in-memory one)."""
 
@@ -89,8 +126,9 @@ class SQLiteStore(Store):
         self._depth = 0
         # Set by an erase; the outermost commit then checkpoints the write-ahead log.
         self._checkpoint_due = False
+        self._writers = _WriterQueue(None if self.path == ":memory:" else self.path + "-writers")
         self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute("PRAGMA busy_timeout = 10000")
+        self._conn.execute("PRAGMA busy_timeout = 60000")
         if self.path != ":memory:":
             self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = FULL")
@@ -126,36 +164,43 @@ class SQLiteStore(Store):
     @contextmanager
     def atomic(self) -> Iterator[None]:
         with self._lock:
-            depth = self._depth
-            name = f"sp_{depth}"
-            try:
-                self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot start a transaction on {self.path!r}: {exc}") from exc
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if depth == 0:
-                    self._checkpoint_due = False
-                    self._conn.execute("ROLLBACK")
-                else:
-                    self._conn.execute(f"ROLLBACK TO {name}")
-                    self._conn.execute(f"RELEASE {name}")
-                raise
+            if self._depth == 0:
+                with self._writers.turn():
+                    yield from self._transaction()
+            else:
+                yield from self._transaction()
+
+    def _transaction(self) -> Iterator[None]:
+        depth = self._depth
+        name = f"sp_{depth}"
+        try:
+            self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot start a transaction on {self.path!r}: {exc}") from exc
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
             self._depth -= 1
-            try:
-                self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
-            except sqlite3.Error as exc:
-                if depth == 0:
-                    self._checkpoint_due = False
-                    self._conn.execute("ROLLBACK")
-                raise StoreError(f"commit failed on {self.path!r}: {exc}") from exc
-            if depth == 0 and self._checkpoint_due:
+            if depth == 0:
                 self._checkpoint_due = False
-                # The write-ahead log still holds the erased pages until it is checkpointed.
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._conn.execute("ROLLBACK")
+            else:
+                self._conn.execute(f"ROLLBACK TO {name}")
+                self._conn.execute(f"RELEASE {name}")
+            raise
+        self._depth -= 1
+        try:
+            self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+        except sqlite3.Error as exc:
+            if depth == 0:
+                self._checkpoint_due = False
+                self._conn.execute("ROLLBACK")
+            raise StoreError(f"commit failed on {self.path!r}: {exc}") from exc
+        if depth == 0 and self._checkpoint_due:
+            self._checkpoint_due = False
+            # The write-ahead log still holds the erased pages until it is checkpointed.
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
@@ -181,6 +226,7 @@ class SQLiteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            self._writers.close()
 
     # -- episodes ------------------------------------------------------------------
     def _ensure_scopes(self, user_ids: Iterable[str], now: str) -> None:

@@ -6,10 +6,12 @@ changed (JSON-ready); undoing it writes the ``before`` values back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from kenning.errors import StaleWrite
 from kenning.models import HistoryAction, Link, LLMCall, MemoryItem, MemoryStatus
 from kenning.store import HistoryRecord, Store
 
@@ -74,6 +76,11 @@ class Changes:
     # id -> the stored version the batch started from: however often a memory changes in a
     # batch, it is written once, as the next version (the store refuses it if the row moved).
     base_versions: dict[str, int] = field(default_factory=dict)
+    # id -> how to redo the batch's changes on a newer stored version (None: they cannot be
+    # redone, the batch must start again); see rebased().
+    redo: dict[str, list[Callable[[MemoryItem], MemoryItem | None]] | None] = field(
+        default_factory=dict
+    )
 
     def current(self, item: MemoryItem) -> MemoryItem:
         """The latest in-batch version of a memory."""
@@ -85,24 +92,66 @@ class Changes:
         after: MemoryItem,
         action: HistoryAction,
         details: dict[str, Any] | None = None,
+        *,
+        redo: Callable[[MemoryItem], MemoryItem | None] | None = None,
     ) -> None:
-        """Record a change of a memory (new in this batch or already stored)."""
+        """Record a change of a memory (new in this batch or already stored).
+
+        ``redo`` makes the same change to a newer version of the memory (None if it has
+        nothing to do there): with it, a commit that finds the row changed by another
+        writer applies the change to what is stored instead of starting the batch again.
+        """
         if after.id in self.new:
             self.new[after.id] = after
         else:
             base = self.base_versions.setdefault(after.id, before.version)
             after = replace(after, version=base + 1)
             self.updated[after.id] = after
+            steps = self.redo.setdefault(after.id, [])
+            if steps is not None and redo is not None:
+                steps.append(redo)
+            else:
+                self.redo[after.id] = None
         self.history.append(
             HistoryRecord(
                 after.id, action, self.now, details={**diff(before, after), **(details or {})}
             )
         )
 
+    def rebased(self, store: Store) -> list[MemoryItem]:
+        """The updates to write, checked against the rows as stored now (call it inside the
+        transaction that writes them, where no other writer can move the rows).
+
+        An update whose row is still the version the batch read is written as it is; one
+        whose row moved is redone on the stored version when every change to it can be
+        (:meth:`change`'s ``redo``), and otherwise :class:`StaleWrite` starts the batch again.
+        """
+        current = {m.id: m for m in store.get_memories(list(self.updated))}
+        out = []
+        for memory_id, item in self.updated.items():
+            stored = current.get(memory_id)
+            if stored is None:
+                raise StaleWrite(f"memory {memory_id!r} was erased since it was read")
+            if stored.version == self.base_versions[memory_id]:
+                out.append(item)
+                continue
+            steps = self.redo.get(memory_id)
+            if steps is None:
+                raise StaleWrite(
+                    f"memory {memory_id!r} is at version {stored.version}, not "
+                    f"{self.base_versions[memory_id]}: it changed since it was read"
+                )
+            redone = stored
+            for step in steps:
+                redone = step(redone) or redone
+            if redone is not stored:
+                out.append(replace(redone, version=stored.version + 1))
+        return out
+
     def commit(self, store: Store) -> None:
         """Write the changes to already-stored memories (not ``new``) in one transaction;
         indexes follow through the store's change feed."""
         with store.atomic():
-            store.update_items(list(self.updated.values()))
+            store.update_items(self.rebased(store))
             store.put_links(self.links)
             store.add_history(self.history)

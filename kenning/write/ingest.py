@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -424,7 +424,7 @@ class Ingestor:
         with self._store.atomic():
             self._store.put_memories(inserts)
             grown = [self._grow_session(user_id, d, episodes, now) for d, episodes in sessions]
-            self._store.update_items(list(changes.updated.values()))
+            self._store.update_items(changes.rebased(self._store))
             self._store.put_entities(entities)
             self._store.put_mentions(mentions)
             self._store.put_links(links)
@@ -515,6 +515,7 @@ class Ingestor:
                         evolve(current, metadata, changes.now),
                         HistoryAction.EVOLVE,
                         {"by": memory_id},
+                        redo=_keyword_step(phrases, changes.now),
                     )
         known = {n.id: n for found in neighbours.values() for n, _ in found}
         for memory_id, attributes in llm_updates.items():
@@ -528,7 +529,33 @@ class Ingestor:
                     evolve(current, metadata, changes.now),
                     HistoryAction.EVOLVE,
                     {"by": "llm"},
+                    redo=_attribute_step(attributes, changes.now),
                 )
+
+
+def _keyword_step(
+    phrases: Sequence[str], now: datetime
+) -> Callable[[MemoryItem], MemoryItem | None]:
+    """Adding keywords to a neighbour, redone on a newer version of it (A-MEM evolution
+    merges: another writer's keywords stay)."""
+
+    def step(item: MemoryItem) -> MemoryItem | None:
+        metadata = evolved_keywords(item, phrases)
+        return evolve(item, metadata, now) if metadata is not None else None
+
+    return step
+
+
+def _attribute_step(
+    attributes: Mapping[str, Any], now: datetime
+) -> Callable[[MemoryItem], MemoryItem | None]:
+    """Setting note attributes the LLM gave a neighbour, redone on a newer version of it."""
+
+    def step(item: MemoryItem) -> MemoryItem | None:
+        metadata = {**item.metadata, **attributes}
+        return evolve(item, metadata, now) if metadata != item.metadata else None
+
+    return step
 
 
 def _of_session(draft: Draft, episodes: Sequence[Episode]) -> list[Episode]:
