@@ -400,6 +400,23 @@ def consolidate(
     )
 
 
+@app.command()
+def recover(
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="Only this user's episodes.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Derive episodes a failed or killed add left pending (calls Memory.process_pending)."""
+    with _memory(db) as memory:
+        derived = memory.process_pending(user_id=user)
+    if as_json:
+        print_json(derived)
+        return
+    console.print(f"derived {len(derived)} memories")
+
+
 # -- server ----------------------------------------------------------------------------------
 @app.command()
 def serve(

@@ -68,6 +68,7 @@ def test_the_walk_finds_every_command() -> None:
         "undo",
         "pin",
         "consolidate",
+        "recover",
         "mcp",
         "serve",
         "keys create",

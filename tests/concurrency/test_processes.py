@@ -7,6 +7,7 @@ store afterwards, so they hold whatever the interleaving was.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -188,4 +189,52 @@ def test_a_writer_killed_at_random_points_loses_nothing_acknowledged(tmp_path: P
         numbers = sorted(int(content.rsplit(" ", 1)[1]) for content in stored)
         unacknowledged = [i for i in numbers if i not in acknowledged]
         assert len(unacknowledged) <= 20, unacknowledged  # at most the one in flight per kill
+        assert_derived_once(memory, "ana")
+
+
+def test_kenning_recover_derives_what_a_failed_add_left_pending(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    with Memory(db, embedder=HashEmbedder()) as memory:
+        # As a crashed add leaves them: stored, claimed by a process that no longer runs.
+        from kenning.models import Episode
+        from kenning.store import Claim
+
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        owner = f"{__import__('socket').gethostname()}:{int(dead.stdout)}:gone"
+        from datetime import UTC, datetime, timedelta
+
+        now = datetime.now(UTC)
+        memory.store.put_episodes(
+            [
+                Episode(
+                    id=f"e{i}",
+                    user_id="ana",
+                    role="user",
+                    content=f"pending {i}",
+                    created_at=now,
+                    idempotency_key=f"k{i}",
+                    session_id="s",
+                )
+                for i in range(3)
+            ],
+            claim=Claim(owner, now + timedelta(minutes=10)),
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENNING_")}
+    env["KENNING_EMBEDDER"] = "hash"
+    done = subprocess.run(
+        [sys.executable, "-m", "kenning.cli", "recover", "--db", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {m["kind"] for m in json.loads(done.stdout)} == {"turn", "session"}
+    with Memory(db, embedder=HashEmbedder()) as memory:
         assert_derived_once(memory, "ana")
