@@ -11,7 +11,7 @@ import numpy as np
 
 from kenning.embed.base import Embedder, Vectors
 from kenning.index.scope import ScopeIndex
-from kenning.models import KeyKind
+from kenning.models import KeyKind, MemoryStatus
 from kenning.store import Store, StoredMemory
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,14 @@ class IndexRegistry:
             if memory_id not in present:  # deleted: never searchable again
                 loaded.scope.remove(memory_id)
         self._insert(loaded.scope, stored)
+        # Fields alone changed (status, validity, access statistics): no keys to re-read.
+        for item in self._store.get_memories(changes.touched):
+            if item.user_id != user_id or item.id not in loaded.scope.position:
+                continue
+            if item.status is MemoryStatus.DELETED:
+                loaded.scope.remove(item.id)
+            elif not loaded.scope.removed(loaded.scope.position[item.id]):
+                loaded.scope.update_item(item)
         loaded.position = changes.head
         return loaded
 

@@ -205,8 +205,13 @@ class ScopeIndex:
     def update_item(self, item: MemoryItem) -> None:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
         position = self.position[item.id]
+        previous = self.items[position]
         self.items[position] = item
-        self._forget_derived()
+        # What validity, supersession and the incidence are computed from; a change of access
+        # statistics alone (every search's, through the change feed) keeps those caches.
+        structural = previous is item or _structure(previous) != _structure(item)
+        if structural:
+            self._forget_derived()
         self._kind.set(position, _KIND_CODES[item.kind])
         self._status.set(position, _STATUS_CODES[item.status])
         self._event.set(position, _ts(item.event_time))
@@ -229,7 +234,8 @@ class ScopeIndex:
         for episode_id in item.episode_ids:
             self._episode_number.setdefault(episode_id, len(self._episode_number))
             self._episode_members.setdefault(episode_id, set()).add(position)
-        self._incidence = None
+        if structural:
+            self._incidence = None
 
     def remove(self, memory_id: str) -> None:
         """Forget a memory entirely (deleted memories are never searchable)."""
@@ -547,6 +553,18 @@ class ScopeIndex:
 
 
 _NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+
+
+def _structure(item: MemoryItem) -> tuple[Any, ...]:
+    return (
+        item.kind,
+        item.status,
+        item.valid_from,
+        item.valid_to,
+        item.slot,
+        item.subject,
+        item.episode_ids,
+    )
 
 
 def _signature(keys: Sequence[IndexKey]) -> int:

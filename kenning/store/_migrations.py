@@ -179,10 +179,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             # (erased: its row is gone). Processes bring their in-memory indexes up to date
             # from it (kenning.index.registry).
             "ALTER TABLE scopes ADD COLUMN feed_head INTEGER NOT NULL DEFAULT 0",
+            # keys_seq: the head of the memory's last change of keys (text, vectors,
+            # expansions); a later change of fields alone (status, access statistics) needs
+            # no re-indexing of its keys.
             """CREATE TABLE changes (
                 user_id TEXT NOT NULL,
                 memory_id TEXT NOT NULL,
                 seq INTEGER NOT NULL,
+                keys_seq INTEGER NOT NULL DEFAULT 0,
                 erased INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (user_id, memory_id)
             )""",

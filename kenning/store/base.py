@@ -69,11 +69,13 @@ class HistoryRecord:
 class FeedChanges:
     """What changed in a user's scope after a feed position, up to ``head``.
 
-    ``changed`` memories still have rows (re-read them); ``erased`` ones are gone.
+    ``changed`` memories have new keys (re-read and re-index them); ``touched`` ones changed
+    fields only (status, validity, access statistics: re-read the rows); ``erased`` are gone.
     """
 
     head: int
     changed: tuple[str, ...] = ()
+    touched: tuple[str, ...] = ()
     erased: tuple[str, ...] = ()
 
 

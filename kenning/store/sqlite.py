@@ -453,8 +453,11 @@ class SQLiteStore(Store):
             "it changed since it was read"
         )
 
-    def _note_changes(self, changed: Iterable[tuple[str, str]], *, erased: bool = False) -> None:
-        """Advance the feed of each user once and record their (user, memory) changes."""
+    def _note_changes(
+        self, changed: Iterable[tuple[str, str]], *, keys: bool = False, erased: bool = False
+    ) -> None:
+        """Advance the feed of each user once and record their (user, memory) changes;
+        ``keys``: the memories' keys changed too (see the ``changes`` table)."""
         by_user: dict[str, dict[str, None]] = {}
         for user_id, memory_id in changed:
             by_user.setdefault(user_id, {})[memory_id] = None
@@ -465,11 +468,14 @@ class SQLiteStore(Store):
             ).fetchone()
             if row is None:
                 raise StoreError(f"no scope for user {user_id!r}")
+            seq = row[0]
+            keys_seq = seq if keys or erased else 0
             self._executemany(
-                "INSERT INTO changes (user_id, memory_id, seq, erased) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (user_id, memory_id) DO UPDATE SET seq = excluded.seq, "
+                "INSERT INTO changes (user_id, memory_id, seq, keys_seq, erased) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, memory_id) DO UPDATE SET "
+                "seq = excluded.seq, keys_seq = MAX(keys_seq, excluded.keys_seq), "
                 "erased = excluded.erased",
-                [(user_id, memory_id, row[0], int(erased)) for memory_id in memory_ids],
+                [(user_id, memory_id, seq, keys_seq, int(erased)) for memory_id in memory_ids],
             )
 
     def _write_memory_rows(self, memory: StoredMemory, *, existing: bool) -> None:
@@ -505,12 +511,12 @@ class SQLiteStore(Store):
             self._ensure_scopes((m.item.user_id for m in memories), now)
             for memory in memories:
                 self._write_memory_rows(memory, existing=False)
-            self._note_changes((m.item.user_id, m.item.id) for m in memories)
+            self._note_changes(((m.item.user_id, m.item.id) for m in memories), keys=True)
 
     def replace_memory(self, memory: StoredMemory) -> None:
         with self.atomic():
             self._write_memory_rows(memory, existing=True)
-            self._note_changes([(memory.item.user_id, memory.item.id)])
+            self._note_changes([(memory.item.user_id, memory.item.id)], keys=True)
 
     def _load_items(self, rows: list[tuple[Any, ...]]) -> list[MemoryItem]:
         if not rows:
@@ -641,15 +647,19 @@ class SQLiteStore(Store):
     def changes_since(self, user_id: str, after: int) -> FeedChanges:
         # One statement, so the head and the changes come from one snapshot.
         rows = self._query(
-            "SELECT s.feed_head, c.memory_id, c.erased FROM scopes s "
+            "SELECT s.feed_head, c.memory_id, c.keys_seq > ?, c.erased FROM scopes s "
             "LEFT JOIN changes c ON c.user_id = s.user_id AND c.seq > ? WHERE s.user_id = ?",
-            (after, user_id),
+            (after, after, user_id),
         )
         if not rows:
             return FeedChanges(head=0)
-        changed = tuple(r[1] for r in rows if r[1] is not None and not r[2])
-        erased = tuple(r[1] for r in rows if r[1] is not None and r[2])
-        return FeedChanges(head=int(rows[0][0]), changed=changed, erased=erased)
+        found = [r for r in rows if r[1] is not None]
+        return FeedChanges(
+            head=int(rows[0][0]),
+            changed=tuple(r[1] for r in found if r[2] and not r[3]),
+            touched=tuple(r[1] for r in found if not r[2] and not r[3]),
+            erased=tuple(r[1] for r in found if r[3]),
+        )
 
     def episode_vectors(
         self, user_id: str, episode_ids: Sequence[str], model_id: str

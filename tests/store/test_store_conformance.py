@@ -866,18 +866,24 @@ def test_every_memory_write_advances_the_feed_and_names_the_memory(store: Store)
     assert first.head == store.feed_head("u1") > 0
     assert set(first.changed) == {a.item.id, b.item.id} and first.erased == ()
     assert store.changes_since("u1", first.head).changed == ()  # nothing after the head
+    # Fields alone (keys kept): the memory is "touched", its keys need no re-reading.
     store.update_items([replace(a.item, text="a2", version=a.item.version + 1)])
     second = store.changes_since("u1", first.head)
-    assert second.changed == (a.item.id,) and second.head > first.head
+    assert second.touched == (a.item.id,) and second.changed == ()
+    assert second.head > first.head
     store.record_access({b.item.id: 1}, T0)
     third = store.changes_since("u1", second.head)
-    assert third.changed == (b.item.id,)
+    assert third.touched == (b.item.id,)
+    store.replace_memory(replace(b, item=replace(b.item, text="b2", version=b.item.version + 1)))
+    assert store.changes_since("u1", third.head).changed == (b.item.id,)
     store.delete_episodes("u1", [episode.id])
     fourth = store.changes_since("u1", third.head)
-    assert fourth.erased == (b.item.id,) and fourth.changed == ()
-    # From the start, each memory is named once, by its latest change.
+    assert fourth.erased == (b.item.id,) and fourth.changed == fourth.touched == ()
+    # From the start, each memory is named once, by its latest change; keys that changed
+    # after the position count even when a later change touched fields alone.
     everything = store.changes_since("u1", 0)
     assert everything.changed == (a.item.id,) and everything.erased == (b.item.id,)
+    assert store.changes_since("u1", first.head).touched == (a.item.id,)
     assert set(store.changes_since("u2", 0).changed) == {other.item.id}
 
 
