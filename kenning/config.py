@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         default=64,
         ge=1,
         description="Texts per embedding call (openai, sentence-transformers; the onnx "
-        "embedder runs batches of 8 texts of similar length, fastest on a CPU).",
+        "embedder runs batches of 4 texts of similar length, fastest on a CPU).",
     )
     embedding_threads: int = Field(
         default=0,

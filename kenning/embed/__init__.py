@@ -32,7 +32,7 @@ def build_embedder(settings: Settings) -> Embedder:
     if kind is EmbedderKind.HASH:
         return HashEmbedder()
     if kind is EmbedderKind.ONNX:
-        # embedding_batch_size is for remote and torch models; batches of 8 texts of similar
+        # embedding_batch_size is for remote and torch models; batches of 4 texts of similar
         # length are fastest for onnxruntime on a CPU (see kenning.embed.onnx).
         inner = OnnxEmbedder(threads=settings.embedding_threads)
     elif kind is EmbedderKind.SENTENCE_TRANSFORMERS:

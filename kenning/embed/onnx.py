@@ -11,10 +11,12 @@ vectors agree with sentence-transformers' float32 MiniLM to a mean cosine above 
 LoCoMo's turns (``benchmarks/embedder_compare.py``).
 
 Texts are tokenized first and sorted by their number of word pieces; each forward pass takes
-up to ``batch_size`` (default 8) texts of similar length, padded to the longest of them, so
-little of a batch is padding. On this project's 2-core machine, batches of 8 token-sorted
-texts embedded LoCoMo turns about 50 % faster than batches of 64 sorted by characters
-(187 against 124 texts/s on one thread); results return in input order.
+up to ``batch_size`` (default 4) texts of similar length, padded to the longest of them, so
+little of a batch is padding. On this project's 2-core machine, on one thread, LoCoMo turns
+embedded in batches of 8 token-sorted texts ran at 187 texts/s against 124 in batches of 64
+sorted by characters; embedded an add (one session, ~20 texts) at a time, batches of 4 were
+the fastest (158 texts/s against 145 with 8), and all texts at once lost 3 % with 4 (181);
+results return in input order.
 Nothing heavy happens at import or construction: the model loads on the first :meth:`embed`
 or :attr:`dim` (or :meth:`load`).
 """
@@ -74,7 +76,7 @@ class OnnxEmbedder:
     while another process or request uses the other core).
     """
 
-    def __init__(self, *, batch_size: int = 8, threads: int = 0) -> None:
+    def __init__(self, *, batch_size: int = 4, threads: int = 0) -> None:
         if batch_size < 1:
             raise ValidationError("batch_size", f"must be >= 1, got {batch_size}")
         if threads < 0:

@@ -220,12 +220,17 @@ class Ingestor:
         pending_vectors = self._embedding.submit(self._key_vectors, user_id, drafts)
         try:
             local = self._extract_locally(user_id, drafts, now)
+            # The facts found queue behind the messages on the embedding thread.
+            pending_facts = self._embedding.submit(
+                self._key_vectors, user_id, local.facts if local else []
+            )
         finally:
             vectors = pending_vectors.result()
+        fact_vectors = pending_facts.result()
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 return self._settle_and_commit(
-                    user_id, episodes, drafts, vectors, sessions, local, now, owner
+                    user_id, episodes, drafts, vectors, sessions, local, fact_vectors, now, owner
                 )
             except ClaimLost:
                 raise
@@ -257,6 +262,7 @@ class Ingestor:
         vectors: list[list[bytes]],
         sessions: list[Draft],
         local: Extracted | None,
+        local_fact_vectors: list[list[bytes]],
         now: datetime,
         owner: str,
     ) -> list[MemoryItem]:
@@ -290,7 +296,9 @@ class Ingestor:
                 for d in drafts
             ]
         drafts = drafts + extracted.facts
-        vectors = vectors + self._key_vectors(user_id, extracted.facts)
+        vectors = vectors + (
+            local_fact_vectors if local is not None else self._key_vectors(user_id, extracted.facts)
+        )
         changes = Changes(now=now)
         changes.calls.extend(extracted.calls)
         stored: dict[str, StoredMemory] = {}

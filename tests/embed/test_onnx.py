@@ -91,6 +91,6 @@ def test_is_the_default_and_works_with_the_network_blocked(
     assert settings.embedder is EmbedderKind.ONNX
     embedder = build_embedder(settings)
     assert isinstance(embedder, OnnxEmbedder)
-    assert repr(embedder) == "OnnxEmbedder(batch_size=8, threads=1)"
+    assert repr(embedder) == "OnnxEmbedder(batch_size=4, threads=1)"
     embedder.load()  # a fresh instance: the model loads here, offline
     assert embedder.embed(["offline embedding works"]).shape == (1, 384)
