@@ -6,22 +6,21 @@ Thin on purpose: it validates arguments, then delegates to the write path
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
 from kenning.config import FactExtraction, Settings
 from kenning.embed.base import Embedder, load_model
-from kenning.errors import ConfigError, Conflict, NotFound, StaleWrite, ValidationError
+from kenning.errors import ConfigError, Conflict, NotFound, ValidationError
 from kenning.index.registry import IndexRegistry, vectors_to_bytes
 from kenning.index.scope import Eligibility
 from kenning.lifecycle.consolidate import consolidate
@@ -47,7 +46,7 @@ from kenning.models import (
 from kenning.read.neighbourhood import memory_graph
 from kenning.read.search import SearchSettings, search_scope
 from kenning.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
-from kenning.write.changes import Changes, diff, restore
+from kenning.write.changes import Changes, diff, restore, retry_stale
 from kenning.write.expand import memory_expansions
 from kenning.write.facts import FactExtractor
 from kenning.write.ingest import Ingestor, LinkOptions
@@ -103,10 +102,6 @@ _FIXED_SETTINGS = frozenset(
 )
 
 _ACCESS_BUFFER_SIZE = 1000
-# A read-modify-write that lost a race to another writer is redone this often.
-_ATTEMPTS = 5
-_T = TypeVar("_T")
-log = logging.getLogger(__name__)
 _ACCESS_BUFFER_SECONDS = 10.0
 
 MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
@@ -416,13 +411,12 @@ class Memory:
                 )
             hits = search_scope(
                 index,
-                self._embedder,
                 query,
+                query_vector,
                 where=where,
                 limit=limit,
                 settings=self._search_settings,
                 now=reference,
-                query_vector=query_vector,
             )
             self._note_access(user, (h.memory.id for h in hits))
         return SearchResult(query=query, hits=hits)
@@ -535,7 +529,7 @@ class Memory:
                 self._ingestor.refresh_facts(updated, now)
             return updated
 
-        return _retrying(attempt)
+        return retry_stale(attempt)
 
     def _rewrite(
         self,
@@ -594,7 +588,7 @@ class Memory:
                 )
             return new
 
-        return _retrying(attempt)
+        return retry_stale(attempt)
 
     # -- lifecycle -----------------------------------------------------------------------
     def add_fact(
@@ -717,7 +711,7 @@ class Memory:
             archived = archive(self._store, user, targets, now, reason="requested")
             return ForgetResult(archived=tuple(m.id for m in archived))
 
-        return _retrying(attempt)
+        return retry_stale(attempt)
 
     def pin(self, memory_id: str, *, user_id: str, pinned: bool = True) -> MemoryItem:
         """Pin a memory (it never fades and is never archived by forgetting), or unpin it."""
@@ -726,7 +720,7 @@ class Memory:
             item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
             return set_flags(self._store, item, datetime.now(UTC), pinned=bool(pinned))
 
-        return _retrying(attempt)
+        return retry_stale(attempt)
 
     def set_ttl(self, memory_id: str, ttl: float | timedelta | None, *, user_id: str) -> MemoryItem:
         """Make a memory expire ``ttl`` seconds from now (None: never); expired ones are not searched."""
@@ -736,7 +730,7 @@ class Memory:
             now = datetime.now(UTC)
             return set_flags(self._store, item, now, expires_at=_expiry(ttl, now))
 
-        return _retrying(attempt)
+        return retry_stale(attempt)
 
     def undo(self, memory_id: str, *, user_id: str, change: int | None = None) -> MemoryItem:
         """Revert a recorded change of a memory: the latest one, or the history entry whose id
@@ -762,7 +756,7 @@ class Memory:
             changes.commit(self._store)
             return restored
 
-        return _retrying(attempt)
+        return retry_stale(attempt)
 
     def consolidate(
         self, *, user_id: str, archive_below: float | None = None
@@ -801,19 +795,6 @@ def _integer(value: object, field: str, *, low: int, high: int = _MAX_INT) -> No
     raise ValidationError(
         field, "must be a positive integer" if low else "must be a non-negative integer"
     )
-
-
-def _retrying(attempt: Callable[[], _T]) -> _T:
-    """Run a read-modify-write, again from a fresh read when another writer changed the row
-    first (:class:`StaleWrite`); the store's version check makes the last write safe."""
-    for number in range(1, _ATTEMPTS + 1):
-        try:
-            return attempt()
-        except StaleWrite as exc:
-            if number == _ATTEMPTS:
-                raise
-            log.debug("%s; retrying (attempt %d)", exc, number + 1)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _expiry(ttl: float | timedelta | None, now: datetime) -> datetime | None:

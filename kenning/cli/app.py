@@ -77,7 +77,7 @@ def _settings(db: Path | None, **overrides: Any) -> Settings:
             f"KENNING_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors()
         )
-        errors.print(f"[red]error:[/red] invalid configuration: {problems}")
+        print_error(f"invalid configuration: {problems}")
         raise typer.Exit(2) from exc
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -39,6 +40,12 @@ def load_model(embedder: Embedder) -> None:
     load = getattr(embedder, "load", None)
     if callable(load):
         load()
+
+
+def default_threads() -> int:
+    """Threads for a local model: one per two cores, at least one, so a query stays fast
+    while another process or request uses the other cores (``KENNING_EMBEDDING_THREADS=0``)."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
 def normalize_rows(matrix: npt.NDArray[np.floating]) -> Vectors:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kenning.embed.base import Vectors, normalize_rows
+from kenning.embed.base import Vectors, default_threads, normalize_rows
 from kenning.errors import ConfigError, EmbeddingError, ValidationError
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -151,13 +151,6 @@ class OnnxEmbedder:
         return f"OnnxEmbedder(batch_size={self._batch_size}, threads={self._threads})"
 
 
-def default_threads() -> int:
-    """One intra-op thread per two cores, at least one (see :class:`OnnxEmbedder`)."""
-    import os
-
-    return max(1, (os.cpu_count() or 1) // 2)
-
-
 def _build_tokenizer() -> Any:
     try:
         from tokenizers import Tokenizer
@@ -193,4 +186,4 @@ def _build_session(threads: int) -> Any:
         raise ConfigError(f"cannot load the ONNX model {path}: {exc}") from exc
 
 
-__all__ = ["MAX_TOKENS", "MODEL_NAME", "OnnxEmbedder", "default_threads"]
+__all__ = ["MAX_TOKENS", "MODEL_NAME", "OnnxEmbedder"]

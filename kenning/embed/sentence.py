@@ -23,8 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from kenning.embed.base import Vectors, normalize_rows
-from kenning.embed.onnx import default_threads
+from kenning.embed.base import Vectors, default_threads, normalize_rows
 from kenning.errors import ConfigError, EmbeddingError, ValidationError
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"

@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 from kenning.config import FusionMethod, Settings
-from kenning.embed.base import Embedder
 from kenning.index.lexical import tokenize
 from kenning.index.scope import Eligibility, ScopeIndex
 from kenning.models import Hit, MemoryKind, SignalScore
@@ -314,18 +313,17 @@ def _entity_feedback_signal(
 
 def search_scope(
     index: ScopeIndex,
-    embedder: Embedder,
     query: str,
+    query_vector: npt.NDArray[np.float32],
     *,
     where: Eligibility,
     limit: int,
     settings: SearchSettings,
     now: datetime,
     clock: datetime | None = None,
-    query_vector: npt.NDArray[np.float32] | None = None,
 ) -> list[Hit]:
-    """Rank the eligible memories of one scope for a query (``query_vector``: its embedding,
-    when the caller embedded it already, outside any lock).
+    """Rank the eligible memories of one scope for a query and its embedding (which the
+    caller computes before taking the user's lock: the model is the slow part).
 
     ``now`` reads the query's time expressions; ``clock`` (default: the system clock) is
     the record time that retention is measured against.
@@ -341,8 +339,6 @@ def search_scope(
         speakers=index.speakers() if s.speaker else (),
         entity_keys=index.graph.keys() if s.graph else (),
     )
-    if query_vector is None:
-        query_vector = embedder.embed([query])[0]
     dense = index.dense_scores(query_vector)
     # The query's time words stay in its BM25 query: measured on the LoCoMo dev half, taking
     # them out (they are handled by the time signal) lost 0.9 points recall@10, since

@@ -6,14 +6,17 @@ changed (JSON-ready); undoing it writes the ``before`` values back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from kenning.errors import StaleWrite
+from kenning.errors import ClaimLost, StaleWrite
 from kenning.models import HistoryAction, Link, LLMCall, MemoryItem, MemoryStatus
 from kenning.store import HistoryRecord, Store
+
+log = logging.getLogger(__name__)
 
 # Fields a change may touch (never the id, owner, kind or provenance).
 MUTABLE_FIELDS = (
@@ -60,6 +63,27 @@ def restore(item: MemoryItem, snapshot: dict[str, Any], now: datetime) -> Memory
     """``item`` with the snapshot's field values written back (a new version of it)."""
     values = {n: _decode(n, v) for n, v in snapshot.items() if n in MUTABLE_FIELDS}
     return replace(item, **values, updated_at=now, version=item.version + 1)
+
+
+# A write that lost a race to another writer is redone from a fresh read this often.
+_ATTEMPTS = 5
+_T = TypeVar("_T")
+
+
+def retry_stale(attempt: Callable[[], _T]) -> _T:
+    """Run a read-modify-write, again from a fresh read when another writer changed a row
+    first (:class:`StaleWrite`); the store's version check makes the last write safe. A lost
+    claim (:class:`ClaimLost`) is not retried: another process derives those episodes."""
+    for number in range(1, _ATTEMPTS + 1):
+        try:
+            return attempt()
+        except ClaimLost:
+            raise
+        except StaleWrite as exc:
+            if number == _ATTEMPTS:
+                raise
+            log.debug("%s; retrying (attempt %d)", exc, number + 1)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kenning.models import Episode, KeyKind, MemoryItem, MemoryKind
-from kenning.store import Store, StoredMemory
+from kenning.store import Store
 from kenning.write.expand import memory_expansions
 from kenning.write.messages import DOCUMENT_ROLE, FACT_ROLE
 
@@ -34,7 +34,6 @@ class Draft:
 
     item: MemoryItem
     key_texts: tuple[str, ...]
-    replaces: StoredMemory | None = None  # set when this draft updates an existing memory
     parts: tuple[str, ...] | None = None
     expansions: dict[KeyKind, str] | None = None  # extra, lexical-only keys by kind
 
@@ -133,29 +132,18 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
             item = _new_item(MemoryKind.ROUND, text, [previous, episode], now)
             drafts.append(Draft(item, (text,), parts=item.episode_ids))
         sessions.setdefault(episode.session_id, []).append(episode)
-    for session_id, new_episodes in sessions.items():
-        drafts.append(session_draft(store, new_episodes[0].user_id, session_id, new_episodes, now))
+    drafts += [session_draft(new_episodes, now) for new_episodes in sessions.values()]
     return drafts
 
 
-def session_draft(
-    store: Store, user_id: str, session_id: str | None, new_episodes: list[Episode], now: datetime
-) -> Draft:
-    existing = store.find_session_memory(user_id, session_id)
-    lines = "\n".join(speaker_line(e) for e in new_episodes)
-    if existing is None:
-        item = _new_item(MemoryKind.SESSION, lines, new_episodes, now)
-        item = replace(item, valid_from=new_episodes[0].timestamp or new_episodes[0].created_at)
-        return Draft(item, (lines,), parts=item.episode_ids)
-    old = existing.item
-    text = f"{old.text}\n{lines}"
-    last = new_episodes[-1]
-    item = replace(
-        old,
-        text=text,
-        updated_at=now,
-        version=old.version + 1,
-        episode_ids=old.episode_ids + tuple(e.id for e in new_episodes),
-        event_time=last.timestamp or last.created_at,
-    )
-    return Draft(item, (text,), replaces=existing, parts=item.episode_ids)
+def session_draft(episodes: Sequence[Episode], now: datetime) -> Draft:
+    """A session memory holding these messages, as the first version of a new session.
+
+    An existing session is not read here: the commit appends the messages to what is
+    stored then (``Ingestor._grow_session``), so concurrent writers of one session all land
+    in one memory.
+    """
+    lines = "\n".join(speaker_line(e) for e in episodes)
+    item = _new_item(MemoryKind.SESSION, lines, episodes, now)
+    item = replace(item, valid_from=episodes[0].timestamp or episodes[0].created_at)
+    return Draft(item, (lines,), parts=item.episode_ids)

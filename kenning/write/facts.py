@@ -143,6 +143,11 @@ class FactExtractor:
         self.client = client
         self.batch_turns = batch_turns
 
+    @property
+    def uses_llm(self) -> bool:
+        """Whether extraction asks the LLM (it needs each message's related memories)."""
+        return self.mode is FactExtraction.LLM and self.client is not None
+
     def extract(
         self,
         sources: Sequence[MemoryItem],
@@ -157,7 +162,7 @@ class FactExtractor:
         sources = [s for s in sources if is_source(s)]
         if self.mode is FactExtraction.OFF or not sources:
             return out
-        if self.mode is FactExtraction.LOCAL or self.client is None:
+        if not self.uses_llm:
             current = _by_subject(known())
             for source in sources:
                 drafts = local_facts(source, now) or _replacements(source, current, now)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ import numpy.typing as npt
 
 from kenning.config import FactExtraction
 from kenning.embed.base import Embedder, normalize_rows
-from kenning.errors import ClaimLost, StaleWrite
+from kenning.errors import ClaimLost
 from kenning.extract.local import entity_key
 from kenning.index.registry import IndexRegistry, vectors_to_bytes
 from kenning.models import (
@@ -39,7 +38,7 @@ from kenning.models import (
     MemoryStatus,
 )
 from kenning.store import Claim, HistoryRecord, Store, StoredMemory
-from kenning.write.changes import Changes
+from kenning.write.changes import Changes, retry_stale
 from kenning.write.claims import LEASE, claimable, new_owner
 from kenning.write.derive import Draft, derive, session_draft, speaker_line
 from kenning.write.facts import Extracted, FactExtractor, with_note
@@ -51,9 +50,6 @@ from kenning.write.versions import LIVE
 log = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
-
-# A commit that finds a row changed by another writer is redone from a fresh read this often.
-_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +194,8 @@ class Ingestor:
         out = []
         for draft in drafts:
             if id(draft) not in by_draft:
-                parts = np.vstack([turn_vectors[p] for p in draft.parts or () if p in turn_vectors])
-                centroid = normalize_rows(parts.mean(axis=0, keepdims=True))[0]
+                parts = [turn_vectors[p] for p in draft.parts or () if p in turn_vectors]
+                centroid = _centroid(parts)[0]
                 by_draft[id(draft)] = [centroid for _ in draft.key_texts]
             out.append(vectors_to_bytes(np.vstack(by_draft[id(draft)])))
         return out
@@ -227,32 +223,21 @@ class Ingestor:
         finally:
             vectors = pending_vectors.result()
         fact_vectors = pending_facts.result()
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                return self._settle_and_commit(
-                    user_id, episodes, drafts, vectors, sessions, local, fact_vectors, now, owner
-                )
-            except ClaimLost:
-                raise
-            except StaleWrite as exc:
-                if attempt == _ATTEMPTS:
-                    raise
-                log.debug("user %s: %s; retrying (attempt %d)", user_id, exc, attempt + 1)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retry_stale(
+            lambda: self._settle_and_commit(
+                user_id, episodes, drafts, vectors, sessions, local, fact_vectors, now, owner
+            )
+        )
 
     def _extract_locally(
         self, user_id: str, drafts: list[Draft], now: datetime
     ) -> Extracted | None:
         """Rule-based facts of the new messages (None when the LLM or nobody extracts)."""
-        if self._facts.mode is not FactExtraction.LOCAL and self._facts.client is not None:
-            return None
-        if self._facts.mode is FactExtraction.OFF:
+        if self._facts.mode is FactExtraction.OFF or self._facts.uses_llm:
             return None
         with self._registry.user_lock(user_id):
             index = self._registry.get(user_id)
-            return self._facts.extract(
-                [d.item for d in drafts if d.replaces is None], {}, now, known=index.current_facts
-            )
+            return self._facts.extract([d.item for d in drafts], {}, now, known=index.current_facts)
 
     def _settle_and_commit(
         self,
@@ -270,11 +255,11 @@ class Ingestor:
         fresh = [
             (d.item, np.frombuffer(v[0], dtype="<f4"))
             for d, v in zip(drafts, vectors, strict=True)
-            if d.replaces is None and v
+            if v
         ]
         known: list[MemoryItem] = []
         neighbours: dict[str, list[tuple[MemoryItem, float]]] = {}
-        llm = local is None and self._facts.mode is not FactExtraction.OFF
+        llm = self._facts.uses_llm
         if options.links or llm:
             with self._registry.user_lock(user_id):
                 index = self._registry.get(user_id)
@@ -285,7 +270,7 @@ class Ingestor:
                 if llm:
                     known = index.current_facts()
         extracted = local or self._facts.extract(
-            [d.item for d in drafts if d.replaces is None],
+            [d.item for d in drafts],
             {i: [m for m, _ in found] for i, found in neighbours.items()},
             now,
             known=lambda: known,
@@ -374,7 +359,7 @@ class Ingestor:
         ]
         if not remaining:
             return
-        draft = session_draft(self._store, user_id, session_id, remaining, now)
+        draft = session_draft(remaining, now)
         memory = self._stored(draft, self._key_vectors(user_id, [draft])[0])
         with self._store.atomic():
             self._store.put_memories([memory])
@@ -451,21 +436,14 @@ class Ingestor:
         (never overwriting it with a stale copy) keeps every message of the session in it.
         Its vector is the centroid of all its turns, read in the same transaction.
         """
-        session_id = draft.item.session_id
-        current = self._store.find_session_memory(user_id, session_id)
+        current = self._store.find_session_memory(user_id, draft.item.session_id)
         if current is None:
-            item = replace(
-                draft.item,
-                id=draft.item.id if draft.replaces is None else uuid.uuid4().hex,
-                text="\n".join(speaker_line(e) for e in episodes),
-                episode_ids=tuple(e.id for e in episodes),
-                version=1,
-                created_at=now,
-            )
+            item = draft.item  # the session's first messages: the draft as derived
             history = HistoryRecord(item.id, HistoryAction.ADD, now, new_text=item.text)
         else:
             old = current.item
-            added = [e for e in episodes if e.id not in set(old.episode_ids)]
+            known = set(old.episode_ids)
+            added = [e for e in episodes if e.id not in known]
             if not added:
                 return None
             last = added[-1]
@@ -478,18 +456,14 @@ class Ingestor:
                 version=old.version + 1,
             )
             history = _session_growth(old, item, now)
+        # The batch's turns were inserted earlier in this transaction: every session has at
+        # least their vectors.
         parts = self._store.episode_vectors(
             user_id, list(item.episode_ids), self._embedder.model_id
         )
-        if parts:
-            centroid = normalize_rows(
-                np.vstack([np.frombuffer(v, dtype="<f4") for v in parts.values()]).mean(
-                    axis=0, keepdims=True
-                )
-            )
-            vector: list[bytes] = vectors_to_bytes(centroid)
-        else:  # no turn vector stored (e.g. another model's): embed the text itself
-            vector = vectors_to_bytes(self._embedder.embed([item.text]))
+        vector = vectors_to_bytes(
+            _centroid([np.frombuffer(v, dtype="<f4") for v in parts.values()])
+        )
         memory = self._stored(Draft(item, (item.text,)), vector)
         if current is None:
             self._store.put_memories([memory])
@@ -539,6 +513,11 @@ class Ingestor:
                     {"by": "llm"},
                     redo=_attribute_step(attributes, changes.now),
                 )
+
+
+def _centroid(vectors: Sequence[Vector]) -> Vector:
+    """The normalised mean of unit vectors, as one row: a round's or session's vector."""
+    return normalize_rows(np.vstack(vectors).mean(axis=0, keepdims=True))
 
 
 def _keyword_step(

@@ -9,7 +9,8 @@ import pytest
 
 from kenning.config import EmbedderKind, Settings
 from kenning.embed import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, build_embedder
-from kenning.embed.onnx import MAX_TOKENS, default_threads
+from kenning.embed.base import default_threads
+from kenning.embed.onnx import MAX_TOKENS
 from kenning.errors import ValidationError
 
 SENTENCES = [

@@ -287,8 +287,8 @@ def test_retention_ranks_faded_memories_lower_and_recall_strengthens(m: Memory) 
     index = m._registry.get("ana")
     aged = search_scope(
         index,
-        m.embedder,
         "violin",
+        m.embedder.embed(["violin"])[0],
         where=__import__("kenning.index.scope", fromlist=["Eligibility"]).Eligibility(),
         limit=5,
         settings=m._search_settings,
