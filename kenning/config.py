@@ -30,6 +30,14 @@ class FusionMethod(enum.StrEnum):
     ZSCORE = "zscore"  # convex combination of z-normalised scores
 
 
+class SearchPath(enum.StrEnum):
+    """How a search finds the memories it scores."""
+
+    AUTO = "auto"  # exact below exact_search_max memories in the scope, two-stage above
+    EXACT = "exact"  # every signal over every memory of the scope
+    TWO_STAGE = "two_stage"  # nearest neighbours + postings first, every signal over those
+
+
 class FactExtraction(enum.StrEnum):
     """Where fact memories come from when messages are added."""
 
@@ -97,6 +105,25 @@ class Settings(BaseSettings):
     )
     bm25_k1: float = Field(default=1.2, gt=0.0, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(default=0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
+    search_path: SearchPath = Field(
+        default=SearchPath.AUTO,
+        description="auto: score every memory of scopes up to exact_search_max memories, "
+        "two stages above (candidates from the HNSW graph, BM25 postings, entity mentions and "
+        "time, then every signal over them and their relatives); exact or two_stage force one.",
+    )
+    exact_search_max: int = Field(
+        default=5000,
+        ge=0,
+        description="Largest scope (memories) that auto searches exactly; measured with "
+        "`kenning bench` (docs/benchmarks.md).",
+    )
+    search_candidates: int = Field(
+        default=200,
+        ge=10,
+        le=10_000,
+        description="Two-stage search: candidates from each first-stage source (nearest "
+        "neighbours, BM25) before their relatives join.",
+    )
 
     # -- retrieval components (docs/retrieval.md); each can be switched off ----------------
     key_expansion: bool = Field(

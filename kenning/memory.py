@@ -45,6 +45,7 @@ from kenning.models import (
 )
 from kenning.read.neighbourhood import memory_graph
 from kenning.read.search import SearchSettings, search_scope
+from kenning.read.stages import Stage, timed
 from kenning.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
 from kenning.write.changes import Changes, diff, restore, retry_stale
 from kenning.write.expand import memory_expansions
@@ -401,9 +402,11 @@ class Memory:
             as_of=parse_time(as_of, "as_of"),
         )
         reference = parse_time(now, "now")
-        query_vector = self._embedder.embed([query])[0]  # before the lock: the model is slow
+        with timed(Stage.EMBED):
+            query_vector = self._embedder.embed([query])[0]  # before the lock: the model is slow
         with self._registry.user_lock(user):
-            index = self._registry.get(user)
+            with timed(Stage.CATCH_UP):
+                index = self._registry.get(user)
             if reference is None:
                 latest = index.latest_event()
                 reference = (
@@ -418,7 +421,8 @@ class Memory:
                 settings=self._search_settings,
                 now=reference,
             )
-            self._note_access(user, (h.memory.id for h in hits))
+            with timed(Stage.ASSEMBLY):
+                self._note_access(user, (h.memory.id for h in hits))
         return SearchResult(query=query, hits=hits)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:

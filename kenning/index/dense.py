@@ -1,9 +1,12 @@
-"""Exact dense search: a growable float32 matrix of unit vectors, scored by one mat-vec."""
+"""Dense search: a growable float32 matrix of unit vectors, scored by one mat-vec (exact), or
+through an HNSW graph of its rows (:meth:`DenseIndex.nearest`) re-scored at full precision."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+
+from kenning.index.ann import VectorIndex
 
 Scores = npt.NDArray[np.float32]
 
@@ -15,6 +18,7 @@ class DenseIndex:
         self.dim = dim
         self._matrix = np.zeros((capacity, dim), dtype=np.float32)
         self._size = 0
+        self._ann: VectorIndex | None = None  # built on the first nearest(), then kept current
 
     def __len__(self) -> int:
         return self._size
@@ -30,11 +34,15 @@ class DenseIndex:
         self._matrix[self._size : needed] = vectors
         rows = range(self._size, needed)
         self._size = needed
+        if self._ann is not None:
+            self._ann.add(np.arange(rows.start, rows.stop, dtype=np.int64), vectors)
         return rows
 
     def clear(self, row: int) -> None:
         """Zero a row so it never matches (its number is not reused)."""
         self._matrix[row] = 0.0
+        if self._ann is not None:
+            self._ann.remove(row)
 
     def row(self, row: int) -> npt.NDArray[np.float32]:
         """One stored vector."""
@@ -45,3 +53,23 @@ class DenseIndex:
         """Cosine similarity of the (unit) query with every row."""
         out: Scores = self._matrix[: self._size] @ np.asarray(query, dtype=np.float32)
         return out
+
+    def rescore(self, query: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]) -> Scores:
+        """Exact cosine similarity of the (unit) query with some rows."""
+        out: Scores = self._matrix[rows] @ np.asarray(query, dtype=np.float32)
+        return out
+
+    def nearest(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+        """About the ``k`` rows closest to the query, from the HNSW graph (built on first use).
+
+        Approximate: the graph holds int8 copies; callers re-score with :meth:`rescore`.
+        """
+        if self._ann is None:
+            self._ann = VectorIndex(self.dim)
+            self._ann.add(np.arange(self._size, dtype=np.int64), self._matrix[: self._size])
+        return self._ann.nearest(query, k)
+
+    def memory_bytes(self) -> int:
+        """Bytes held: the full-precision rows and, once built, the graph."""
+        graph = self._ann.memory_bytes() if self._ann is not None else 0
+        return int(self._matrix[: self._size].nbytes) + graph

@@ -34,6 +34,9 @@ class EntityGraph:
         self._number: dict[str, int] = {}  # entity key -> entity number
         self._name_of_key: dict[str, str] = {}  # entity key -> display name
         self.names: list[str] = []  # display name by entity number
+        self._keys: list[str] = []  # entity key by entity number
+        self._degree: list[int] = []  # memories mentioning each entity
+        self._vector_of: dict[int, npt.NDArray[np.float32]] = {}  # for subgraphs, on demand
         self._mentions: list[list[int]] = []  # by memory position
         self._vectors: npt.NDArray[np.float32] | None = None
         self._adjacency: Triplets | None = None
@@ -47,6 +50,8 @@ class EntityGraph:
         """The entities a memory mentions (replacing what it mentioned before)."""
         while len(self._mentions) <= position:
             self._mentions.append([])
+        for old in self._mentions[position]:
+            self._degree[old] -= 1
         numbers = []
         for name in names:
             key = entity_key(name)
@@ -57,8 +62,11 @@ class EntityGraph:
                 number = self._number[key] = len(self.names)
                 self._name_of_key[key] = name
                 self.names.append(name)
+                self._keys.append(key)
+                self._degree.append(0)
             if number not in numbers:
                 numbers.append(number)
+                self._degree[number] += 1
         self._mentions[position] = numbers
         self._adjacency = None
         self._mentioned_by = None
@@ -126,10 +134,10 @@ class EntityGraph:
 
     def _synonyms(self, n_memories: int) -> Triplets:
         size = n_memories + len(self.names)
-        if self._embed is None or len(self.names) < 2:
+        if len(self.names) < 2 or (self._embed is None and self._vectors is None):
             return Triplets((size, size))
         known = 0 if self._vectors is None else len(self._vectors)
-        if known < len(self.names):
+        if known < len(self.names) and self._embed is not None:
             fresh = np.asarray(self._embed(self.names[known:]), dtype=np.float32)
             self._vectors = fresh if self._vectors is None else np.vstack([self._vectors, fresh])
         vectors = self._vectors
@@ -149,3 +157,39 @@ class EntityGraph:
         r_all = np.concatenate(rows) + n_memories
         c_all = np.concatenate(cols) + n_memories
         return Triplets((size, size), r_all, c_all, np.concatenate(weights))
+
+    def subgraph(self, positions: Sequence[int], n_memories: int) -> EntityGraph:
+        """The graph among some of ``n_memories`` memories (renumbered ``0..len - 1`` in the
+        order given) and the entities they mention, for a search over candidates.
+
+        Entities that are hubs of the whole scope stay out, as in :meth:`adjacency`; entity
+        keys stay the whole scope's, since a query may name any entity. Names are embedded
+        (for synonym edges) once, when a subgraph first needs them.
+        """
+        hub = max(2.0, _MAX_MENTION_SHARE * n_memories)
+        sub = EntityGraph(synonym_threshold=self._threshold)
+        sub._name_of_key = self._name_of_key
+        local: dict[int, int] = {}
+        for position in positions:
+            numbers = []
+            for number in self._mentions[position] if position < len(self._mentions) else ():
+                if self._degree[number] > hub:
+                    continue
+                found = local.get(number)
+                if found is None:
+                    found = local[number] = len(sub.names)
+                    sub.names.append(self.names[number])
+                    sub._keys.append(self._keys[number])
+                numbers.append(found)
+            sub._mentions.append(numbers)
+        sub._number = {sub._keys[i]: i for i in range(len(sub._keys))}
+        sub._degree = [0] * len(sub.names)
+        if self._embed is not None and local:
+            missing = [n for n in local if n not in self._vector_of]
+            if missing:
+                fresh = self._embed([self.names[n] for n in missing])
+                self._vector_of.update(
+                    zip(missing, np.asarray(fresh, dtype=np.float32), strict=True)
+                )
+            sub._vectors = np.vstack([self._vector_of[n] for n in local])
+        return sub

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -162,33 +163,62 @@ def bm25_term_weight(
 
 @dataclass(frozen=True)
 class _Postings:
-    """Per term, the documents containing it and their BM25 term weights (an inverted index).
+    """Per term, the documents containing it and their term counts (an inverted index).
 
-    Term ``t``'s postings are ``docs[offsets[t]:offsets[t + 1]]`` with ``weights`` alike.
+    Term ``t``'s postings are ``docs[offsets[t]:offsets[t + 1]]`` with ``tf`` alike; terms
+    numbered past ``len(offsets) - 2`` came later and have none here.
     """
 
     offsets: npt.NDArray[np.int64]
     docs: npt.NDArray[np.int64]
-    weights: npt.NDArray[np.float64]
+    tf: npt.NDArray[np.float64]
 
-    def scores(
-        self, terms: npt.NDArray[np.int64], term_weights: npt.NDArray[np.float64], n_docs: int
-    ) -> Scores:
-        """``sum_t term_weights[t] * weight(d, t)`` for every document ``d``."""
-        spans = [slice(self.offsets[t], self.offsets[t + 1]) for t in terms]
-        docs = np.concatenate([self.docs[span] for span in spans])
-        weights = np.concatenate(
-            [self.weights[span] * w for span, w in zip(spans, term_weights, strict=True)]
-        )
-        return np.bincount(docs, weights=weights, minlength=n_docs).astype(np.float32)
+    def entries(self, term: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """A term's documents and counts."""
+        if term + 1 >= len(self.offsets):
+            return _NO_DOCS, _NO_TF
+        span = slice(self.offsets[term], self.offsets[term + 1])
+        return self.docs[span], self.tf[span]
+
+
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+_NO_TF = np.zeros(0, dtype=np.float64)
+# The appended part is merged into the postings once it holds this many entries, or a tenth
+# of the postings: a merge (one sort) costs O(entries), so each add pays a constant share.
+_MERGE_ENTRIES = 20_000
+
+
+class _Growable:
+    """An append-only numpy array (amortised doubling)."""
+
+    def __init__(self, dtype: type) -> None:
+        self.values: npt.NDArray[Any] = np.zeros(256, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: npt.NDArray[Any]) -> None:
+        needed = self.size + len(values)
+        if needed > len(self.values):
+            grown = np.zeros(max(needed, 2 * len(self.values)), dtype=self.values.dtype)
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown
+        self.values[self.size : needed] = values
+        self.size = needed
+
+    def view(self) -> npt.NDArray[Any]:
+        return self.values[: self.size]
+
+    def clear(self) -> None:
+        self.size = 0
 
 
 class BM25Index:
     """Documents are rows (0..n-1, assigned by the caller in order); removed rows score 0.
 
-    Rows keep their raw term counts as small numpy arrays; the BM25 weight matrix is
-    rebuilt (vectorised) on the first search after a change, since every weight depends
-    on the average document length.
+    The inverted index keeps raw term counts, so a new document changes no stored weight
+    (BM25 weights depend on the average length and document frequencies, which are read
+    at query time). New documents go to an appended part, scanned with one vectorised
+    comparison, and are merged into the sorted postings once it grows (``_MERGE_ENTRIES``):
+    an add costs the same at a million documents as at a thousand.
     """
 
     def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
@@ -197,10 +227,16 @@ class BM25Index:
         self._vocab: dict[str, int] = {}
         self._terms: list[npt.NDArray[np.int64]] = []
         self._counts: list[npt.NDArray[np.float64]] = []
-        self._alive: list[bool] = []
-        self._postings: _Postings | None = None
-        self._df: npt.NDArray[np.float64] = np.zeros(0)
+        self._alive = _Growable(np.bool_)
+        self._lengths = _Growable(np.float64)
+        self._df = _Growable(np.float64)  # by term number, alive documents only
         self._n_alive = 0
+        self._total_length = 0.0
+        self._postings = _Postings(np.zeros(1, dtype=np.int64), _NO_DOCS, _NO_TF)
+        self._merged_rows = 0  # rows below this are in the postings
+        self._recent_terms = _Growable(np.int64)  # the appended part, one entry per (doc, term)
+        self._recent_docs = _Growable(np.int64)
+        self._recent_tf = _Growable(np.float64)
         self._words: list[str] = []  # vocabulary by column, rebuilt when it grew
 
     def __len__(self) -> int:
@@ -210,43 +246,51 @@ class BM25Index:
         """Index a document; returns its row."""
         counts = Counter(tokenize(text))
         vocab = self._vocab
-        self._terms.append(
-            np.fromiter(
-                (vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts)
-            )
+        terms = np.fromiter(
+            (vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts)
         )
-        self._counts.append(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        self._alive.append(True)
-        self._postings = None
-        return len(self._terms) - 1
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        row = len(self._terms)
+        self._terms.append(terms)
+        self._counts.append(tf)
+        self._alive.extend(np.ones(1, dtype=np.bool_))
+        self._lengths.extend(np.asarray([tf.sum()]))
+        if len(vocab) > self._df.size:
+            self._df.extend(np.zeros(len(vocab) - self._df.size))
+        self._df.values[terms] += 1.0
+        self._n_alive += 1
+        self._total_length += float(tf.sum())
+        self._recent_terms.extend(terms)
+        self._recent_docs.extend(np.full(len(terms), row, dtype=np.int64))
+        self._recent_tf.extend(tf)
+        if self._recent_terms.size > max(_MERGE_ENTRIES, len(self._postings.docs) // 10):
+            self._merge()
+        return row
 
     def remove(self, row: int) -> None:
         """Stop matching a row (its number is not reused)."""
-        if self._alive[row]:
-            self._alive[row] = False
+        if self._alive.values[row]:
+            self._alive.values[row] = False
+            self._df.values[self._terms[row]] -= 1.0
+            self._n_alive -= 1
+            self._total_length -= float(self._lengths.values[row])
             self._terms[row] = np.zeros(0, dtype=np.int64)
             self._counts[row] = np.zeros(0, dtype=np.float64)
-            self._postings = None
 
-    def _build(self) -> _Postings:
+    def _merge(self) -> None:
+        """Rebuild the sorted postings from every row's counts (removed rows drop out)."""
         n_docs, n_terms = len(self._terms), len(self._vocab)
         sizes = np.fromiter((len(t) for t in self._terms), dtype=np.int64, count=n_docs)
-        terms = np.concatenate(self._terms) if n_docs else np.zeros(0, dtype=np.int64)
-        tf = np.concatenate(self._counts) if n_docs else np.zeros(0, dtype=np.float64)
+        terms = np.concatenate(self._terms) if n_docs else _NO_DOCS
+        tf = np.concatenate(self._counts) if n_docs else _NO_TF
         docs = np.repeat(np.arange(n_docs, dtype=np.int64), sizes)
-        lengths = np.bincount(docs, weights=tf, minlength=n_docs).astype(np.float64)
-        alive = np.asarray(self._alive, dtype=bool)
-        avg_len = float(lengths[alive].mean()) if alive.any() else 1.0
-        doc_lengths = np.repeat(lengths, sizes)
-        weights = bm25_term_weight(tf, doc_lengths, avg_len, self.k1, self.b)
-        # Regroup the (document, term) entries by term: each term's postings are contiguous.
         by_term = np.argsort(terms, kind="stable")
-        df = np.bincount(terms, minlength=n_terms)
-        self._df = df.astype(np.float64)
-        self._n_alive = int(alive.sum())
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(df, out=offsets[1:])
-        return _Postings(offsets, docs[by_term], weights[by_term])
+        np.cumsum(np.bincount(terms, minlength=n_terms), out=offsets[1:])
+        self._postings = _Postings(offsets, docs[by_term], tf[by_term])
+        self._merged_rows = n_docs
+        for part in (self._recent_terms, self._recent_docs, self._recent_tf):
+            part.clear()
 
     def terms(self, row: int) -> list[str]:
         """The analysed terms of one document."""
@@ -260,14 +304,36 @@ class BM25Index:
 
     def term_scores(self, terms: Mapping[str, float]) -> Scores:
         """BM25 score of every row for analysed query terms with weights (query term counts)."""
-        if self._postings is None:
-            self._postings = self._build()
         n_docs = len(self._terms)
-        known = {t: w for t, w in terms.items() if t in self._vocab and w > 0}
+        known = {self._vocab[t]: w for t, w in terms.items() if t in self._vocab and w > 0}
         if not known or n_docs == 0:
             return np.zeros(n_docs, dtype=np.float32)
-        columns = np.fromiter((self._vocab[t] for t in known), dtype=np.int64, count=len(known))
-        weights = bm25_idf(self._df[columns], self._n_alive) * np.fromiter(
+        columns = np.fromiter(known, dtype=np.int64, count=len(known))
+        term_weights = bm25_idf(self._df.values[columns], self._n_alive) * np.fromiter(
             known.values(), dtype=np.float64, count=len(known)
         )
-        return self._postings.scores(columns, weights, n_docs)
+        docs, tf, weights = self._matching(columns, term_weights)
+        alive = self._alive.values[docs]
+        docs, tf, weights = docs[alive], tf[alive], weights[alive]
+        avg_len = self._total_length / self._n_alive if self._n_alive else 1.0
+        saturated = bm25_term_weight(tf, self._lengths.values[docs], avg_len, self.k1, self.b)
+        return np.bincount(docs, weights=weights * saturated, minlength=n_docs).astype(np.float32)
+
+    def _matching(
+        self, columns: npt.NDArray[np.int64], term_weights: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Every (document, count, query-term weight) entry of the query's terms."""
+        parts = [self._postings.entries(int(t)) for t in columns]
+        recent_terms = self._recent_terms.view()
+        hit = np.isin(recent_terms, columns)
+        weight_of = dict(zip(columns.tolist(), term_weights.tolist(), strict=True))
+        recent_weights = np.fromiter(
+            (weight_of[t] for t in recent_terms[hit].tolist()), dtype=np.float64
+        )
+        docs = np.concatenate([p[0] for p in parts] + [self._recent_docs.view()[hit]])
+        tf = np.concatenate([p[1] for p in parts] + [self._recent_tf.view()[hit]])
+        weights = np.concatenate(
+            [np.full(len(p[0]), w) for p, w in zip(parts, term_weights, strict=True)]
+            + [recent_weights]
+        )
+        return docs, tf, weights

@@ -101,9 +101,12 @@ class ScopeIndex:
         self.items: list[MemoryItem] = []
         self.position: dict[str, int] = {}
         self._dense_rows: list[list[int]] = []
-        self._lexical_row: list[int] = []
+        # Each memory's first dense row and its BM25 row as columns, so that scores are
+        # gathered per memory with one fancy index (memories with more rows are listed).
+        self._first_row = _Column(np.int64, -1)
+        self._more_rows: dict[int, list[int]] = {}
+        self._lexical_row = _Column(np.int64, -1)
         self._dense_owner = _Column(np.int64, -1)
-        self._lexical_owner = _Column(np.int64, -1)
         self._kind = _Column(np.int16, -1)
         self._status = _Column(np.int16, -1)
         self._event = _Column(np.float64, np.nan)
@@ -119,13 +122,16 @@ class ScopeIndex:
         # Derived from the columns below, per reference time; dropped on every change.
         self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
         self._replaced: dict[float, tuple[IntArray, IntArray]] = {}  # replacements
+        self._winners: dict[tuple[str, float], tuple[int | None, set[int]]] = {}  # _slot_winner
         self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
         self._subject = _Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
         self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
         self._episode_members: dict[str, set[int]] = {}  # episode id -> positions
-        self._session: list[str | None] = []
-        self._agent: list[str | None] = []
+        self._session = _Column(np.int32, -1)  # coded like speakers (see _Codes)
+        self._agent = _Column(np.int32, -1)
+        self._session_codes = _Codes()
+        self._agent_codes = _Codes()
         # Speakers as small integer codes (case-insensitive), so a speaker filter is one
         # numpy comparison rather than a Python loop over every memory on each search.
         self._speaker = _Column(np.int32, -1)
@@ -173,9 +179,6 @@ class ScopeIndex:
             self.position[item.id] = position
             self.items.append(item)
             self._dense_rows.append([])
-            self._lexical_row.append(-1)
-            self._session.append(item.session_id)
-            self._agent.append(item.agent_id)
             self._mentioned.append(_NO_RANGES)
             self._key_signature.append(None)
         else:
@@ -186,12 +189,14 @@ class ScopeIndex:
         for row in rows:
             self._dense_owner.set(row, position)
         self._dense_rows[position] = rows
+        self._first_row.set(position, rows[0] if rows else -1)
+        if len(rows) > 1:
+            self._more_rows[position] = rows[1:]
         document = list(key_texts)
         if self.key_expansion:
             document += [expansions[kind] for kind in sorted(expansions) if expansions[kind]]
         lexical_row = self.lexical.add("\n".join(document))
-        self._lexical_owner.set(lexical_row, position)
-        self._lexical_row[position] = lexical_row
+        self._lexical_row.set(position, lexical_row)
         ranges = _mentioned_ranges(item) if expansions.get(KeyKind.DATE) else _NO_RANGES
         self._mentioned[position] = ranges
         self._mention_table = None
@@ -217,8 +222,8 @@ class ScopeIndex:
         self._event.set(position, _ts(item.event_time))
         self._valid_from.set(position, _ts(item.valid_from))
         self._valid_to.set(position, _ts(item.valid_to))
-        self._session[position] = item.session_id
-        self._agent[position] = item.agent_id
+        self._session.set(position, self._session_codes.code(item.session_id))
+        self._agent.set(position, self._agent_codes.code(item.agent_id))
         self._speaker.set(position, self._code_of(item.speaker))
         self._touched.set(position, _ts(item.last_accessed or item.created_at))
         self._strength.set(position, item.strength)
@@ -253,6 +258,7 @@ class ScopeIndex:
     def _forget_derived(self) -> None:
         self._ended.clear()
         self._replaced.clear()
+        self._winners.clear()
         self._fact_turns = None
 
     def removed(self, position: int) -> bool:
@@ -264,24 +270,24 @@ class ScopeIndex:
             self.dense.clear(row)
             self._dense_owner.set(row, -1)
         self._dense_rows[position] = []
-        row = self._lexical_row[position]
+        self._first_row.set(position, -1)
+        self._more_rows.pop(position, None)
+        row = int(self._lexical_row.values[position])
         if row >= 0:
             self.lexical.remove(row)
-            self._lexical_owner.set(row, -1)
-            self._lexical_row[position] = -1
+            self._lexical_row.set(position, -1)
 
     # -- filters and columns ----------------------------------------------------------
     def eligible(self, where: Eligibility) -> BoolArray:
         """Mask over memory positions that satisfy every condition."""
-        n = len(self.items)
         status = self._status.view()
         mask = np.isin(status, [_STATUS_CODES[s] for s in where.statuses])
         if where.kinds is not None:
             mask &= np.isin(self._kind.view(), [_KIND_CODES[k] for k in where.kinds])
         if where.session_id is not None:
-            mask &= np.fromiter((s == where.session_id for s in self._session), dtype=bool, count=n)
+            mask &= self._session.view() == self._session_codes.find(where.session_id)
         if where.agent_id is not None:
-            mask &= np.fromiter((a == where.agent_id for a in self._agent), dtype=bool, count=n)
+            mask &= self._agent.view() == self._agent_codes.find(where.agent_id)
         event = self._event.view()
         if where.start is not None:
             mask &= event >= where.start.timestamp()
@@ -412,8 +418,19 @@ class ScopeIndex:
     def _in_effect(self, fact: MemoryItem, t: float) -> set[int]:
         if not fact.slot:
             return set()
+        winner, related = self._slot_winner(fact.slot, t)
+        if winner is None or winner == self.position[fact.id]:
+            return set()
+        return related
+
+    def _slot_winner(self, slot: str, t: float) -> tuple[int | None, set[int]]:
+        """The slot's live version in effect at ``t`` and, with it, the messages and facts it
+        came from (memoised per slot and time until the index changes)."""
+        cached = self._winners.get((slot, t))
+        if cached is not None:
+            return cached
         best: tuple[float, int] | None = None
-        for member in self._slot_members.get(fact.slot, ()):
+        for member in self._slot_members.get(slot, ()):
             if self._status.values[member] not in _LIVE_CODES:
                 continue
             start = self._valid_from.values[member]
@@ -421,16 +438,20 @@ class ScopeIndex:
                 continue
             if best is None or start > best[0]:
                 best = (float(start), member)
-        if best is None or best[1] == self.position[fact.id]:
-            return set()
-        winner = self.items[best[1]]
-        related = {
-            m
-            for e in winner.episode_ids
-            for m in self._episode_members.get(e, ())
-            if self.items[m].kind in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)
-        }
-        return {best[1]} | related
+        found: tuple[int | None, set[int]] = (None, set())
+        if best is not None:
+            winner = self.items[best[1]]
+            related = {
+                m
+                for e in winner.episode_ids
+                for m in self._episode_members.get(e, ())
+                if self.items[m].kind in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)
+            }
+            found = (best[1], {best[1]} | related)
+        if len(self._winners) > 100_000:
+            self._winners.clear()
+        self._winners[(slot, t)] = found
+        return found
 
     def kind_mask(self, kind: MemoryKind) -> BoolArray:
         """Memories of one kind."""
@@ -513,33 +534,76 @@ class ScopeIndex:
         return self._incidence
 
     # -- scores -----------------------------------------------------------------------
-    def _per_memory_max(
-        self, row_scores: npt.NDArray[np.float32], owner_column: _Column
+    def _best_of_rows(
+        self, positions: IntArray, score_rows: Callable[[IntArray], npt.NDArray[np.float32]]
     ) -> FloatArray:
-        best = np.full(len(self.items), -np.inf, dtype=np.float64)
-        owners = owner_column.view()[: len(row_scores)]
-        live = np.flatnonzero(owners >= 0)
-        # Assign in ascending score order: for a memory with several keys the last write,
-        # i.e. the highest score, wins (much faster than np.maximum.at).
-        order = live[np.argsort(row_scores[live], kind="stable")]
-        best[owners[order]] = row_scores[order]
+        """Best score over each memory's dense rows (-inf for memories without any)."""
+        rows = self._first_row.values[positions]
+        has = rows >= 0
+        best = np.full(len(positions), -np.inf, dtype=np.float64)
+        best[has] = score_rows(rows[has])
+        if self._more_rows:
+            for i, position in enumerate(positions.tolist()):
+                more = self._more_rows.get(position)
+                if more:
+                    extra = score_rows(np.asarray(more, dtype=np.int64))
+                    best[i] = max(best[i], float(extra.max()))
         return best
 
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
         """Best cosine similarity over each memory's keys (-inf for memories without keys)."""
-        return self._per_memory_max(self.dense.scores(query_vector), self._dense_owner)
+        every_row = self.dense.scores(query_vector)
+        return self._best_of_rows(np.arange(len(self.items)), lambda rows: every_row[rows])
+
+    def dense_scores_at(
+        self, query_vector: npt.NDArray[np.float32], positions: IntArray
+    ) -> FloatArray:
+        """:meth:`dense_scores` of some memories only, at full precision."""
+        return self._best_of_rows(positions, lambda rows: self.dense.rescore(query_vector, rows))
+
+    def nearest(self, query_vector: npt.NDArray[np.float32], k: int) -> IntArray:
+        """Positions of about the ``k`` memories whose keys are closest (HNSW, approximate)."""
+        owners = self._dense_owner.values[self.dense.nearest(query_vector, k)]
+        return np.unique(owners[owners >= 0])
+
+    def nearest_eligible(
+        self, query_vector: npt.NDArray[np.float32], eligible: BoolArray, k: int
+    ) -> tuple[IntArray, FloatArray]:
+        """The ``k`` eligible memories closest to the query (any order), with their exact
+        cosines: all eligible ones scored when they are few, else the HNSW graph's nearest
+        (asked for more when few memories are eligible), re-scored at full precision."""
+        n_eligible = int(eligible.sum())
+        if n_eligible <= _EXACT_DENSE:
+            positions = np.flatnonzero(eligible)
+        else:
+            share = n_eligible / max(len(self.items), 1)
+            asked = min(_MAX_NEIGHBOURS, int(np.ceil(k / share)))
+            positions = self.nearest(query_vector, asked)
+            positions = positions[eligible[positions]]
+        scores = self.dense_scores_at(query_vector, positions)
+        finite = np.flatnonzero(np.isfinite(scores))
+        if len(finite) > k:
+            finite = finite[np.argpartition(-scores[finite], k - 1)[:k]]
+        return positions[finite], scores[finite]
+
+    def _per_document(self, row_scores: npt.NDArray[np.float32]) -> FloatArray:
+        rows = self._lexical_row.view()
+        has = rows >= 0
+        best = np.full(len(self.items), -np.inf, dtype=np.float64)
+        best[has] = row_scores[rows[has]]
+        return best
 
     def lexical_scores(self, query: str) -> FloatArray:
         """BM25 score of each memory's document."""
-        return self._per_memory_max(self.lexical.scores(query), self._lexical_owner)
+        return self._per_document(self.lexical.scores(query))
 
     def lexical_term_scores(self, terms: Mapping[str, float]) -> FloatArray:
         """BM25 score of each memory's document for already-analysed, weighted terms."""
-        return self._per_memory_max(self.lexical.term_scores(terms), self._lexical_owner)
+        return self._per_document(self.lexical.term_scores(terms))
 
     def lexical_terms(self, position: int) -> list[str]:
         """The analysed terms of a memory's BM25 document."""
-        row = self._lexical_row[position]
+        row = int(self._lexical_row.values[position])
         return self.lexical.terms(row) if row >= 0 else []
 
     def vectors(self, positions: Sequence[int]) -> npt.NDArray[np.float32]:
@@ -551,8 +615,44 @@ class ScopeIndex:
                 out[i] = self.dense.row(rows[0])
         return out
 
+    def relatives(self, positions: IntArray) -> IntArray:
+        """The memories made of the same messages as these, or holding the same fact slot
+        (the granularity and version relatives a search scores alongside its candidates)."""
+        out = set(positions.tolist())
+        for position in positions.tolist():
+            item = self.items[position]
+            # A session's members join through the turns of it that match, not all of them:
+            # its lift reaches them, and twenty messages per session would swamp the pool.
+            if item.kind is not MemoryKind.SESSION:
+                for episode_id in item.episode_ids:
+                    out |= self._episode_members.get(episode_id, set())
+            if item.slot:
+                out |= self._slot_members.get(item.slot, set())
+        return np.fromiter(sorted(out), dtype=np.int64, count=len(out))
+
+
+class _Codes:
+    """Small integer codes for names (sessions, agents), so a filter is one comparison."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+
+    def code(self, name: str | None) -> int:
+        if name is None:
+            return -1
+        return self._codes.setdefault(name, len(self._codes))
+
+    def find(self, name: str) -> int:
+        """The code of a name, or -2 (matching nothing) for an unknown one."""
+        return self._codes.get(name, -2)
+
 
 _NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+# Below this many eligible memories, nearest_eligible scores them all exactly (a gather and
+# one mat-vec, well under a millisecond); above, it filters the HNSW graph's neighbours.
+_EXACT_DENSE = 4096
+# Neighbours asked of the graph at most, however few memories are eligible.
+_MAX_NEIGHBOURS = 4096
 
 
 def _structure(item: MemoryItem) -> tuple[Any, ...]:

@@ -29,10 +29,12 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from kenning.config import FusionMethod, Settings
+from kenning.config import FusionMethod, SearchPath, Settings
 from kenning.index.lexical import tokenize
+from kenning.index.pool import PoolView
 from kenning.index.scope import Eligibility, ScopeIndex
 from kenning.models import Hit, MemoryKind, SignalScore
+from kenning.read.candidates import candidate_pool
 from kenning.read.diversity import mmr
 from kenning.read.fusion import fuse, minmax, ranks
 from kenning.read.granularity import lift, peakedness
@@ -45,6 +47,7 @@ from kenning.read.query import (
     without_current_words,
 )
 from kenning.read.retention import retention
+from kenning.read.stages import Stage, timed
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -71,6 +74,9 @@ class SearchSettings:
     """
 
     method: FusionMethod
+    search_path: SearchPath
+    exact_search_max: int
+    search_candidates: int
     dense_weight: float  # BM25 gets 1 - dense_weight
     granularity: bool
     adaptive_granularity: bool
@@ -107,7 +113,12 @@ class SearchSettings:
         values = settings.model_dump()
         return cls(
             method=FusionMethod(settings.fusion),
-            **{f.name: values[f.name] for f in fields(cls) if f.name != "method"},
+            search_path=SearchPath(settings.search_path),
+            **{
+                f.name: values[f.name]
+                for f in fields(cls)
+                if f.name not in ("method", "search_path")
+            },
         )
 
     @property
@@ -329,23 +340,78 @@ def search_scope(
     the record time that retention is measured against.
     """
     s = settings
-    mask = index.eligible(where)
-    candidates = np.flatnonzero(mask)
-    if len(candidates) == 0:
-        return []
     analysis = analyse_query(
         query,
         now=now,
         speakers=index.speakers() if s.speaker else (),
         entity_keys=index.graph.keys() if s.graph else (),
     )
-    dense = index.dense_scores(query_vector)
     # The query's time words stay in its BM25 query: measured on the LoCoMo dev half, taking
     # them out (they are handled by the time signal) lost 0.9 points recall@10, since
     # memories repeat the same relative expressions ("last weekend", "recently").
     # "These days", "at the moment": the words that ask for the present match chit-chat
     # ("a 2-day trip"), not the answer; the recency signal handles them.
     lexical_query = without_current_words(query) if s.lifecycle else query
+    if two_stage(len(index), s):
+        with timed(Stage.CANDIDATES):
+            pool = candidate_pool(
+                index,
+                query_vector,
+                lexical_query,
+                analysis,
+                where,
+                k=s.search_candidates,
+                dense_weight=s.dense_weight,
+                feedback_docs=s.entity_feedback_docs if s.prf else 0,
+                feedback_terms=2 * s.prf_terms,
+            )
+            index = PoolView(index, pool)
+    with timed(Stage.SCORING):
+        ranked = _rank(
+            index, query, query_vector, lexical_query, analysis, where, limit, s, now, clock
+        )
+    if ranked is None:
+        return []
+    with timed(Stage.ASSEMBLY):
+        return _hits(index, *ranked)
+
+
+def two_stage(scope_size: int, s: SearchSettings) -> bool:
+    """Whether a search of a scope this large takes the two-stage path."""
+    if s.search_path is SearchPath.AUTO:
+        return scope_size > s.exact_search_max
+    return s.search_path is SearchPath.TWO_STAGE
+
+
+_Ranked = tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    FloatArray,
+    dict[str, FloatArray],
+    dict[str, FloatArray],
+    dict[str, tuple[FloatArray, FloatArray]],
+]
+
+
+def _rank(
+    index: ScopeIndex,
+    query: str,
+    query_vector: npt.NDArray[np.float32],
+    lexical_query: str,
+    analysis: QueryAnalysis,
+    where: Eligibility,
+    limit: int,
+    s: SearchSettings,
+    now: datetime,
+    clock: datetime | None,
+) -> _Ranked | None:
+    """Every signal over the eligible memories of ``index``, fused and adjusted: the chosen
+    places among the candidates, with what :func:`_hits` needs to explain them."""
+    mask = index.eligible(where)
+    candidates = np.flatnonzero(mask)
+    if len(candidates) == 0:
+        return None
+    dense = index.dense_scores(query_vector)
     bm25 = _no_score(index.lexical_scores(lexical_query))
     signals = {"dense": dense[candidates], "bm25": bm25[candidates]}
     weights = dict(s.weights)
@@ -432,7 +498,7 @@ def search_scope(
         pool = _top(fused, min(3 * limit, len(candidates)))
         vectors = index.vectors([int(candidates[i]) for i in pool])
         best = pool[mmr(fused[pool], vectors, len(best), lambda_=s.mmr_lambda)]
-    return _hits(index, candidates, best, fused, signals, contributions, adjustments)
+    return candidates, best, fused, signals, contributions, adjustments
 
 
 def _lifecycle(

@@ -70,12 +70,12 @@ def closest(
 ) -> Iterator[tuple[MemoryItem, float]]:
     """Of the ``n`` eligible memories closest to ``vector``, those scoring at least
     ``threshold``, best first, with their cosine."""
-    scores = np.where(eligible, index.dense_scores(vector), -np.inf)
-    for position in np.argsort(-scores)[:n]:
-        score = float(scores[position])
+    positions, scores = index.nearest_eligible(vector, eligible, n)
+    for i in np.argsort(-scores, kind="stable").tolist():
+        score = float(scores[i])
         if score < threshold:
             return
-        yield index.items[int(position)], score
+        yield index.items[int(positions[i])], score
 
 
 def _same_slot(a: MemoryItem, b: MemoryItem) -> bool:

@@ -1,0 +1,99 @@
+"""Measure one built bench store in a fresh process: cold open, searches, memory, disk.
+
+Run by :func:`kenning.bench.run.run_bench` as ``python -m kenning.bench.probe SPEC``
+(a JSON object) so that the cold open and resident memory are those of a process that has
+just opened the store; prints one JSON object of :class:`~kenning.bench.run.ProbeFigures`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kenning.bench.corpus import queries
+from kenning.bench.run import BENCH_USER, ProbeFigures, bench_memory, percentiles
+from kenning.read.stages import Stage, recording
+
+
+def _rss_bytes() -> int:
+    """Resident set size of this process (Linux /proc)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _scope_size(db: Path) -> tuple[int, int]:
+    """Live memories of the bench user and the bytes of their texts."""
+    with sqlite3.connect(db) as conn:
+        count, text = conn.execute(
+            "SELECT count(*), coalesce(sum(length(text)), 0) FROM memories "
+            "WHERE user_id = ? AND status != 'deleted'",
+            (BENCH_USER,),
+        ).fetchone()
+    return int(count), int(text)
+
+
+def _timed_search(memory: Any, query: str) -> dict[str, float]:
+    """One search's stage times (seconds) and its total without the query embedding."""
+    with recording() as stages:
+        start = time.perf_counter()
+        memory.search(query, user_id=BENCH_USER, limit=10)
+        wall = time.perf_counter() - start
+    out = {stage.value: stages.get(stage, 0.0) for stage in Stage}
+    out["total"] = wall - stages.get(Stage.EMBED, 0.0)
+    return out
+
+
+def probe(spec: dict[str, Any]) -> ProbeFigures:
+    """Open the store, time the first search (cold), then the timed searches and adds."""
+    db = Path(spec["db"])
+    memories, text_bytes = _scope_size(db)
+    disk = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+    memory = bench_memory(db, spec["search_path"])
+    asked = queries(spec["queries"] + spec["warmup"], seed=spec["seed"])
+    memory.search("warm up the query analysis", user_id="bench-empty-user", limit=1)
+    before = _rss_bytes()
+    cold = _timed_search(memory, asked[0])
+    resident = _rss_bytes() - before
+    for query in asked[1 : spec["warmup"]]:
+        _timed_search(memory, query)
+    plain = [_timed_search(memory, q) for q in asked[spec["warmup"] :]]
+    after_add = []
+    moment = datetime(2100, 1, 1, tzinfo=UTC)
+    for i, query in enumerate(asked[: spec["adds"]]):
+        memory.add(
+            [{"role": "user", "name": "Ana", "content": f"Note {i}: {query} I wonder."}],
+            user_id=BENCH_USER,
+            session_id=f"probe{i}",
+            timestamp=moment + timedelta(minutes=i),
+        )
+        after_add.append(_timed_search(memory, query))
+    memory.close()
+    return ProbeFigures(
+        memories=memories,
+        cold_open_s=cold["total"],
+        search_ms={
+            key: percentiles([1000 * t[key] for t in plain])
+            for key in ["total", *(s.value for s in Stage)]
+        },
+        search_after_add_ms=percentiles([1000 * t["total"] for t in after_add]),
+        resident_bytes_per_memory=resident / max(memories, 1),
+        text_bytes_per_memory=text_bytes / max(memories, 1),
+        disk_bytes_per_memory=disk / max(memories, 1),
+    )
+
+
+def main() -> None:
+    """Entry point: one JSON spec argument in, one JSON object out."""
+    figures = probe(json.loads(sys.argv[1]))
+    print(json.dumps(asdict(figures)))
+
+
+if __name__ == "__main__":
+    main()

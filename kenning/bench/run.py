@@ -1,0 +1,175 @@
+"""Build bench stores of growing size and measure them (``kenning bench``).
+
+For each size, one user's scope receives that many generated chat messages
+(:func:`kenning.bench.corpus.chat_messages`), ``batch`` messages per ``add`` (a session of
+twenty by default), with the hash embedder so that the model's time does not hide the
+engine's. Ingest is timed here; everything else in a fresh process
+(:mod:`kenning.bench.probe`): the first search (cold open), search latency by stage without
+the query embedding, a search right after an ``add``, resident memory and disk per memory.
+A built store is kept in ``workdir`` and reused by the next run with the same size and seed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from kenning.bench.corpus import BenchMessage, chat_messages
+from kenning.config import SearchPath, Settings
+from kenning.memory import Memory
+from kenning.testing import HashEmbedder
+
+BENCH_USER = "bench-user"
+_DIM = 384  # MiniLM's dimension, so that vectors weigh what they weigh in production
+
+
+def bench_memory(db: Path, search_path: str = SearchPath.AUTO.value) -> Memory:
+    """A ``Memory`` on a bench store: hash embedder, no embedding cache, default retrieval."""
+    settings = Settings(db_path=db, embedding_cache_path=None, search_path=SearchPath(search_path))
+    return Memory(db, settings=settings, embedder=HashEmbedder(_DIM))
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p95 and p99 of some figures (NaN when there are none)."""
+    if not values:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
+    p50, p95, p99 = np.percentile(np.asarray(values), [50, 95, 99])
+    return {"p50": float(p50), "p95": float(p95), "p99": float(p99)}
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFigures:
+    """How building the store went (absent when a kept store was reused)."""
+
+    seconds: float
+    messages_per_second: float
+    add_ms_first_tenth: float  # mean time of one add over the first tenth of the adds
+    add_ms_last_tenth: float  # ... and over the last tenth: flat when ingest scales
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeFigures:
+    """What a fresh process measures on a built store (milliseconds unless named)."""
+
+    memories: int
+    cold_open_s: float  # the first search after opening: loads the scope
+    search_ms: dict[str, dict[str, float]]  # "total" and each stage -> p50/p95/p99
+    search_after_add_ms: dict[str, float]
+    resident_bytes_per_memory: float  # growth of the process by loading the scope
+    text_bytes_per_memory: float
+    disk_bytes_per_memory: float  # the SQLite file and its WAL
+
+
+@dataclass(frozen=True, slots=True)
+class BenchFigures:
+    """One size's figures."""
+
+    messages: int
+    search_path: str
+    ingest: IngestFigures | None
+    probe: ProbeFigures
+
+
+def _as_dicts(batch: list[BenchMessage]) -> list[dict[str, str]]:
+    return [
+        {
+            "role": "user",
+            "name": m.speaker,
+            "content": m.text,
+            "timestamp": m.timestamp.isoformat(),
+        }
+        for m in batch
+    ]
+
+
+def build(db: Path, messages: int, *, batch: int, seed: int) -> IngestFigures:
+    """Ingest ``messages`` generated messages into a new store at ``db``."""
+    memory = bench_memory(db)
+    times: list[float] = []
+    stream = chat_messages(messages, seed=seed)
+    start = time.perf_counter()
+    while chunk := list(islice(stream, batch)):
+        began = time.perf_counter()
+        memory.add(_as_dicts(chunk), user_id=BENCH_USER, session_id=chunk[0].session_id)
+        times.append(time.perf_counter() - began)
+    seconds = time.perf_counter() - start
+    memory.close()
+    tenth = max(1, len(times) // 10)
+    return IngestFigures(
+        seconds=seconds,
+        messages_per_second=messages / seconds,
+        add_ms_first_tenth=1000 * float(np.mean(times[:tenth])),
+        add_ms_last_tenth=1000 * float(np.mean(times[-tenth:])),
+    )
+
+
+def _probe(
+    db: Path, search_path: str, queries: int, warmup: int, adds: int, seed: int
+) -> ProbeFigures:
+    spec = {
+        "db": str(db),
+        "search_path": search_path,
+        "queries": queries,
+        "warmup": warmup,
+        "adds": adds,
+        "seed": seed,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "kenning.bench.probe", json.dumps(spec)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return ProbeFigures(**figures)
+
+
+def run_bench(
+    sizes: list[int],
+    workdir: Path,
+    *,
+    search_paths: list[str],
+    queries: int = 200,
+    warmup: int = 20,
+    adds: int = 20,
+    batch: int = 20,
+    seed: int = 0,
+) -> list[BenchFigures]:
+    """Build (or reuse) a store per size in ``workdir`` and probe it once per search path.
+
+    The probe's adds go to a copy of the store, so the kept store stays as built.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = []
+    for size in sizes:
+        db = workdir / f"bench-{size}-seed{seed}-batch{batch}.db"
+        done = db.with_suffix(".built")
+        ingest = None
+        if not done.exists():
+            for stale in workdir.glob(db.name + "*"):
+                stale.unlink()
+            ingest = build(db, size, batch=batch, seed=seed)
+            done.write_text(json.dumps(asdict(ingest)))
+        for path in search_paths:
+            copy = workdir / f"probe-{size}.db"
+            for stale in workdir.glob(copy.name + "*"):
+                stale.unlink()
+            _copy_store(db, copy)
+            figures = _probe(copy, path, queries, warmup, adds, seed + 1)
+            out.append(BenchFigures(size, path, ingest, figures))
+    return out
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite store (the backup API, WAL included)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)

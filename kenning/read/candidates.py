@@ -1,0 +1,109 @@
+"""The first stage of a two-stage search: a few thousand candidates out of a large scope.
+
+Each source is sublinear or a single vectorised pass, never a signal over every memory:
+
+* **nearest neighbours**: the HNSW graph over the memories' key vectors (int8), re-scored
+  at full precision; when few memories are eligible (a session, an agent, one kind), the
+  eligible ones are scored exactly instead, since the graph would return mostly others;
+* **lexical**: the best BM25 documents, from the query terms' postings;
+* **entities**: memories that mention an entity the query names (entity postings);
+* **time**: the best lexical matches whose event falls in the range the query names;
+* **feedback**: the best BM25 documents for the names and terms of the best hits so far,
+  the bridge a multi-hop question's second hop needs (as the ``entities`` signal does);
+
+then the **relatives** of all of them: memories made of the same messages (the turn, round,
+session and facts each granularity lift reads) and the versions of the same fact slot (which
+lifecycle ranking compares).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+
+from kenning.index.lexical import tokenize
+from kenning.index.scope import Eligibility, ScopeIndex
+from kenning.read.fusion import minmax
+from kenning.read.query import QueryAnalysis
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def _top(scores: FloatArray, k: int) -> IntArray:
+    """Indices of the ``k`` largest finite scores (any order)."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if len(finite) <= k:
+        return finite
+    return finite[np.argpartition(-scores[finite], k - 1)[:k]]
+
+
+def candidate_pool(
+    index: ScopeIndex,
+    vector: npt.NDArray[np.float32],
+    lexical_query: str,
+    analysis: QueryAnalysis,
+    where: Eligibility,
+    *,
+    k: int,
+    dense_weight: float,
+    feedback_docs: int,
+    feedback_terms: int,
+) -> IntArray:
+    """Positions (ascending) of the memories a two-stage search scores for this query."""
+    eligible = index.eligible(where)
+    dense_positions, dense = index.nearest_eligible(vector, eligible, k)
+    bm25 = np.where(eligible, index.lexical_scores(lexical_query), -np.inf)
+    lexical_positions = _top(np.where(bm25 > 0, bm25, -np.inf), k)
+    found = [dense_positions, lexical_positions]
+    for name in analysis.entities:
+        mentioning = np.asarray(index.graph.mentioning(name), dtype=np.int64)
+        found.append(mentioning[eligible[mentioning]][-k:])  # the latest mentions
+    span = analysis.time_range
+    if span is not None:
+        event = index.event_times()
+        inside = (event >= span.start.timestamp()) & (event < span.end.timestamp())
+        found.append(_top(np.where(inside, bm25, -np.inf), k))
+    seeds = np.unique(np.concatenate(found))
+    if feedback_docs > 0 and len(seeds):
+        chosen = _feedback_terms(
+            index,
+            seeds,
+            dense_weight * minmax(_at(seeds, dense_positions, dense))
+            + (1.0 - dense_weight) * minmax(bm25[seeds]),
+            lexical_query,
+            docs=feedback_docs,
+            terms=feedback_terms,
+        )
+        if chosen:
+            fed = np.where(eligible, index.lexical_term_scores(chosen), -np.inf)
+            found.append(_top(np.where(fed > 0, fed, -np.inf), k // 2))
+    return index.relatives(np.unique(np.concatenate(found)))
+
+
+def _at(positions: IntArray, known: IntArray, values: FloatArray) -> FloatArray:
+    """``values`` (given at ``known``, a subset of ``positions``) aligned to ``positions``."""
+    out = np.full(len(positions), -np.inf)
+    out[np.searchsorted(positions, known)] = values
+    return out
+
+
+def _feedback_terms(
+    index: ScopeIndex,
+    seeds: IntArray,
+    preliminary: FloatArray,
+    lexical_query: str,
+    *,
+    docs: int,
+    terms: int,
+) -> dict[str, float]:
+    """The most frequent terms and entity names of the best ``docs`` seeds, not in the query."""
+    asked = set(tokenize(lexical_query))
+    counts: Counter[str] = Counter()
+    for position in seeds[np.argsort(-preliminary, kind="stable")[:docs]].tolist():
+        words = index.lexical_terms(position)
+        words += [t for name in index.graph.names_mentioned(position) for t in tokenize(name)]
+        counts.update(t for t in set(words) if t not in asked)
+    return {term: 1.0 for term, _ in counts.most_common(terms)}
