@@ -10,11 +10,13 @@ trip"). The adjacency is rebuilt lazily after a change; entity names are embedde
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
 from kenning.extract.local import entity_key
+from kenning.index.arrays import Column, Ragged
 from kenning.index.sparse import Triplets
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
@@ -35,9 +37,9 @@ class EntityGraph:
         self._name_of_key: dict[str, str] = {}  # entity key -> display name
         self.names: list[str] = []  # display name by entity number
         self._keys: list[str] = []  # entity key by entity number
-        self._degree: list[int] = []  # memories mentioning each entity
+        self._degree = Column(np.int64, 0)  # memories mentioning each entity
         self._vector_of: dict[int, npt.NDArray[np.float32]] = {}  # for subgraphs, on demand
-        self._mentions: list[list[int]] = []  # by memory position
+        self._mentions = Ragged()  # entity numbers by memory position
         self._vectors: npt.NDArray[np.float32] | None = None
         self._adjacency: Triplets | None = None
         self._mentioned_by: list[list[int]] | None = None  # by entity number; lazy
@@ -48,11 +50,8 @@ class EntityGraph:
 
     def set_mentions(self, position: int, names: Iterable[str]) -> None:
         """The entities a memory mentions (replacing what it mentioned before)."""
-        while len(self._mentions) <= position:
-            self._mentions.append([])
-        for old in self._mentions[position]:
-            self._degree[old] -= 1
-        numbers = []
+        self._degree.values[self._mentions.get(position)] -= 1
+        numbers: list[int] = []
         for name in names:
             key = entity_key(name)
             if not key:
@@ -63,11 +62,11 @@ class EntityGraph:
                 self._name_of_key[key] = name
                 self.names.append(name)
                 self._keys.append(key)
-                self._degree.append(0)
+                self._degree.set(number, 0)
             if number not in numbers:
                 numbers.append(number)
-                self._degree[number] += 1
-        self._mentions[position] = numbers
+                self._degree.values[number] += 1
+        self._mentions.set(position, numbers)
         self._adjacency = None
         self._mentioned_by = None
 
@@ -85,15 +84,12 @@ class EntityGraph:
 
     def mentioned_nodes(self, position: int, n_memories: int) -> list[int]:
         """Node numbers of the entities a memory mentions."""
-        if position >= len(self._mentions):
-            return []
-        return [n_memories + number for number in self._mentions[position]]
+        nodes: list[int] = (self._mentions.get(position) + n_memories).tolist()
+        return nodes
 
     def names_mentioned(self, position: int) -> list[str]:
         """Display names of the entities a memory mentions, in the order it mentions them."""
-        if position >= len(self._mentions):
-            return []
-        return [self.names[number] for number in self._mentions[position]]
+        return [self.names[number] for number in self._mentions.get(position).tolist()]
 
     def mentioning(self, entity: str | int) -> list[int]:
         """Positions of the memories that mention an entity (by name or number), ascending.
@@ -105,11 +101,10 @@ class EntityGraph:
         if number is None or not 0 <= number < len(self.names):
             return []
         if self._mentioned_by is None:
-            inverse: list[list[int]] = [[] for _ in self.names]
-            for position, numbers in enumerate(self._mentions):
-                for n in numbers:
-                    inverse[n].append(position)
-            self._mentioned_by = inverse
+            owners, numbers = self._mentions.gather(np.arange(len(self._mentions)))
+            order = np.argsort(numbers, kind="stable")
+            bounds = np.searchsorted(numbers[order], np.arange(len(self.names) + 1))
+            self._mentioned_by = [owners[order[a:b]].tolist() for a, b in pairwise(bounds.tolist())]
         return list(self._mentioned_by[number])
 
     def adjacency(self, n_memories: int) -> Triplets:
@@ -117,14 +112,7 @@ class EntityGraph:
         if self._adjacency is not None and self._adjacency.shape[0] == n_memories + len(self.names):
             return self._adjacency
         n_entities = len(self.names)
-        mentions = self._mentions[:n_memories]
-        sizes = np.fromiter((len(m) for m in mentions), dtype=np.int64, count=len(mentions))
-        rows = np.repeat(np.arange(len(mentions), dtype=np.int64), sizes)
-        entities = np.fromiter(
-            (number for numbers in mentions for number in numbers),
-            dtype=np.int64,
-            count=int(sizes.sum()),
-        )
+        rows, entities = self._mentions.gather(np.arange(n_memories, dtype=np.int64))
         size = n_memories + n_entities
         degree = np.bincount(entities, minlength=n_entities)
         hub = degree > max(2.0, _MAX_MENTION_SHARE * n_memories)
@@ -158,7 +146,7 @@ class EntityGraph:
         c_all = np.concatenate(cols) + n_memories
         return Triplets((size, size), r_all, c_all, np.concatenate(weights))
 
-    def subgraph(self, positions: Sequence[int], n_memories: int) -> EntityGraph:
+    def subgraph(self, positions: npt.NDArray[np.int64], n_memories: int) -> EntityGraph:
         """The graph among some of ``n_memories`` memories (renumbered ``0..len - 1`` in the
         order given) and the entities they mention, for a search over candidates.
 
@@ -166,30 +154,23 @@ class EntityGraph:
         keys stay the whole scope's, since a query may name any entity. Names are embedded
         (for synonym edges) once, when a subgraph first needs them.
         """
-        hub = max(2.0, _MAX_MENTION_SHARE * n_memories)
+        owners, numbers = self._mentions.gather(positions)
+        keep = self._degree.values[numbers] <= max(2.0, _MAX_MENTION_SHARE * n_memories)
+        owners, numbers = owners[keep], numbers[keep]
+        entities, local = np.unique(numbers, return_inverse=True)
         sub = EntityGraph(synonym_threshold=self._threshold)
         sub._name_of_key = self._name_of_key
-        local: dict[int, int] = {}
-        for position in positions:
-            numbers = []
-            for number in self._mentions[position] if position < len(self._mentions) else ():
-                if self._degree[number] > hub:
-                    continue
-                found = local.get(number)
-                if found is None:
-                    found = local[number] = len(sub.names)
-                    sub.names.append(self.names[number])
-                    sub._keys.append(self._keys[number])
-                numbers.append(found)
-            sub._mentions.append(numbers)
-        sub._number = {sub._keys[i]: i for i in range(len(sub._keys))}
-        sub._degree = [0] * len(sub.names)
-        if self._embed is not None and local:
-            missing = [n for n in local if n not in self._vector_of]
+        chosen = entities.tolist()
+        sub.names = [self.names[n] for n in chosen]
+        sub._keys = [self._keys[n] for n in chosen]
+        sub._number = {key: i for i, key in enumerate(sub._keys)}
+        sub._mentions = Ragged.grouped(owners, local.astype(np.int64), len(positions))
+        if self._embed is not None and chosen:
+            missing = [n for n in chosen if n not in self._vector_of]
             if missing:
                 fresh = self._embed([self.names[n] for n in missing])
                 self._vector_of.update(
                     zip(missing, np.asarray(fresh, dtype=np.float32), strict=True)
                 )
-            sub._vectors = np.vstack([self._vector_of[n] for n in local])
+            sub._vectors = np.vstack([self._vector_of[n] for n in chosen])
         return sub

@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import Stemmer
+
+from kenning.index.arrays import Growable
 
 Scores = npt.NDArray[np.float32]
 
@@ -188,29 +189,6 @@ _NO_TF = np.zeros(0, dtype=np.float64)
 _MERGE_ENTRIES = 20_000
 
 
-class _Growable:
-    """An append-only numpy array (amortised doubling)."""
-
-    def __init__(self, dtype: type) -> None:
-        self.values: npt.NDArray[Any] = np.zeros(256, dtype=dtype)
-        self.size = 0
-
-    def extend(self, values: npt.NDArray[Any]) -> None:
-        needed = self.size + len(values)
-        if needed > len(self.values):
-            grown = np.zeros(max(needed, 2 * len(self.values)), dtype=self.values.dtype)
-            grown[: self.size] = self.values[: self.size]
-            self.values = grown
-        self.values[self.size : needed] = values
-        self.size = needed
-
-    def view(self) -> npt.NDArray[Any]:
-        return self.values[: self.size]
-
-    def clear(self) -> None:
-        self.size = 0
-
-
 class BM25Index:
     """Documents are rows (0..n-1, assigned by the caller in order); removed rows score 0.
 
@@ -227,16 +205,16 @@ class BM25Index:
         self._vocab: dict[str, int] = {}
         self._terms: list[npt.NDArray[np.int64]] = []
         self._counts: list[npt.NDArray[np.float64]] = []
-        self._alive = _Growable(np.bool_)
-        self._lengths = _Growable(np.float64)
-        self._df = _Growable(np.float64)  # by term number, alive documents only
+        self._alive = Growable(np.bool_)
+        self._lengths = Growable(np.float64)
+        self._df = Growable(np.float64)  # by term number, alive documents only
         self._n_alive = 0
         self._total_length = 0.0
         self._postings = _Postings(np.zeros(1, dtype=np.int64), _NO_DOCS, _NO_TF)
         self._merged_rows = 0  # rows below this are in the postings
-        self._recent_terms = _Growable(np.int64)  # the appended part, one entry per (doc, term)
-        self._recent_docs = _Growable(np.int64)
-        self._recent_tf = _Growable(np.float64)
+        self._recent_terms = Growable(np.int64)  # the appended part, one entry per (doc, term)
+        self._recent_docs = Growable(np.int64)
+        self._recent_tf = Growable(np.float64)
         self._words: list[str] = []  # vocabulary by column, rebuilt when it grew
 
     def __len__(self) -> int:

@@ -15,14 +15,47 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kenning.index.scope import FloatArray, IntArray, ScopeIndex, _Column
+from kenning.index.arrays import Column
+from kenning.index.scope import FloatArray, IntArray, ScopeIndex
+from kenning.index.sparse import Triplets
+
+# The per-memory columns a view gathers from its scope.
+_COLUMNS = (
+    "_kind",
+    "_status",
+    "_event",
+    "_valid_from",
+    "_valid_to",
+    "_dated",
+    "_touched",
+    "_strength",
+    "_importance",
+    "_pinned",
+    "_expires",
+    "_subject",
+    "_speaker",
+    "_session",
+    "_agent",
+)
+# Name codes stay the scope's, so the gathered code columns mean what they meant.
+_SHARED = ("_speaker_code", "_speaker_names", "_subject_names", "_session_codes", "_agent_codes")
 
 
-def _gathered(column: _Column, positions: IntArray) -> _Column:
-    out = _Column(column.values.dtype.type, column.fill)
-    out.values = column.values[positions]
-    out.size = len(positions)
-    return out
+class _Members:
+    """Episode id -> the view's memories made of it (read like the scope's dict of sets)."""
+
+    def __init__(self, numbers: Mapping[str, int], owners: IntArray, episodes: IntArray) -> None:
+        order = np.argsort(episodes, kind="stable")
+        self._numbers = numbers
+        self._episodes = episodes[order]
+        self._owners = owners[order]
+
+    def get(self, episode_id: str, default: object = ()) -> set[int]:
+        number = self._numbers.get(episode_id)
+        if number is None:
+            return set()
+        low, high = np.searchsorted(self._episodes, [number, number + 1])
+        return set(self._owners[low:high].tolist())
 
 
 class PoolView(ScopeIndex):
@@ -32,55 +65,37 @@ class PoolView(ScopeIndex):
     """
 
     def __init__(self, parent: ScopeIndex, positions: IntArray) -> None:
-        # Deliberately no ScopeIndex.__init__: every field is set from the parent below.
+        # Deliberately no ScopeIndex.__init__: every field a search reads is set from the
+        # parent here, and nothing writes to a view.
         self._parent = parent
         self._positions = positions
         self.key_expansion = parent.key_expansion
         self.items = [parent.items[p] for p in positions.tolist()]
         self.position = {item.id: i for i, item in enumerate(self.items)}
-        for name in (
-            "_kind",
-            "_status",
-            "_event",
-            "_valid_from",
-            "_valid_to",
-            "_dated",
-            "_touched",
-            "_strength",
-            "_importance",
-            "_pinned",
-            "_expires",
-            "_subject",
-            "_speaker",
-            "_session",
-            "_agent",
-        ):
-            setattr(self, name, _gathered(getattr(parent, name), positions))
-        for name in (
-            "_speaker_code",
-            "_speaker_names",
-            "_subject_names",
-            "_session_codes",
-            "_agent_codes",
-        ):
-            setattr(self, name, getattr(parent, name))  # codes are the parent's
+        for name in _COLUMNS:
+            column: Column = getattr(parent, name)
+            setattr(self, name, Column.of(column.values[positions], column.fill))
+        for name in _SHARED:
+            setattr(self, name, getattr(parent, name))
         self._mentioned = [parent._mentioned[p] for p in positions.tolist()]
         self._mention_table = None
         self._ended = {}
         self._replaced = {}
         self._winners = {}
         self._fact_turns = None
-        self._incidence = None
         self._slot_members = {}
-        self._episode_members = {}
-        self._episode_number = {}
         for local, item in enumerate(self.items):
             if item.slot:
                 self._slot_members.setdefault(item.slot, set()).add(local)
-            for episode_id in item.episode_ids:
-                self._episode_number.setdefault(episode_id, len(self._episode_number))
-                self._episode_members.setdefault(episode_id, set()).add(local)
-        self.graph = parent.graph.subgraph(positions.tolist(), len(parent))
+        owners, episodes = parent._episodes.gather(positions)
+        live = self._status.values[owners] >= 0
+        owners, episodes = owners[live], episodes[live]
+        self._episode_members = _Members(parent._episode_number, owners, episodes)  # type: ignore[assignment]
+        distinct, local_episodes = np.unique(episodes, return_inverse=True)
+        self._incidence = Triplets.ones(
+            (len(positions), len(distinct)), owners, local_episodes.astype(np.int64)
+        )
+        self.graph = parent.graph.subgraph(positions, len(parent))
 
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
         return self._parent.dense_scores_at(query_vector, self._positions)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kenning.extract.timeexpr import find_time_expressions
+from kenning.index.arrays import Column, Ragged
 from kenning.index.dense import DenseIndex
 from kenning.index.graph import EntityGraph
 from kenning.index.lexical import BM25Index
@@ -54,28 +55,6 @@ class Eligibility:
     unexpired_at: datetime | None = None  # drop memories whose TTL ran out by then
 
 
-class _Column:
-    """A growable numpy column."""
-
-    def __init__(self, dtype: type, fill: object) -> None:
-        self.values: npt.NDArray[Any] = np.full(64, fill, dtype=dtype)
-        self.fill = fill
-        self.size = 0
-
-    def set(self, position: int, value: object) -> None:
-        if position >= len(self.values):
-            grown = np.full(
-                max(position + 1, 2 * len(self.values)), self.fill, dtype=self.values.dtype
-            )
-            grown[: len(self.values)] = self.values
-            self.values = grown
-        self.values[position] = value
-        self.size = max(self.size, position + 1)
-
-    def view(self) -> npt.NDArray[Any]:
-        return self.values[: self.size]
-
-
 class ScopeIndex:
     """Search structures for one user's memories.
 
@@ -103,43 +82,44 @@ class ScopeIndex:
         self._dense_rows: list[list[int]] = []
         # Each memory's first dense row and its BM25 row as columns, so that scores are
         # gathered per memory with one fancy index (memories with more rows are listed).
-        self._first_row = _Column(np.int64, -1)
+        self._first_row = Column(np.int64, -1)
         self._more_rows: dict[int, list[int]] = {}
-        self._lexical_row = _Column(np.int64, -1)
-        self._dense_owner = _Column(np.int64, -1)
-        self._kind = _Column(np.int16, -1)
-        self._status = _Column(np.int16, -1)
-        self._event = _Column(np.float64, np.nan)
-        self._valid_from = _Column(np.float64, np.nan)
-        self._valid_to = _Column(np.float64, np.nan)
-        self._dated = _Column(np.bool_, False)
+        self._lexical_row = Column(np.int64, -1)
+        self._dense_owner = Column(np.int64, -1)
+        self._kind = Column(np.int16, -1)
+        self._status = Column(np.int16, -1)
+        self._event = Column(np.float64, np.nan)
+        self._valid_from = Column(np.float64, np.nan)
+        self._valid_to = Column(np.float64, np.nan)
+        self._dated = Column(np.bool_, False)
         # Lifecycle columns: retention inputs and TTL.
-        self._touched = _Column(np.float64, np.nan)  # last access, else creation (epoch s)
-        self._strength = _Column(np.float64, 1.0)
-        self._importance = _Column(np.float64, 0.5)
-        self._pinned = _Column(np.bool_, False)
-        self._expires = _Column(np.float64, np.nan)
+        self._touched = Column(np.float64, np.nan)  # last access, else creation (epoch s)
+        self._strength = Column(np.float64, 1.0)
+        self._importance = Column(np.float64, 0.5)
+        self._pinned = Column(np.bool_, False)
+        self._expires = Column(np.float64, np.nan)
         # Derived from the columns below, per reference time; dropped on every change.
         self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
         self._replaced: dict[float, tuple[IntArray, IntArray]] = {}  # replacements
         self._winners: dict[tuple[str, float], tuple[int | None, set[int]]] = {}  # _slot_winner
         self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
-        self._subject = _Column(np.int32, -1)  # a fact's subject, coded like speakers
+        self._subject = Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
         self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
         self._episode_members: dict[str, set[int]] = {}  # episode id -> positions
-        self._session = _Column(np.int32, -1)  # coded like speakers (see _Codes)
-        self._agent = _Column(np.int32, -1)
+        self._session = Column(np.int32, -1)  # coded like speakers (see _Codes)
+        self._agent = Column(np.int32, -1)
         self._session_codes = _Codes()
         self._agent_codes = _Codes()
         # Speakers as small integer codes (case-insensitive), so a speaker filter is one
         # numpy comparison rather than a Python loop over every memory on each search.
-        self._speaker = _Column(np.int32, -1)
+        self._speaker = Column(np.int32, -1)
         self._speaker_code: dict[str, int] = {}  # casefolded name -> code
         self._speaker_names: dict[int, str] = {}  # code -> name as first seen
         self._mentioned: list[npt.NDArray[np.float64]] = []  # (k, 2) [start, end) epoch s
         self._mention_table: tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None = None
         self._episode_number: dict[str, int] = {}
+        self._episodes = Ragged()  # episode numbers by position (for gathers over a pool)
         self._incidence: Triplets | None = None
         self._key_signature: list[int | None] = []  # by position: what upsert indexed
 
@@ -239,6 +219,8 @@ class ScopeIndex:
         for episode_id in item.episode_ids:
             self._episode_number.setdefault(episode_id, len(self._episode_number))
             self._episode_members.setdefault(episode_id, set()).add(position)
+        if previous is item or previous.episode_ids != item.episode_ids:
+            self._episodes.set(position, [self._episode_number[e] for e in item.episode_ids])
         if structural:
             self._incidence = None
 
@@ -478,7 +460,7 @@ class ScopeIndex:
         """Memories said by one of these speakers (case-insensitive)."""
         return self._name_mask(self._speaker, speakers)
 
-    def _name_mask(self, column: _Column, names: Sequence[str]) -> BoolArray:
+    def _name_mask(self, column: Column, names: Sequence[str]) -> BoolArray:
         """Where a column of name codes (``_code_of``) holds one of ``names``."""
         codes = [self._speaker_code[c] for s in names if (c := s.casefold()) in self._speaker_code]
         out: BoolArray = np.isin(column.view(), codes)
@@ -518,18 +500,10 @@ class ScopeIndex:
     def incidence(self) -> Triplets:
         """Memory-by-episode 0/1 matrix: which messages each memory is made of."""
         if self._incidence is None:
-            rows: list[int] = []
-            cols: list[int] = []
-            for position, item in enumerate(self.items):
-                if self._status.values[position] < 0:
-                    continue
-                for episode_id in item.episode_ids:
-                    rows.append(position)
-                    cols.append(self._episode_number[episode_id])
+            rows, cols = self._episodes.gather(np.arange(len(self.items), dtype=np.int64))
+            live = self._status.values[rows] >= 0
             self._incidence = Triplets.ones(
-                (len(self.items), len(self._episode_number)),
-                np.asarray(rows, dtype=np.int64),
-                np.asarray(cols, dtype=np.int64),
+                (len(self.items), len(self._episode_number)), rows[live], cols[live]
             )
         return self._incidence
 

@@ -668,10 +668,12 @@ class SQLiteStore(Store):
         for chunk in _chunks(list(episode_ids)):
             marks = ",".join("?" * len(chunk))
             for episode_id, vector in self._query(
+                # CROSS JOIN fixes the join order (episodes first, by their index): left to
+                # itself SQLite's planner scans the user's every turn, which grows with the scope.
                 "SELECT me.episode_id, k.vector FROM memory_episodes me "
-                "JOIN memories m ON m.id = me.memory_id "
-                "JOIN memory_keys k ON k.memory_id = m.id AND k.position = 0 "
-                f"WHERE me.episode_id IN ({marks}) AND m.user_id = ? AND m.kind IN (?, ?) "
+                "CROSS JOIN memories m CROSS JOIN memory_keys k "
+                f"WHERE me.episode_id IN ({marks}) AND m.id = me.memory_id "
+                "AND k.memory_id = m.id AND k.position = 0 AND m.user_id = ? AND m.kind IN (?, ?) "
                 "AND k.model_id = ? AND k.vector IS NOT NULL",
                 (*chunk, user_id, MemoryKind.TURN.value, MemoryKind.DOCUMENT.value, model_id),
             ):
