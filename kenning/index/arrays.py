@@ -95,7 +95,7 @@ class Ragged:
         ascending."""
         out = cls()
         counts = np.bincount(owners, minlength=size).astype(np.int64)
-        out._start = Column.of(np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64), 0)
+        out._start = Column.of(np.cumsum(counts) - counts, 0)
         out._count = Column.of(counts, 0)
         out._flat.extend(values)
         return out

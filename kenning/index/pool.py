@@ -80,7 +80,6 @@ class PoolView(ScopeIndex):
         self._mentioned = [parent._mentioned[p] for p in positions.tolist()]
         self._mention_table = None
         self._ended = {}
-        self._replaced = {}
         self._winners = {}
         self._fact_turns = None
         self._slot_members = {}

@@ -100,7 +100,6 @@ class ScopeIndex:
         self._expires = Column(np.float64, np.nan)
         # Derived from the columns below, per reference time; dropped on every change.
         self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
-        self._replaced: dict[float, tuple[IntArray, IntArray]] = {}  # replacements
         self._winners: dict[tuple[str, float], tuple[int | None, set[int]]] = {}  # _slot_winner
         self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
         self._subject = Column(np.int32, -1)  # a fact's subject, coded like speakers
@@ -239,7 +238,6 @@ class ScopeIndex:
 
     def _forget_derived(self) -> None:
         self._ended.clear()
-        self._replaced.clear()
         self._winners.clear()
         self._fact_turns = None
 
@@ -354,23 +352,6 @@ class ScopeIndex:
                 if self.items[member].kind is MemoryKind.FACT and member != position:
                     out |= self._in_effect(self.items[member], t)
         return out
-
-    def replacements(self, t: float) -> tuple[IntArray, IntArray]:
-        """Every memory ended by ``t`` (``ended_by`` with messages) paired with each of its
-        ``successors``: two aligned position arrays, built once per ``t`` and index change."""
-        cached = self._replaced.get(t)
-        if cached is not None:
-            return cached
-        pairs = [
-            (position, successor)
-            for position in np.flatnonzero(self.ended_by(t)).tolist()
-            for successor in self.successors(position, t)
-        ]
-        table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        if len(self._replaced) > 64:
-            self._replaced.clear()
-        self._replaced[t] = found = (table[:, 0], table[:, 1])
-        return found
 
     def current_facts(self) -> list[MemoryItem]:
         """The active facts that hold a slot."""

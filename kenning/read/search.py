@@ -487,6 +487,8 @@ def _rank(
             clock or datetime.now(UTC),
             s,
             messages=present,
+            # What _one_per_message and diversity draw the hits from.
+            window=3 * limit + 8,
         )
     if s.lifecycle and analysis.asks_when:
         adjustments["fact"] = _messages_say_when(index, candidates, fused)
@@ -512,6 +514,7 @@ def _lifecycle(
     s: SearchSettings,
     *,
     messages: bool,
+    window: int,
 ) -> tuple[FloatArray, dict[str, FloatArray], dict[str, tuple[FloatArray, FloatArray]]]:
     """Scale scores by validity (ended memories rank lower) and retention.
 
@@ -533,7 +536,9 @@ def _lifecycle(
     fading = 1.0 - s.retention_weight + s.retention_weight * kept
     after_validity = fused * validity
     if ended.any():
-        _below_successors(index, candidates, ended, after_validity, reference)
+        _below_successors(
+            index, candidates, ended, after_validity, reference, window=window, factor=fading
+        )
     final = after_validity * fading
     adjustments = {
         "validity": (validity, after_validity - fused),
@@ -615,21 +620,35 @@ def _below_successors(
     ended: npt.NDArray[np.bool_],
     scores: FloatArray,
     reference: float,
+    *,
+    window: int,
+    factor: FloatArray,
 ) -> None:
     """An ended memory never outranks what replaced it (in place).
 
     A factor alone cannot promise that: min-max fusion can give an old version twice its
     successor's score when their texts barely differ ("lives in Paris" / "in Berlin").
+    Only ended memories that reach the best ``window`` (by ``scores * factor``, the final
+    order) are capped, until none is left there: capping lowers scores only, so the best
+    ``window`` come out as if every ended memory had been capped, at the cost of the few
+    that can matter.
     """
-    old, new = _local_pairs(index, candidates, *index.replacements(reference))
-    keep = ended[old] & ~ended[new]
-    old, new = old[keep], new[keep]
-    if not len(old):
-        return
-    ceiling = np.full(len(scores), -np.inf)
-    np.maximum.at(ceiling, old, scores[new])
-    capped = np.unique(old)
-    scores[capped] = np.minimum(scores[capped], ceiling[capped] * (1.0 - 1e-6))
+    local = np.full(len(index), -1, dtype=np.int64)
+    local[candidates] = np.arange(len(candidates))
+    capped = np.zeros(len(candidates), dtype=bool)
+    while True:
+        top = _top(scores * factor, min(window, len(scores)))
+        todo = top[ended[top] & ~capped[top]]
+        if not len(todo):
+            return
+        capped[todo] = True
+        for i in todo.tolist():
+            successors = local[sorted(index.successors(int(candidates[i]), reference))]
+            successors = successors[(successors >= 0)]
+            successors = successors[~ended[successors]]
+            if len(successors):
+                ceiling = float(scores[successors].max())
+                scores[i] = min(float(scores[i]), ceiling * (1.0 - 1e-6))
 
 
 def _local_pairs(

@@ -159,3 +159,30 @@ def test_removed_rows_at_the_end_leave_the_others_scored() -> None:
     last = index.add("")
     scores = index.scores("dog")
     assert scores[kept] > 0 and scores[gone] == 0 and scores[last] == 0
+
+
+def test_incremental_postings_score_as_a_fresh_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adds past several merges and removals on the way give the scores of an index built
+    from the surviving documents alone (same rows, same statistics)."""
+    import kenning.index.lexical as lexical
+
+    monkeypatch.setattr(lexical, "_MERGE_ENTRIES", 7)
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(30)]
+    texts = [" ".join(rng.choice(words, size=int(rng.integers(1, 9)))) for _ in range(120)]
+    grown = BM25Index(k1=K1, b=B)
+    removed = set()
+    for row, text in enumerate(texts):
+        grown.add(text)
+        if row % 9 == 4:
+            grown.remove(row - 2)
+            removed.add(row - 2)
+    fresh = BM25Index(k1=K1, b=B)
+    for text in texts:
+        fresh.add(text)
+    for row in sorted(removed):
+        fresh.remove(row)
+    fresh._merge()
+    for query in ("w1 w2", "w3 w3 w17", "w29", "nothing"):
+        assert np.allclose(grown.scores(query), fresh.scores(query), atol=1e-5), query
+        assert all(grown.scores(query)[r] == 0 for r in removed)

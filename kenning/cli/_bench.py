@@ -1,0 +1,98 @@
+"""``kenning bench``: ingest and search figures for synthetic scopes of growing size."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from kenning.cli._output import console
+
+if TYPE_CHECKING:
+    from kenning.bench import BenchFigures
+
+
+def bench(
+    messages: Annotated[
+        list[int],
+        typer.Option("--messages", "-m", help="Scope size in messages (repeat for several)."),
+    ],
+    workdir: Annotated[
+        Path,
+        typer.Option("--workdir", help="Where built stores are kept and reused (keyed by size)."),
+    ] = Path("bench-stores"),
+    search_path: Annotated[
+        list[str] | None,
+        typer.Option("--search-path", help="auto, exact or two_stage (repeat to compare)."),
+    ] = None,
+    queries: Annotated[int, typer.Option(help="Timed searches per store.", min=1)] = 200,
+    adds: Annotated[int, typer.Option(help="Searches right after an add.", min=1)] = 20,
+    batch: Annotated[int, typer.Option(help="Messages per add while building.", min=1)] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of the generated chat.")] = 0,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write every figure to this JSON file.")
+    ] = None,
+) -> None:
+    """Build synthetic chat scopes (hash embedder) and measure ingest, search by stage
+    (query embedding excluded), cold open, memory and disk per memory. docs/benchmarks.md."""
+    from kenning.bench import run_bench
+    from kenning.config import SearchPath
+
+    paths = search_path or [SearchPath.AUTO.value]
+    for path in paths:
+        try:
+            SearchPath(path)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{path!r} is not one of auto, exact, two_stage", param_hint="--search-path"
+            ) from None
+    figures = run_bench(
+        messages, workdir, search_paths=paths, queries=queries, adds=adds, batch=batch, seed=seed
+    )
+    console.print(_table(figures))
+    if json_path is not None:
+        json_path.write_text(json.dumps([asdict(f) for f in figures], indent=2))
+        console.print(f"figures written to {json_path}")
+
+
+def _table(figures: list[BenchFigures]) -> Table:
+    table = Table(title="kenning bench (ms unless named; query embedding excluded)")
+    for column in (
+        "messages",
+        "memories",
+        "path",
+        "ingest msg/s",
+        "add first/last 10%",
+        "search p50/p95/p99",
+        "candidates p50",
+        "scoring p50",
+        "after add p50",
+        "cold open s",
+        "RAM B/mem",
+        "text B/mem",
+        "disk B/mem",
+    ):
+        table.add_column(column, justify="right")
+    for f in figures:
+        p, ingest = f.probe, f.ingest
+        total = p.search_ms["total"]
+        table.add_row(
+            f"{f.messages:,}",
+            f"{p.memories:,}",
+            f.search_path,
+            f"{ingest.messages_per_second:.0f}" if ingest else "(kept)",
+            f"{ingest.add_ms_first_tenth:.0f}/{ingest.add_ms_last_tenth:.0f}" if ingest else "",
+            f"{total['p50']:.1f}/{total['p95']:.1f}/{total['p99']:.1f}",
+            f"{p.search_ms['candidates']['p50']:.1f}",
+            f"{p.search_ms['scoring']['p50']:.1f}",
+            f"{p.search_after_add_ms['p50']:.1f}",
+            f"{p.cold_open_s:.2f}",
+            f"{p.resident_bytes_per_memory:,.0f}",
+            f"{p.text_bytes_per_memory:,.0f}",
+            f"{p.disk_bytes_per_memory:,.0f}",
+        )
+    return table
