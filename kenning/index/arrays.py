@@ -85,6 +85,7 @@ class Ragged:
         self._start = Column(np.int64, 0)
         self._count = Column(np.int64, 0)
         self._flat = Growable(np.int64)
+        self._live = 0  # values in current lists (the rest of _flat is garbage)
 
     def __len__(self) -> int:
         return self._start.size
@@ -98,15 +99,19 @@ class Ragged:
         out._start = Column.of(np.cumsum(counts) - counts, 0)
         out._count = Column.of(counts, 0)
         out._flat.extend(values)
+        out._live = len(values)
         return out
 
     def set(self, position: int, values: list[int]) -> None:
         """Set (or replace) one position's list."""
-        if self._flat.size > 1024 and self._flat.size > 4 * int(self._count.view().sum()):
+        if self._flat.size > 1024 and self._flat.size > 4 * self._live:
             self.compact()
+        if position < self._count.size:
+            self._live -= int(self._count.values[position])
         self._start.set(position, self._flat.size)
         self._count.set(position, len(values))
         self._flat.extend(values)
+        self._live += len(values)
 
     def get(self, position: int) -> IntArray:
         """One position's list (empty for a position never set)."""

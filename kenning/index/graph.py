@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kenning.extract.local import entity_key
-from kenning.index.arrays import Column, Ragged
+from kenning.index.arrays import Column, Growable, Ragged
 from kenning.index.sparse import Triplets
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
@@ -38,7 +38,12 @@ class EntityGraph:
         self.names: list[str] = []  # display name by entity number
         self._keys: list[str] = []  # entity key by entity number
         self._degree = Column(np.int64, 0)  # memories mentioning each entity
-        self._vector_of: dict[int, npt.NDArray[np.float32]] = {}  # for subgraphs, on demand
+        # Synonym edges as (entity, entity, cosine) triples, both directions, found for the
+        # first ``_paired`` entities (see _find_synonyms).
+        self._synonym_a = Growable(np.int64)
+        self._synonym_b = Growable(np.int64)
+        self._synonym_w = Growable(np.float64)
+        self._paired = 0
         self._mentions = Ragged()  # entity numbers by memory position
         self._vectors: npt.NDArray[np.float32] | None = None
         self._adjacency: Triplets | None = None
@@ -122,29 +127,43 @@ class EntityGraph:
 
     def _synonyms(self, n_memories: int) -> Triplets:
         size = n_memories + len(self.names)
-        if len(self.names) < 2 or (self._embed is None and self._vectors is None):
-            return Triplets((size, size))
-        known = 0 if self._vectors is None else len(self._vectors)
-        if known < len(self.names) and self._embed is not None:
-            fresh = np.asarray(self._embed(self.names[known:]), dtype=np.float32)
+        self._find_synonyms()
+        return Triplets(
+            (size, size),
+            self._synonym_a.view() + n_memories,
+            self._synonym_b.view() + n_memories,
+            self._synonym_w.view(),
+        )
+
+    def _find_synonyms(self) -> None:
+        """Extend the synonym pairs to every entity named so far (each new name is compared
+        with every name once, so a search never compares all names with all names)."""
+        known = self._paired
+        if known >= len(self.names) or self._embed is None:
+            return
+        have = 0 if self._vectors is None else len(self._vectors)
+        if have < len(self.names):
+            fresh = np.asarray(self._embed(self.names[have:]), dtype=np.float32)
             self._vectors = fresh if self._vectors is None else np.vstack([self._vectors, fresh])
         vectors = self._vectors
         assert vectors is not None  # set just above
-        rows: list[npt.NDArray[np.int64]] = []
-        cols: list[npt.NDArray[np.int64]] = []
-        weights: list[npt.NDArray[np.float64]] = []
         # Blocks keep the similarity matrix small for scopes with many entities.
-        for start in range(0, len(vectors), _SYNONYM_BLOCK):
+        for start in range(known, len(vectors), _SYNONYM_BLOCK):
             block = vectors[start : start + _SYNONYM_BLOCK] @ vectors.T
             r, c = np.nonzero(block >= self._threshold)
+            weights = block[r, c].astype(np.float64)
             r = r + start
+            # New-with-new pairs come out in both orders; new-with-old ones once: mirror them.
             off_diagonal = r != c
-            rows.append(r[off_diagonal])
-            cols.append(c[off_diagonal])
-            weights.append(block[r[off_diagonal] - start, c[off_diagonal]].astype(np.float64))
-        r_all = np.concatenate(rows) + n_memories
-        c_all = np.concatenate(cols) + n_memories
-        return Triplets((size, size), r_all, c_all, np.concatenate(weights))
+            old = c < known
+            for first, second, w in (
+                (r[off_diagonal], c[off_diagonal], weights[off_diagonal]),
+                (c[old], r[old], weights[old]),
+            ):
+                self._synonym_a.extend(first)
+                self._synonym_b.extend(second)
+                self._synonym_w.extend(w)
+        self._paired = len(self.names)
 
     def subgraph(self, positions: npt.NDArray[np.int64], n_memories: int) -> EntityGraph:
         """The graph among some of ``n_memories`` memories (renumbered ``0..len - 1`` in the
@@ -165,12 +184,14 @@ class EntityGraph:
         sub._keys = [self._keys[n] for n in chosen]
         sub._number = {key: i for i, key in enumerate(sub._keys)}
         sub._mentions = Ragged.grouped(owners, local.astype(np.int64), len(positions))
-        if self._embed is not None and chosen:
-            missing = [n for n in chosen if n not in self._vector_of]
-            if missing:
-                fresh = self._embed([self.names[n] for n in missing])
-                self._vector_of.update(
-                    zip(missing, np.asarray(fresh, dtype=np.float32), strict=True)
-                )
-            sub._vectors = np.vstack([self._vector_of[n] for n in chosen])
+        self._find_synonyms()
+        renumber = np.full(len(self.names), -1, dtype=np.int64)
+        renumber[entities] = np.arange(len(entities))
+        a = renumber[self._synonym_a.view()]
+        b = renumber[self._synonym_b.view()]
+        both = (a >= 0) & (b >= 0)
+        sub._synonym_a.extend(a[both])
+        sub._synonym_b.extend(b[both])
+        sub._synonym_w.extend(self._synonym_w.view()[both])
+        sub._paired = len(sub.names)
         return sub

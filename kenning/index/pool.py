@@ -41,23 +41,6 @@ _COLUMNS = (
 _SHARED = ("_speaker_code", "_speaker_names", "_subject_names", "_session_codes", "_agent_codes")
 
 
-class _Members:
-    """Episode id -> the view's memories made of it (read like the scope's dict of sets)."""
-
-    def __init__(self, numbers: Mapping[str, int], owners: IntArray, episodes: IntArray) -> None:
-        order = np.argsort(episodes, kind="stable")
-        self._numbers = numbers
-        self._episodes = episodes[order]
-        self._owners = owners[order]
-
-    def get(self, episode_id: str, default: object = ()) -> set[int]:
-        number = self._numbers.get(episode_id)
-        if number is None:
-            return set()
-        low, high = np.searchsorted(self._episodes, [number, number + 1])
-        return set(self._owners[low:high].tolist())
-
-
 class PoolView(ScopeIndex):
     """The memories of ``parent`` at ``positions`` (ascending, unique), as a scope of their own.
 
@@ -71,7 +54,7 @@ class PoolView(ScopeIndex):
         self._positions = positions
         self.key_expansion = parent.key_expansion
         self.items = [parent.items[p] for p in positions.tolist()]
-        self.position = {item.id: i for i, item in enumerate(self.items)}
+        self.position = {}  # by id: a search never looks a memory up by id in a view
         for name in _COLUMNS:
             column: Column = getattr(parent, name)
             setattr(self, name, Column.of(column.values[positions], column.fill))
@@ -89,12 +72,29 @@ class PoolView(ScopeIndex):
         owners, episodes = parent._episodes.gather(positions)
         live = self._status.values[owners] >= 0
         owners, episodes = owners[live], episodes[live]
-        self._episode_members = _Members(parent._episode_number, owners, episodes)  # type: ignore[assignment]
         distinct, local_episodes = np.unique(episodes, return_inverse=True)
+        # Episode -> the view's memories made of it, grouped by episode for members_of.
+        order = np.argsort(local_episodes, kind="stable")
+        self._member_owners = owners[order]
+        self._member_bounds = np.searchsorted(local_episodes[order], np.arange(len(distinct) + 1))
+        self._episode_number = parent._episode_number
+        self._distinct_episodes = distinct
         self._incidence = Triplets.ones(
             (len(positions), len(distinct)), owners, local_episodes.astype(np.int64)
         )
         self.graph = parent.graph.subgraph(positions, len(parent))
+
+    def members_of(self, episode_id: str) -> list[int]:
+        number = self._episode_number.get(episode_id)
+        if number is None:
+            return []
+        at = int(np.searchsorted(self._distinct_episodes, number))
+        if at >= len(self._distinct_episodes) or self._distinct_episodes[at] != number:
+            return []
+        found: list[int] = self._member_owners[
+            self._member_bounds[at] : self._member_bounds[at + 1]
+        ].tolist()
+        return found
 
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
         return self._parent.dense_scores_at(query_vector, self._positions)

@@ -105,7 +105,7 @@ class ScopeIndex:
         self._subject = Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
         self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
-        self._episode_members: dict[str, set[int]] = {}  # episode id -> positions
+        self._members = Ragged()  # episode number -> positions made of it (see members_of)
         self._session = Column(np.int32, -1)  # coded like speakers (see _Codes)
         self._agent = Column(np.int32, -1)
         self._session_codes = _Codes()
@@ -217,7 +217,10 @@ class ScopeIndex:
             self._subject_names.setdefault(subject, item.subject)
         for episode_id in item.episode_ids:
             self._episode_number.setdefault(episode_id, len(self._episode_number))
-            self._episode_members.setdefault(episode_id, set()).add(position)
+            number = self._episode_number[episode_id]
+            members = self._members.get(number)
+            if position not in members:
+                self._members.set(number, [*members.tolist(), position])
         if previous is item or previous.episode_ids != item.episode_ids:
             self._episodes.set(position, [self._episode_number[e] for e in item.episode_ids])
         if structural:
@@ -345,12 +348,12 @@ class ScopeIndex:
         messages it came from), or, for an outdated message, its facts' successors."""
         item = self.items[position]
         if item.kind is MemoryKind.FACT:
-            return self._in_effect(item, t)
+            return self._in_effect(position, t)
         out: set[int] = set()
         for episode_id in item.episode_ids:
-            for member in self._episode_members.get(episode_id, ()):
+            for member in self.members_of(episode_id):
                 if self.items[member].kind is MemoryKind.FACT and member != position:
-                    out |= self._in_effect(self.items[member], t)
+                    out |= self._in_effect(member, t)
         return out
 
     def current_facts(self) -> list[MemoryItem]:
@@ -371,18 +374,19 @@ class ScopeIndex:
                 (fact, m)
                 for fact in np.flatnonzero(self.kind_mask(MemoryKind.FACT)).tolist()
                 for e in self.items[fact].episode_ids
-                for m in self._episode_members.get(e, ())
+                for m in self.members_of(e)
                 if m != fact and self.items[m].kind is MemoryKind.TURN
             ]
             table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
             self._fact_turns = (table[:, 0], table[:, 1])
         return self._fact_turns
 
-    def _in_effect(self, fact: MemoryItem, t: float) -> set[int]:
-        if not fact.slot:
+    def _in_effect(self, fact: int, t: float) -> set[int]:
+        slot = self.items[fact].slot
+        if not slot:
             return set()
-        winner, related = self._slot_winner(fact.slot, t)
-        if winner is None or winner == self.position[fact.id]:
+        winner, related = self._slot_winner(slot, t)
+        if winner is None or winner == fact:
             return set()
         return related
 
@@ -407,7 +411,7 @@ class ScopeIndex:
             related = {
                 m
                 for e in winner.episode_ids
-                for m in self._episode_members.get(e, ())
+                for m in self.members_of(e)
                 if self.items[m].kind in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)
             }
             found = (best[1], {best[1]} | related)
@@ -573,17 +577,21 @@ class ScopeIndex:
     def relatives(self, positions: IntArray) -> IntArray:
         """The memories made of the same messages as these, or holding the same fact slot
         (the granularity and version relatives a search scores alongside its candidates)."""
-        out = set(positions.tolist())
-        for position in positions.tolist():
-            item = self.items[position]
-            # A session's members join through the turns of it that match, not all of them:
-            # its lift reaches them, and twenty messages per session would swamp the pool.
-            if item.kind is not MemoryKind.SESSION:
-                for episode_id in item.episode_ids:
-                    out |= self._episode_members.get(episode_id, set())
-            if item.slot:
-                out |= self._slot_members.get(item.slot, set())
-        return np.fromiter(sorted(out), dtype=np.int64, count=len(out))
+        # A session's members join through the turns of it that match, not all of them:
+        # its lift reaches them, and twenty messages per session would swamp the pool.
+        messages = positions[self._kind.values[positions] != _KIND_CODES[MemoryKind.SESSION]]
+        _, episodes = self._episodes.gather(messages)
+        _, members = self._members.gather(np.unique(episodes))
+        found = [positions, members]
+        facts = positions[self._kind.values[positions] == _KIND_CODES[MemoryKind.FACT]]
+        for slot in {self.items[p].slot for p in facts.tolist()} - {None}:
+            found.append(np.fromiter(self._slot_members.get(slot, ()), dtype=np.int64))
+        return np.unique(np.concatenate(found))
+
+    def members_of(self, episode_id: str) -> list[int]:
+        """Positions of the memories made of one message (any status)."""
+        number = self._episode_number.get(episode_id)
+        return [] if number is None else self._members.get(number).tolist()
 
 
 class _Codes:
