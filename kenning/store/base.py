@@ -254,8 +254,15 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def slot_versions(self, user_id: str, slot: str) -> list[MemoryItem]:
-        """Every non-deleted memory of the user holding this fact slot, oldest validity first."""
+    def slot_versions(
+        self, user_id: str, slot: str, *, since: datetime | None = None
+    ) -> list[MemoryItem]:
+        """Every non-deleted memory of the user holding this fact slot, oldest validity first.
+
+        With ``since``, only the versions a new version starting then can affect: the ones
+        that took effect at or before it, latest first start only (ties kept), and every one
+        starting later.
+        """
 
     @abc.abstractmethod
     def memories_of_episodes(self, user_id: str, episode_ids: Sequence[str]) -> list[MemoryItem]:

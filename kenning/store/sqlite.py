@@ -71,6 +71,19 @@ _KEY_COLUMNS = "id, name, hash, users, admin, created_at, revoked_at, last_used_
 _CHUNK = 500
 
 
+def _versions_since(rows: Sequence[tuple[Any, ...]], since: datetime) -> list[str]:
+    """Ids of the versions starting at or after the latest start at or before ``since``
+    (``start_of``: validity start, else event time, else record time), from rows of
+    (id, valid_from, event_time, created_at)."""
+    starts = []
+    for memory_id, *times in rows:
+        start = next((t for t in map(decode_time, times) if t is not None), None)
+        assert start is not None  # created_at is never null
+        starts.append((start, memory_id))
+    anchor = max((start for start, _ in starts if start <= since), default=None)
+    return [memory_id for start, memory_id in starts if anchor is None or start >= anchor]
+
+
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -285,11 +298,13 @@ class SQLiteStore(Store):
         found: dict[str, Episode] = {}
         for chunk in _chunks(list(episode_ids)):
             marks = ",".join("?" * len(chunk))
+            # By id alone, the owner checked here: with a user condition beside a long IN
+            # list SQLite's planner walks the user's whole index instead.
             for row in self._query(
-                f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE user_id = ? AND id IN ({marks})",
-                (user_id, *chunk),
+                f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE id IN ({marks})", chunk
             ):
-                found[row[0]] = _episode(row)
+                if row[1] == user_id:
+                    found[row[0]] = _episode(row)
         return [found[i] for i in episode_ids if i in found]
 
     def list_episodes(
@@ -631,12 +646,14 @@ class SQLiteStore(Store):
         out: list[StoredMemory] = []
         for chunk in _chunks(list(memory_ids)):
             marks = ",".join("?" * len(chunk))
+            # By id alone, owner and status checked here (see get_episodes).
             rows = self._query(
-                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND status != ? "
-                f"AND id IN ({marks}) ORDER BY rowid",
-                (user_id, MemoryStatus.DELETED.value, *chunk),
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id IN ({marks}) ORDER BY rowid",
+                chunk,
             )
-            out += self._with_keys(rows)
+            out += self._with_keys(
+                [r for r in rows if r[1] == user_id and r[12] != MemoryStatus.DELETED.value]
+            )
         return out
 
     # -- the change feed -------------------------------------------------------------
@@ -688,11 +705,29 @@ class SQLiteStore(Store):
                 self._update_fields(item)
             self._note_changes((item.user_id, item.id) for item in items)
 
-    def slot_versions(self, user_id: str, slot: str) -> list[MemoryItem]:
+    def slot_versions(
+        self, user_id: str, slot: str, *, since: datetime | None = None
+    ) -> list[MemoryItem]:
+        where = "WHERE user_id = ? AND slot = ? AND status != ?"
+        params: tuple[Any, ...] = (user_id, slot, MemoryStatus.DELETED.value)
+        if since is not None:
+            # A slot's history grows for years: read its times alone, then load only the
+            # versions from the one in effect at ``since`` on.
+            ids = _versions_since(
+                self._query(
+                    f"SELECT id, valid_from, event_time, created_at FROM memories {where}", params
+                ),
+                since,
+            )
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            where += f" AND id IN ({marks})"
+            params += tuple(ids)
         rows = self._query(
-            f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND slot = ? "
-            "AND status != ? ORDER BY valid_from IS NOT NULL, valid_from, created_at, rowid",
-            (user_id, slot, MemoryStatus.DELETED.value),
+            f"SELECT {_MEMORY_COLUMNS} FROM memories {where} "
+            "ORDER BY valid_from IS NOT NULL, valid_from, created_at, rowid",
+            params,
         )
         return self._load_items(rows)
 

@@ -301,7 +301,11 @@ class Ingestor:
             if source is not None:
                 changes.links.append(Link(draft.item.id, source, LinkType.DERIVED_FROM))
         new_facts = [d.item for d in drafts if d.item.kind is MemoryKind.FACT]
-        settle_slots(changes, new_facts, lambda slot: self._store.slot_versions(user_id, slot))
+        settle_slots(
+            changes,
+            new_facts,
+            lambda slot, since: self._store.slot_versions(user_id, slot, since=since),
+        )
         if self._facts.client is not None:
             fact_vectors = {
                 d.item.id: np.frombuffer(v[0], dtype="<f4")
@@ -346,7 +350,7 @@ class Ingestor:
         settle_slots(
             changes,
             [m.item for m in stored.values()],
-            lambda slot: self._store.slot_versions(user_id, slot),
+            lambda slot, since: self._store.slot_versions(user_id, slot, since=since),
         )
         self._commit(user_id, changes, stored)
 

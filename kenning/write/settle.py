@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -38,15 +39,22 @@ _CANDIDATE_SIMILARITY = 0.5
 
 
 def settle_slots(
-    changes: Changes, facts: Sequence[MemoryItem], versions_of: Callable[[str], list[MemoryItem]]
+    changes: Changes,
+    facts: Sequence[MemoryItem],
+    versions_of: Callable[[str, datetime], list[MemoryItem]],
 ) -> None:
-    """Reinforce restated values and re-chain the validity of every slot the facts touch."""
+    """Reinforce restated values and re-chain the validity of every slot the facts touch.
+
+    ``versions_of(slot, since)`` gives the stored versions a fact starting at ``since`` can
+    affect (``Store.slot_versions``): the chain before them is already closed, so a slot's
+    long history is never read again.
+    """
     by_slot: dict[str, list[MemoryItem]] = {}
     for fact in sorted(facts, key=start_of):
         if fact.slot:
             by_slot.setdefault(fact.slot, []).append(fact)
     for slot, arriving in by_slot.items():
-        versions = [changes.current(v) for v in versions_of(slot)]
+        versions = [changes.current(v) for v in versions_of(slot, start_of(arriving[0]))]
         for fact in arriving:
             effective = in_effect(versions, start_of(fact))
             if effective is not None and same_value(effective, fact):

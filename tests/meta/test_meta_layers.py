@@ -28,6 +28,7 @@ _ABOVE_MODELS = {
     "server",
     "mcp",
     "client",
+    "bench",
 }
 FORBIDDEN: dict[str, set[str]] = {
     "kenning.models": _ABOVE_MODELS,
@@ -50,6 +51,7 @@ FORBIDDEN: dict[str, set[str]] = {
         "server",
         "mcp",
         "client",
+        "bench",
     },
     "kenning.embed": {
         "store",
@@ -64,6 +66,7 @@ FORBIDDEN: dict[str, set[str]] = {
         "server",
         "mcp",
         "client",
+        "bench",
     },
     "kenning.index": {
         "llm",
@@ -76,8 +79,9 @@ FORBIDDEN: dict[str, set[str]] = {
         "server",
         "mcp",
         "client",
+        "bench",
     },
-    "kenning.write": {"read", "lifecycle", "memory", "cli", "eval", "server", "mcp", "client"},
+    "kenning.write": {"read", "lifecycle", "memory", "cli", "eval", "server", "mcp", "client", "bench"},
     "kenning.read": {
         "write",
         "llm",
@@ -88,13 +92,15 @@ FORBIDDEN: dict[str, set[str]] = {
         "server",
         "mcp",
         "client",
+        "bench",
     },
-    "kenning.lifecycle": {"memory", "cli", "eval", "server", "mcp", "client"},
-    "kenning.memory": {"cli", "eval", "server", "mcp", "client"},
-    "kenning.eval": {"cli", "server", "mcp", "client"},
+    "kenning.lifecycle": {"memory", "cli", "eval", "server", "mcp", "client", "bench"},
+    "kenning.memory": {"cli", "eval", "server", "mcp", "client", "bench"},
+    "kenning.eval": {"cli", "server", "mcp", "client", "bench"},
+    "kenning.bench": {"cli", "eval", "server", "mcp", "client"},
     # edges: each may use everything below it, but not the other edges
-    "kenning.server": {"cli", "eval", "client"},  # mounts kenning.mcp at /mcp
-    "kenning.mcp": {"cli", "eval", "server", "client"},
+    "kenning.server": {"cli", "eval", "client", "bench"},  # mounts kenning.mcp at /mcp
+    "kenning.mcp": {"cli", "eval", "server", "client", "bench"},
     "kenning.client": {
         "store",
         "embed",
@@ -108,6 +114,7 @@ FORBIDDEN: dict[str, set[str]] = {
         "server",
         "mcp",
         "llm",
+        "bench",
     },
 }
 

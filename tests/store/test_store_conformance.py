@@ -735,6 +735,22 @@ def test_slot_versions_are_ordered_by_validity_and_scoped(store: Store) -> None:
     assert ids(store.slot_versions("u1", "ana.city")) == [earlier.item.id, later.item.id]
 
 
+def test_slot_versions_since_start_at_the_version_in_effect(store: Store) -> None:
+    days = [0, 3, 3, 7, 10]
+    versions = [
+        make_memory(kind=MemoryKind.FACT, slot="ana.city", valid_from=T0 + timedelta(days=d))
+        for d in days
+    ]
+    store.put_memories(versions)
+    every = ids(store.slot_versions("u1", "ana.city"))
+    # In effect at day 5: the two that started on day 3 (a tie), then every later one.
+    assert ids(store.slot_versions("u1", "ana.city", since=T0 + timedelta(days=5))) == every[1:]
+    assert ids(store.slot_versions("u1", "ana.city", since=T0 + timedelta(days=7))) == every[3:]
+    assert ids(store.slot_versions("u1", "ana.city", since=T0 - timedelta(days=1))) == every
+    assert ids(store.slot_versions("u1", "ana.city", since=T0 + timedelta(days=99))) == every[4:]
+    assert store.slot_versions("u1", "ana.employer", since=T0) == []
+
+
 def test_delete_episodes_erases_derived_memories_and_their_traces(store: Store) -> None:
     keep, gone = make_episode(content="keep me"), make_episode(content="erase me")
     store.put_episodes([keep, gone])
