@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,7 +12,6 @@ import typer
 from rich.table import Table
 
 from kenning.cli._output import console
-
 if TYPE_CHECKING:
     from kenning.bench import BenchFigures
 
@@ -60,39 +60,32 @@ def bench(
 
 
 def _table(figures: list[BenchFigures]) -> Table:
+    """One column per store and search path, one row per figure (fits a narrow terminal)."""
+    from kenning.read.stages import Stage
+
     table = Table(title="kenning bench (ms unless named; query embedding excluded)")
-    for column in (
-        "messages",
-        "memories",
-        "path",
-        "ingest msg/s",
-        "add first/last 10%",
-        "search p50/p95/p99",
-        "candidates p50",
-        "scoring p50",
-        "after add p50",
-        "cold open s",
-        "RAM B/mem",
-        "text B/mem",
-        "disk B/mem",
-    ):
-        table.add_column(column, justify="right")
+    table.add_column("figure")
     for f in figures:
-        p, ingest = f.probe, f.ingest
-        total = p.search_ms["total"]
-        table.add_row(
-            f"{f.messages:,}",
-            f"{p.memories:,}",
-            f.search_path,
-            f"{ingest.messages_per_second:.0f}",
-            f"{ingest.add_ms_first_tenth:.0f}/{ingest.add_ms_last_tenth:.0f}",
-            f"{total['p50']:.1f}/{total['p95']:.1f}/{total['p99']:.1f}",
-            f"{p.search_ms['candidates']['p50']:.1f}",
-            f"{p.search_ms['scoring']['p50']:.1f}",
-            f"{p.search_after_add_ms['p50']:.1f}",
-            f"{p.cold_open_s:.2f}",
-            f"{p.resident_bytes_per_memory:,.0f}",
-            f"{p.text_bytes_per_memory:,.0f}",
-            f"{p.disk_bytes_per_memory:,.0f}",
-        )
+        table.add_column(f"{f.messages:,} msgs\n{f.search_path}", justify="right")
+    rows: list[tuple[str, Callable[[BenchFigures], str]]] = [
+        ("memories", lambda f: f"{f.probe.memories:,}"),
+        ("ingest messages/s", lambda f: f"{f.ingest.messages_per_second:.0f}"),
+        ("add, first tenth", lambda f: f"{f.ingest.add_ms_first_tenth:.0f}"),
+        ("add, last tenth", lambda f: f"{f.ingest.add_ms_last_tenth:.0f}"),
+        *(
+            (f"search {q}", lambda f, q=q: f"{f.probe.search_ms['total'][q]:.1f}")
+            for q in ("p50", "p95", "p99")
+        ),
+        *(
+            (f"  {stage.value} p50", lambda f, s=stage.value: f"{f.probe.search_ms[s]['p50']:.2f}")
+            for stage in Stage
+        ),
+        ("search after add p50", lambda f: f"{f.probe.search_after_add_ms['p50']:.1f}"),
+        ("cold open (s)", lambda f: f"{f.probe.cold_open_s:.2f}"),
+        ("RAM bytes/memory", lambda f: f"{f.probe.resident_bytes_per_memory:,.0f}"),
+        ("text bytes/memory", lambda f: f"{f.probe.text_bytes_per_memory:,.0f}"),
+        ("disk bytes/memory", lambda f: f"{f.probe.disk_bytes_per_memory:,.0f}"),
+    ]
+    for label, cell in rows:
+        table.add_row(label, *(cell(f) for f in figures))
     return table

@@ -74,6 +74,7 @@ def test_the_walk_finds_every_command() -> None:
         "keys create",
         "keys list",
         "keys revoke",
+        "bench",
     }
 
 
