@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from kenning.cli._output import console
+
 if TYPE_CHECKING:
     from kenning.bench import BenchFigures
 

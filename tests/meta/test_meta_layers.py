@@ -81,7 +81,17 @@ FORBIDDEN: dict[str, set[str]] = {
         "client",
         "bench",
     },
-    "kenning.write": {"read", "lifecycle", "memory", "cli", "eval", "server", "mcp", "client", "bench"},
+    "kenning.write": {
+        "read",
+        "lifecycle",
+        "memory",
+        "cli",
+        "eval",
+        "server",
+        "mcp",
+        "client",
+        "bench",
+    },
     "kenning.read": {
         "write",
         "llm",
