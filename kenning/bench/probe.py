@@ -1,8 +1,9 @@
 """Measure one built bench store in a fresh process: cold open, searches, memory, disk.
 
-Run by :func:`kenning.bench.run.run_bench` as ``python -m kenning.bench.probe SPEC``
+Run by :func:`kenning.bench.run.run_bench` as ``python -m kenning.bench.probe probe SPEC``
 (a JSON object) so that the cold open and resident memory are those of a process that has
 just opened the store; prints one JSON object of :class:`~kenning.bench.run.ProbeFigures`.
+``... adds SPEC`` times adds on several stores interleaved (:func:`probe_adds`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import sys
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from kenning.bench.corpus import queries
-from kenning.bench.run import BENCH_USER, ProbeFigures, bench_memory, percentiles
+from kenning.bench.corpus import chat_messages, queries
+from kenning.bench.run import BENCH_USER, ProbeFigures, as_dicts, bench_memory, percentiles
 from kenning.read.stages import Stage, recording
 
 
@@ -89,10 +91,37 @@ def probe(spec: dict[str, Any]) -> ProbeFigures:
     )
 
 
+def probe_adds(spec: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Time ``add`` on every store in turn, round after round, so that the machine's load
+    falls alike on each size: per size (messages), p50/p95/p99 ms of one add of ``batch``
+    messages continuing the generated chat."""
+    stores = {int(size): bench_memory(Path(db)) for size, db in spec["dbs"].items()}
+    batch, rounds = spec["batch"], spec["rounds"]
+    times: dict[int, list[float]] = {size: [] for size in stores}
+    # Each store continues its own chat where its build stopped.
+    streams = {
+        size: islice(chat_messages(size + (rounds + 1) * batch, seed=spec["seed"]), size, None)
+        for size in stores
+    }
+    for round_ in range(rounds + 1):  # the first round warms up (loads each scope)
+        for size, memory in stores.items():
+            chunk = list(islice(streams[size], batch))
+            began = time.perf_counter()
+            memory.add(as_dicts(chunk), user_id=BENCH_USER, session_id=f"adds{round_}")
+            if round_:
+                times[size].append(1000 * (time.perf_counter() - began))
+    for memory in stores.values():
+        memory.close()
+    return {str(size): percentiles(found) for size, found in times.items()}
+
+
 def main() -> None:
-    """Entry point: one JSON spec argument in, one JSON object out."""
-    figures = probe(json.loads(sys.argv[1]))
-    print(json.dumps(asdict(figures)))
+    """Entry point: ``probe SPEC`` or ``adds SPEC`` (one JSON argument); prints one JSON object."""
+    mode, spec = sys.argv[1], json.loads(sys.argv[2])
+    if mode == "adds":
+        print(json.dumps(probe_adds(spec)))
+    else:
+        print(json.dumps(asdict(probe(spec))))
 
 
 if __name__ == "__main__":

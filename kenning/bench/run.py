@@ -15,9 +15,10 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,9 +76,12 @@ class BenchFigures:
     search_path: str
     ingest: IngestFigures
     probe: ProbeFigures
+    # One add of ``batch`` messages, timed interleaved with the other sizes (p50/p95/p99 ms).
+    add_ms: dict[str, float] | None = None
 
 
-def _as_dicts(batch: list[BenchMessage]) -> list[dict[str, str]]:
+def as_dicts(batch: list[BenchMessage]) -> list[dict[str, str]]:
+    """Generated messages as ``Memory.add`` takes them."""
     return [
         {
             "role": "user",
@@ -97,7 +101,7 @@ def build(db: Path, messages: int, *, batch: int, seed: int) -> IngestFigures:
     start = time.perf_counter()
     while chunk := list(islice(stream, batch)):
         began = time.perf_counter()
-        memory.add(_as_dicts(chunk), user_id=BENCH_USER, session_id=chunk[0].session_id)
+        memory.add(as_dicts(chunk), user_id=BENCH_USER, session_id=chunk[0].session_id)
         times.append(time.perf_counter() - began)
     seconds = time.perf_counter() - start
     memory.close()
@@ -121,14 +125,18 @@ def _probe(
         "adds": adds,
         "seed": seed,
     }
+    return ProbeFigures(**_run_probe("probe", spec))
+
+
+def _run_probe(mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "kenning.bench.probe", json.dumps(spec)],
+        [sys.executable, "-m", "kenning.bench.probe", mode, json.dumps(spec)],
         check=True,
         capture_output=True,
         text=True,
     )
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
-    return ProbeFigures(**figures)
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
 
 
 def run_bench(
@@ -165,7 +173,23 @@ def run_bench(
             _copy_store(db, copy)
             figures = _probe(copy, path, queries, warmup, adds, seed + 1)
             out.append(BenchFigures(size, path, ingest, figures))
-    return out
+    add_ms = _interleaved_adds(workdir, sizes, adds=adds, batch=batch, seed=seed)
+    return [replace(f, add_ms=add_ms[str(f.messages)]) for f in out]
+
+
+def _interleaved_adds(
+    workdir: Path, sizes: list[int], *, adds: int, batch: int, seed: int
+) -> dict[str, dict[str, float]]:
+    """Per size, the time of one add, all sizes taking turns in one fresh process (on copies)."""
+    dbs = {}
+    for size in sizes:
+        copy = workdir / f"adds-{size}.db"
+        for stale in workdir.glob(copy.name + "*"):
+            stale.unlink()
+        _copy_store(workdir / f"bench-{size}-seed{seed}-batch{batch}.db", copy)
+        dbs[str(size)] = str(copy)
+    spec = {"dbs": dbs, "rounds": adds, "batch": batch, "seed": seed}
+    return _run_probe("adds", spec)
 
 
 def _copy_store(source: Path, target: Path) -> None:

@@ -73,6 +73,7 @@ def _table(figures: list[BenchFigures]) -> Table:
         ("ingest messages/s", lambda f: f"{f.ingest.messages_per_second:.0f}"),
         ("add, first tenth", lambda f: f"{f.ingest.add_ms_first_tenth:.0f}"),
         ("add, last tenth", lambda f: f"{f.ingest.add_ms_last_tenth:.0f}"),
+        ("add p50, interleaved", lambda f: f"{f.add_ms['p50']:.0f}" if f.add_ms else ""),
         *(
             (f"search {q}", lambda f, q=q: f"{f.probe.search_ms['total'][q]:.1f}")
             for q in ("p50", "p95", "p99")

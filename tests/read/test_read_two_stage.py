@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from kenning import Memory, Settings
 from kenning.bench.corpus import chat_messages, queries
-from kenning.bench.run import _as_dicts
+from kenning.bench.run import as_dicts
 from kenning.config import SearchPath
 from kenning.testing import HashEmbedder
 
@@ -32,7 +32,7 @@ def scope_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     messages = list(chat_messages(1200, seed=11))
     for start in range(0, len(messages), 20):
         batch = messages[start : start + 20]
-        memory.add(_as_dicts(batch), user_id=USER, session_id=batch[0].session_id)
+        memory.add(as_dicts(batch), user_id=USER, session_id=batch[0].session_id)
     memory.close()
     return db
 
