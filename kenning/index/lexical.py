@@ -184,9 +184,26 @@ class _Postings:
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_TF = np.zeros(0, dtype=np.float64)
-# The appended part is merged into the postings once it holds this many entries, or a tenth
-# of the postings: a merge (one sort) costs O(entries), so each add pays a constant share.
+# The appended part is merged into the postings once it holds this many entries, or 1/64 of
+# the postings: a merge (one sort) costs O(entries), so each add pays a constant share, and
+# a query's scan of the appended part stays short.
 _MERGE_ENTRIES = 20_000
+
+
+class RowMap:
+    """Some rows of an index, for scores of those rows only: ``place_of(docs)`` gives each
+    document's place among them, -1 for the others (one lookup table, built once)."""
+
+    def __init__(self, rows: npt.NDArray[np.int64], n_rows: int) -> None:
+        self.rows = rows
+        self.size = len(rows)
+        self._place = np.full(n_rows, -1, dtype=np.int64)
+        known = rows >= 0
+        self._place[rows[known]] = np.flatnonzero(known)
+
+    def place_of(self, docs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        out: npt.NDArray[np.int64] = self._place[docs]
+        return out
 
 
 class BM25Index:
@@ -241,7 +258,7 @@ class BM25Index:
         self._recent_terms.extend(terms)
         self._recent_docs.extend(np.full(len(terms), row, dtype=np.int64))
         self._recent_tf.extend(tf)
-        if self._recent_terms.size > max(_MERGE_ENTRIES, len(self._postings.docs) // 10):
+        if self._recent_terms.size > max(_MERGE_ENTRIES, len(self._postings.docs) // 64):
             self._merge()
         return row
 
@@ -276,13 +293,15 @@ class BM25Index:
             self._words = list(self._vocab)
         return [self._words[t] for t in self._terms[row]]
 
-    def scores(self, query: str) -> Scores:
-        """BM25 score of every row for the query (0 where no term matches)."""
-        return self.term_scores(Counter(tokenize(query)))
+    def scores(self, query: str, rows: RowMap | None = None) -> Scores:
+        """BM25 score of every row for the query (0 where no term matches); with ``rows``,
+        of those rows only (see :class:`RowMap`)."""
+        return self.term_scores(Counter(tokenize(query)), rows)
 
-    def term_scores(self, terms: Mapping[str, float]) -> Scores:
-        """BM25 score of every row for analysed query terms with weights (query term counts)."""
-        n_docs = len(self._terms)
+    def term_scores(self, terms: Mapping[str, float], rows: RowMap | None = None) -> Scores:
+        """BM25 score of every row (or of ``rows``) for analysed query terms with weights
+        (query term counts)."""
+        n_docs = len(self._terms) if rows is None else rows.size
         known = {self._vocab[t]: w for t, w in terms.items() if t in self._vocab and w > 0}
         if not known or n_docs == 0:
             return np.zeros(n_docs, dtype=np.float32)
@@ -291,11 +310,15 @@ class BM25Index:
             known.values(), dtype=np.float64, count=len(known)
         )
         docs, tf, weights = self._matching(columns, term_weights)
-        alive = self._alive.values[docs]
-        docs, tf, weights = docs[alive], tf[alive], weights[alive]
+        keep = self._alive.values[docs]
+        places = docs
+        if rows is not None:
+            places = rows.place_of(docs)
+            keep &= places >= 0
+        docs, places, tf, weights = docs[keep], places[keep], tf[keep], weights[keep]
         avg_len = self._total_length / self._n_alive if self._n_alive else 1.0
         saturated = bm25_term_weight(tf, self._lengths.values[docs], avg_len, self.k1, self.b)
-        return np.bincount(docs, weights=weights * saturated, minlength=n_docs).astype(np.float32)
+        return np.bincount(places, weights=weights * saturated, minlength=n_docs).astype(np.float32)
 
     def _matching(
         self, columns: npt.NDArray[np.int64], term_weights: npt.NDArray[np.float64]

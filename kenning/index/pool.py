@@ -64,6 +64,7 @@ class PoolView(ScopeIndex):
         self._mention_table = None
         self._ended = {}
         self._winners = {}
+        self._eligible_masks = {}
         self._fact_turns = None
         self._slot_members = {}
         for local, item in enumerate(self.items):
@@ -83,6 +84,7 @@ class PoolView(ScopeIndex):
             (len(positions), len(distinct)), owners, local_episodes.astype(np.int64)
         )
         self.graph = parent.graph.subgraph(positions, len(parent))
+        self._rows = parent.lexical_rows(positions)
 
     def members_of(self, episode_id: str) -> list[int]:
         number = self._episode_number.get(episode_id)
@@ -108,10 +110,10 @@ class PoolView(ScopeIndex):
         raise NotImplementedError("a pool view is scored exactly")
 
     def lexical_scores(self, query: str) -> FloatArray:
-        return self._parent.lexical_scores(query)[self._positions]
+        return self._parent.lexical_scores_at(query, self._rows)
 
     def lexical_term_scores(self, terms: Mapping[str, float]) -> FloatArray:
-        return self._parent.lexical_term_scores(terms)[self._positions]
+        return self._parent.lexical_scores_at(terms, self._rows)
 
     def lexical_terms(self, position: int) -> list[str]:
         return self._parent.lexical_terms(int(self._positions[position]))

@@ -22,7 +22,7 @@ from kenning.extract.timeexpr import find_time_expressions
 from kenning.index.arrays import Column, Ragged
 from kenning.index.dense import DenseIndex
 from kenning.index.graph import EntityGraph
-from kenning.index.lexical import BM25Index
+from kenning.index.lexical import BM25Index, RowMap
 from kenning.index.sparse import Triplets
 from kenning.models import IndexKey, KeyKind, MemoryItem, MemoryKind, MemoryStatus
 
@@ -101,6 +101,7 @@ class ScopeIndex:
         # Derived from the columns below, per reference time; dropped on every change.
         self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
         self._winners: dict[tuple[str, float], tuple[int | None, set[int]]] = {}  # _slot_winner
+        self._eligible_masks: dict[Eligibility, BoolArray] = {}  # eligible, until a change
         self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
         self._subject = Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
@@ -188,6 +189,7 @@ class ScopeIndex:
 
     def update_item(self, item: MemoryItem) -> None:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
+        self._eligible_masks.clear()
         position = self.position[item.id]
         previous = self.items[position]
         self.items[position] = item
@@ -232,6 +234,7 @@ class ScopeIndex:
         if position is None:
             return
         self._drop_rows(position)
+        self._eligible_masks.clear()
         self._status.set(position, -1)
         self._forget_derived()
         self.graph.set_mentions(position, [])
@@ -262,11 +265,25 @@ class ScopeIndex:
 
     # -- filters and columns ----------------------------------------------------------
     def eligible(self, where: Eligibility) -> BoolArray:
-        """Mask over memory positions that satisfy every condition."""
-        status = self._status.view()
-        mask = np.isin(status, [_STATUS_CODES[s] for s in where.statuses])
+        """Mask over memory positions that satisfy every condition.
+
+        Masks are kept until the index changes (searches repeat their filters); the TTL
+        condition, which moves with the clock, is applied to the kept mask each time.
+        """
+        key = replace(where, unexpired_at=None)
+        mask = self._eligible_masks.get(key)
+        if mask is None:
+            if len(self._eligible_masks) > 32:
+                self._eligible_masks.clear()
+            mask = self._eligible_masks[key] = self._eligible(key)
+        if where.unexpired_at is not None:
+            mask = mask & ~(self._expires.view() <= where.unexpired_at.timestamp())
+        return mask
+
+    def _eligible(self, where: Eligibility) -> BoolArray:
+        mask = _one_of(self._status.view(), [_STATUS_CODES[s] for s in where.statuses])
         if where.kinds is not None:
-            mask &= np.isin(self._kind.view(), [_KIND_CODES[k] for k in where.kinds])
+            mask &= _one_of(self._kind.view(), [_KIND_CODES[k] for k in where.kinds])
         if where.session_id is not None:
             mask &= self._session.view() == self._session_codes.find(where.session_id)
         if where.agent_id is not None:
@@ -276,8 +293,6 @@ class ScopeIndex:
             mask &= event >= where.start.timestamp()
         if where.end is not None:
             mask &= event < where.end.timestamp()
-        if where.unexpired_at is not None:
-            mask &= ~(self._expires.view() <= where.unexpired_at.timestamp())
         if where.as_of is not None:
             t = where.as_of.timestamp()
             began = np.where(np.isnan(self._valid_from.view()), event, self._valid_from.view())
@@ -556,6 +571,19 @@ class ScopeIndex:
         """BM25 score of each memory's document."""
         return self._per_document(self.lexical.scores(query))
 
+    def lexical_rows(self, positions: IntArray) -> RowMap:
+        """The BM25 rows of some memories, for :meth:`lexical_scores_at`."""
+        return RowMap(self._lexical_row.values[positions], len(self.lexical))
+
+    def lexical_scores_at(self, query: str | Mapping[str, float], rows: RowMap) -> FloatArray:
+        """BM25 of the memories whose rows these are (a query, or weighted analysed terms);
+        -inf for a memory without a document."""
+        if isinstance(query, str):
+            found = self.lexical.scores(query, rows)
+        else:
+            found = self.lexical.term_scores(query, rows)
+        return np.where(rows.rows >= 0, found, -np.inf)
+
     def lexical_term_scores(self, terms: Mapping[str, float]) -> FloatArray:
         """BM25 score of each memory's document for already-analysed, weighted terms."""
         return self._per_document(self.lexical.term_scores(terms))
@@ -611,6 +639,17 @@ class _Codes:
 
 
 _NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+
+
+def _one_of(codes: npt.NDArray[np.int16], allowed: Sequence[int]) -> BoolArray:
+    """Where a column of small non-negative codes (-1: none) holds one of ``allowed``: a
+    lookup table, several times faster than ``np.isin`` on a large column."""
+    table = np.zeros(max([*allowed, 0]) + 2, dtype=bool)
+    table[list(allowed)] = True  # the last entry, read for code -1, stays False
+    out: BoolArray = table[np.minimum(codes, len(table) - 1)]
+    return out
+
+
 # Below this many eligible memories, nearest_eligible scores them all exactly (a gather and
 # one mat-vec, well under a millisecond); above, it filters the HNSW graph's neighbours.
 _EXACT_DENSE = 4096
