@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kenning.index.graph import EntityGraph
 
@@ -91,3 +93,23 @@ def test_close_entity_names_get_a_synonym_edge_weighted_by_similarity() -> None:
     graph.set_mentions(1, ["Grand Canyon trip", "Pixel"])
     graph.adjacency(2)
     assert calls == [["Grand Canyon", "Pixel", "Grand Canyon trip"]]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.lists(st.sampled_from("ABCDEFG"), max_size=4)),
+        max_size=60,
+    )
+)
+def test_entity_postings_follow_every_change_of_mentions(
+    writes: list[tuple[int, list[str]]],
+) -> None:
+    """``mentioning`` (kept as mentions are set) equals the inverse computed from scratch."""
+    graph = EntityGraph()
+    model: dict[int, set[str]] = {}
+    for position, names in writes:
+        graph.set_mentions(position, [f"Entity {n}" for n in names])
+        model[position] = {f"Entity {n}" for n in names}
+    for letter in "ABCDEFG":
+        name = f"Entity {letter}"
+        assert graph.mentioning(name) == sorted(p for p, found in model.items() if name in found)

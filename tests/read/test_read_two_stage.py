@@ -20,6 +20,7 @@ from kenning import Memory, Settings
 from kenning.bench.corpus import chat_messages, queries
 from kenning.bench.run import as_dicts
 from kenning.config import SearchPath
+from kenning.index import scope as scope_module
 from kenning.testing import HashEmbedder
 
 USER = "ana"
@@ -56,7 +57,14 @@ def _ids(memory: Memory, query: str, **filters: object) -> list[str]:
     return [h.memory.id for h in hits.hits]
 
 
-def test_two_stage_ranks_like_the_exact_path(both: tuple[Memory, Memory]) -> None:
+@pytest.mark.parametrize("graph", [False, True], ids=["exact-neighbours", "hnsw-neighbours"])
+def test_two_stage_ranks_like_the_exact_path(
+    both: tuple[Memory, Memory], graph: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # This scope is small enough that nearest neighbours are found exactly; the second case
+    # lowers that bound so the HNSW graph supplies them, as in a large scope.
+    if graph:
+        monkeypatch.setattr(scope_module, "_EXACT_DENSE", 100)
     exact, two = both
     overlap, first = [], []
     for query in queries(40, seed=12):
