@@ -40,9 +40,9 @@ class DenseIndex:
 
     def clear(self, row: int) -> None:
         """Zero a row so it never matches (its number is not reused)."""
-        self._matrix[row] = 0.0
         if self._ann is not None:
-            self._ann.remove(row)
+            self._ann.remove(row, self._matrix[row].copy())
+        self._matrix[row] = 0.0
 
     def row(self, row: int) -> npt.NDArray[np.float32]:
         """One stored vector."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -233,6 +234,7 @@ class BM25Index:
         self._recent_docs = Growable(np.int64)
         self._recent_tf = Growable(np.float64)
         self._words: list[str] = []  # vocabulary by column, rebuilt when it grew
+        self._deferred = False  # see deferred_merges
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -258,9 +260,22 @@ class BM25Index:
         self._recent_terms.extend(terms)
         self._recent_docs.extend(np.full(len(terms), row, dtype=np.int64))
         self._recent_tf.extend(tf)
-        if self._recent_terms.size > max(_MERGE_ENTRIES, len(self._postings.docs) // 64):
+        if not self._deferred and self._recent_terms.size > max(
+            _MERGE_ENTRIES, len(self._postings.docs) // 64
+        ):
             self._merge()
         return row
+
+    @contextmanager
+    def deferred_merges(self) -> Iterator[None]:
+        """Add many documents with one merge at the end (loading a scope), not one per
+        ``_MERGE_ENTRIES``: merges during a load would cost O(entries) each, many times."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+            self._merge()
 
     def remove(self, row: int) -> None:
         """Stop matching a row (its number is not reused)."""

@@ -104,7 +104,8 @@ class IndexRegistry:
             embed=self._embedder.embed,
             synonym_threshold=self._synonym_threshold,
         )
-        self._insert(scope, list(self._store.iter_indexable(user_id)))
+        with scope.lexical.deferred_merges():
+            self._insert(scope, list(self._store.iter_indexable(user_id)))
         log.debug("loaded index of %s: %d memories at feed %d", user_id, len(scope), position)
         return _Loaded(scope, position)
 
