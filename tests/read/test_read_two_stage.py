@@ -20,6 +20,7 @@ from kenning import Memory, Settings
 from kenning.bench.corpus import chat_messages, queries
 from kenning.bench.run import as_dicts
 from kenning.config import SearchPath
+from kenning.index import ann
 from kenning.index import scope as scope_module
 from kenning.testing import HashEmbedder
 
@@ -65,6 +66,7 @@ def test_two_stage_ranks_like_the_exact_path(
     # lowers that bound so the HNSW graph supplies them, as in a large scope.
     if graph:
         monkeypatch.setattr(scope_module, "_EXACT_DENSE", 100)
+        monkeypatch.setattr(ann, "_ADD_THREADS", 1)  # the same graph on every run
     exact, two = both
     overlap, first = [], []
     for query in queries(40, seed=12):
