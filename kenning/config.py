@@ -112,10 +112,10 @@ class Settings(BaseSettings):
         "time, then every signal over them and their relatives); exact or two_stage force one.",
     )
     exact_search_max: int = Field(
-        default=5000,
+        default=4000,
         ge=0,
-        description="Largest scope (memories) that auto searches exactly; measured with "
-        "`kenning bench` (docs/benchmarks.md).",
+        description="Largest scope (memories) that auto searches exactly: the two paths cross "
+        "between 2,100 and 5,300 memories on `kenning bench` (docs/benchmarks.md).",
     )
     search_candidates: int = Field(
         default=200,
