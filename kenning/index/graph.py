@@ -100,15 +100,24 @@ class EntityGraph:
         """Display names of the entities a memory mentions, in the order it mentions them."""
         return [self.names[number] for number in self._mentions.get(position).tolist()]
 
-    def mentioning(self, entity: str | int) -> list[int]:
+    def mentioning(self, entity: str | int, *, latest: int | None = None) -> list[int]:
         """Positions of the memories that mention an entity (by name or number), ascending
-        (kept as mentions are set: an entity's postings)."""
+        (kept as mentions are set: an entity's postings); with ``latest``, only that many of
+        the last."""
         number = self._number.get(entity_key(entity)) if isinstance(entity, str) else entity
         if number is None or not 0 <= number < len(self.names):
             return []
         if len(self._mentioned_by) != len(self.names):
             raise RuntimeError("a subgraph keeps no entity postings: ask the scope's graph")
-        return list(self._mentioned_by[number])
+        found = self._mentioned_by[number]
+        return found[-latest:] if latest is not None else list(found)
+
+    def is_hub(self, entity: str, n_memories: int) -> bool:
+        """Whether an entity is mentioned too widely to say anything (see :meth:`adjacency`)."""
+        number = self._number.get(entity_key(entity))
+        return number is not None and bool(
+            self._degree.values[number] > max(2.0, _MAX_MENTION_SHARE * n_memories)
+        )
 
     def adjacency(self, n_memories: int) -> Triplets:
         """Symmetric weighted adjacency over memory and entity nodes."""

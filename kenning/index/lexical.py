@@ -302,6 +302,13 @@ class BM25Index:
         for part in (self._recent_terms, self._recent_docs, self._recent_tf):
             part.clear()
 
+    def document_share(self, term: str) -> float:
+        """The share of (live) documents an analysed term occurs in (0 for an unknown term)."""
+        column = self._vocab.get(term)
+        if column is None or not self._n_alive:
+            return 0.0
+        return float(self._df.values[column]) / self._n_alive
+
     def terms(self, row: int) -> list[str]:
         """The analysed terms of one document."""
         if len(self._words) != len(self._vocab):

@@ -32,6 +32,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
+_COMMON_SHARE = 0.05
+
+
 def _top(scores: FloatArray, k: int) -> IntArray:
     """Indices of the ``k`` largest finite scores (any order)."""
     finite = np.flatnonzero(np.isfinite(scores))
@@ -59,8 +62,10 @@ def candidate_pool(
     lexical_positions = _top(np.where(bm25 > 0, bm25, -np.inf), k)
     found = [dense_positions, lexical_positions]
     for name in analysis.entities:
-        mentioning = np.asarray(index.graph.mentioning(name), dtype=np.int64)
-        found.append(mentioning[eligible[mentioning]][-k:])  # the latest mentions
+        # Hubs (a chat's own speakers) are left out, as the graph leaves them out.
+        if not index.graph.is_hub(name, len(index)):
+            mentioning = np.asarray(index.graph.mentioning(name, latest=4 * k), dtype=np.int64)
+            found.append(mentioning[eligible[mentioning]][-k:])  # the latest mentions
     span = analysis.time_range
     if span is not None:
         event = index.event_times()
@@ -106,4 +111,7 @@ def _feedback_terms(
         words = index.lexical_terms(position)
         words += [t for name in index.graph.names_mentioned(position) for t in tokenize(name)]
         counts.update(t for t in set(words) if t not in asked)
-    return {term: 1.0 for term, _ in counts.most_common(terms)}
+    # A term in a large share of the scope finds everything and weighs little in BM25; its
+    # postings are the longest to read. Such terms do not fetch candidates.
+    common = {t for t in counts if index.lexical.document_share(t) > _COMMON_SHARE}
+    return {term: 1.0 for term, _ in counts.most_common(terms + len(common)) if term not in common}
