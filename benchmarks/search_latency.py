@@ -24,8 +24,9 @@ store (a ``SQLiteStore`` subclass passed as ``store=``) skips it: ranking alone.
 second pass disables the lookup, so each search embeds its query with the real model:
 that is the latency an application sees.
 
-It also reports the first search after an ``add`` (the BM25 matrix is rebuilt lazily after
-every change to the scope) and the scope's size (memories by kind, index keys).
+It also reports the first search after an ``add`` (the index catches up from the change feed;
+new BM25 documents go to an appended part, so nothing is rebuilt) and the scope's size
+(memories by kind, index keys).
 
 Run::
 
