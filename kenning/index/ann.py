@@ -94,11 +94,15 @@ class VectorIndex:
             self._copies[copies[0]] = copies[1:]
         self._index.add(np.asarray([copies[0]], dtype=np.uint64), vector.reshape(1, -1))
 
-    def nearest(self, vector: npt.NDArray[np.float32], k: int) -> IntArray:
+    def nearest(
+        self, vector: npt.NDArray[np.float32], k: int, *, depth: int | None = None
+    ) -> IntArray:
         """About ``k`` row numbers (more when some share a vector), approximately the closest
-        to ``vector`` first."""
+        to ``vector`` first. ``depth`` overrides the search depth (lower: faster, less exact)."""
         if k <= 0 or len(self._index) == 0:
             return np.zeros(0, dtype=np.int64)
+        # usearch has a setter; its stubs declare the property read-only.
+        self._index.expansion_search = depth or _EXPANSION_SEARCH  # type: ignore[misc]
         found = self._index.search(np.asarray(vector, dtype=np.float32), min(k, len(self._index)))
         keys = np.asarray(found.keys, dtype=np.int64).tolist()
         if self._copies:

@@ -59,7 +59,9 @@ class DenseIndex:
         out: Scores = self._matrix[rows] @ np.asarray(query, dtype=np.float32)
         return out
 
-    def nearest(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+    def nearest(
+        self, query: npt.NDArray[np.float32], k: int, *, depth: int | None = None
+    ) -> npt.NDArray[np.int64]:
         """About the ``k`` rows closest to the query, from the HNSW graph (built on first use).
 
         Approximate: the graph holds int8 copies; callers re-score with :meth:`rescore`.
@@ -67,7 +69,7 @@ class DenseIndex:
         if self._ann is None:
             self._ann = VectorIndex(self.dim)
             self._ann.add(np.arange(self._size, dtype=np.int64), self._matrix[: self._size])
-        return self._ann.nearest(query, k)
+        return self._ann.nearest(query, k, depth=depth)
 
     def memory_bytes(self) -> int:
         """Bytes held: the full-precision rows and, once built, the graph."""

@@ -106,7 +106,9 @@ class PoolView(ScopeIndex):
     ) -> FloatArray:
         return self._parent.dense_scores_at(query_vector, self._positions[positions])
 
-    def nearest(self, query_vector: npt.NDArray[np.float32], k: int) -> IntArray:
+    def nearest(
+        self, query_vector: npt.NDArray[np.float32], k: int, *, depth: int | None = None
+    ) -> IntArray:
         raise NotImplementedError("a pool view is scored exactly")
 
     def lexical_scores(self, query: str) -> FloatArray:

@@ -535,13 +535,21 @@ class ScopeIndex:
         """:meth:`dense_scores` of some memories only, at full precision."""
         return self._best_of_rows(positions, lambda rows: self.dense.rescore(query_vector, rows))
 
-    def nearest(self, query_vector: npt.NDArray[np.float32], k: int) -> IntArray:
-        """Positions of about the ``k`` memories whose keys are closest (HNSW, approximate)."""
-        owners = self._dense_owner.values[self.dense.nearest(query_vector, k)]
+    def nearest(
+        self, query_vector: npt.NDArray[np.float32], k: int, *, depth: int | None = None
+    ) -> IntArray:
+        """Positions of about the ``k`` memories whose keys are closest (HNSW, approximate;
+        ``depth``: the graph search's, when not the default)."""
+        owners = self._dense_owner.values[self.dense.nearest(query_vector, k, depth=depth)]
         return np.unique(owners[owners >= 0])
 
     def nearest_eligible(
-        self, query_vector: npt.NDArray[np.float32], eligible: BoolArray, k: int
+        self,
+        query_vector: npt.NDArray[np.float32],
+        eligible: BoolArray,
+        k: int,
+        *,
+        depth: int | None = None,
     ) -> tuple[IntArray, FloatArray]:
         """The ``k`` eligible memories closest to the query (any order), with their exact
         cosines: all eligible ones scored when they are few, else the HNSW graph's nearest
@@ -552,7 +560,7 @@ class ScopeIndex:
         else:
             share = n_eligible / max(len(self.items), 1)
             asked = min(_MAX_NEIGHBOURS, int(np.ceil(k / share)))
-            positions = self.nearest(query_vector, asked)
+            positions = self.nearest(query_vector, asked, depth=depth)
             positions = positions[eligible[positions]]
         scores = self.dense_scores_at(query_vector, positions)
         finite = np.flatnonzero(np.isfinite(scores))

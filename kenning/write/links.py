@@ -22,6 +22,9 @@ from kenning.index.scope import Eligibility, ScopeIndex
 from kenning.models import KeyKind, MemoryItem, MemoryKind
 
 LINKABLE = (MemoryKind.TURN, MemoryKind.DOCUMENT, MemoryKind.FACT, MemoryKind.NOTE)
+# Search depth of the HNSW graph for link candidates in large scopes: a link needs a close
+# neighbour, not the exact top of a ranking, and every added message asks (search uses 512).
+_LINK_DEPTH = 128
 _MAX_KEYWORDS = 24
 
 Vector = npt.NDArray[np.float32]
@@ -70,7 +73,7 @@ def closest(
 ) -> Iterator[tuple[MemoryItem, float]]:
     """Of the ``n`` eligible memories closest to ``vector``, those scoring at least
     ``threshold``, best first, with their cosine."""
-    positions, scores = index.nearest_eligible(vector, eligible, n)
+    positions, scores = index.nearest_eligible(vector, eligible, n, depth=_LINK_DEPTH)
     for i in np.argsort(-scores, kind="stable").tolist():
         score = float(scores[i])
         if score < threshold:
