@@ -385,15 +385,25 @@ class ScopeIndex:
         """Every fact paired with each turn it was drawn from (its message), facts ascending:
         two aligned position arrays, built once per index change."""
         if self._fact_turns is None:
-            pairs = [
-                (fact, m)
-                for fact in np.flatnonzero(self.kind_mask(MemoryKind.FACT)).tolist()
-                for e in self.items[fact].episode_ids
-                for m in self.members_of(e)
-                if m != fact and self.items[m].kind is MemoryKind.TURN
-            ]
-            table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-            self._fact_turns = (table[:, 0], table[:, 1])
+            # A join on the message, in numpy: (fact, message) entries of the incidence
+            # against (turn, message) entries, each fact with every turn of its messages.
+            incidence = self.incidence()
+            kind = self._kind.values[incidence.rows]
+            facts = kind == _KIND_CODES[MemoryKind.FACT]
+            turns = kind == _KIND_CODES[MemoryKind.TURN]
+            order = np.argsort(incidence.cols[turns], kind="stable")
+            turn_messages = incidence.cols[turns][order]
+            turn_rows = incidence.rows[turns][order]
+            fact_rows, fact_messages = incidence.rows[facts], incidence.cols[facts]
+            low = np.searchsorted(turn_messages, fact_messages, side="left")
+            high = np.searchsorted(turn_messages, fact_messages, side="right")
+            counts = high - low
+            starts = np.repeat(low - np.cumsum(counts) + counts, counts)
+            picked = starts + np.arange(int(counts.sum()))
+            pairs = np.unique(
+                np.stack([np.repeat(fact_rows, counts), turn_rows[picked]], axis=1), axis=0
+            ).reshape(-1, 2)
+            self._fact_turns = (pairs[:, 0], pairs[:, 1])
         return self._fact_turns
 
     def _in_effect(self, fact: int, t: float) -> set[int]:
