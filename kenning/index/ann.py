@@ -108,7 +108,3 @@ class VectorIndex:
         if self._copies:
             keys = [r for key in keys for r in (key, *self._copies.get(key, ()))]
         return np.asarray(keys, dtype=np.int64)
-
-    def memory_bytes(self) -> int:
-        """What the graph and its quantized vectors occupy in memory."""
-        return int(self._index.memory_usage)

@@ -70,8 +70,3 @@ class DenseIndex:
             self._ann = VectorIndex(self.dim)
             self._ann.add(np.arange(self._size, dtype=np.int64), self._matrix[: self._size])
         return self._ann.nearest(query, k, depth=depth)
-
-    def memory_bytes(self) -> int:
-        """Bytes held: the full-precision rows and, once built, the graph."""
-        graph = self._ann.memory_bytes() if self._ann is not None else 0
-        return int(self._matrix[: self._size].nbytes) + graph

@@ -373,7 +373,7 @@ def search_scope(
     if ranked is None:
         return []
     with timed(Stage.ASSEMBLY):
-        return _hits(index, *ranked)
+        return _hits(index, ranked)
 
 
 def two_stage(scope_size: int, s: SearchSettings) -> bool:
@@ -383,14 +383,17 @@ def two_stage(scope_size: int, s: SearchSettings) -> bool:
     return s.search_path is SearchPath.TWO_STAGE
 
 
-_Ranked = tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    FloatArray,
-    dict[str, FloatArray],
-    dict[str, FloatArray],
-    dict[str, tuple[FloatArray, FloatArray]],
-]
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """A ranking and what explains it: ``best`` are places among ``candidates`` (positions in
+    the index); signals, contributions and adjustments are aligned with the candidates."""
+
+    candidates: npt.NDArray[np.int64]
+    best: npt.NDArray[np.int64]
+    fused: FloatArray
+    signals: dict[str, FloatArray]
+    contributions: dict[str, FloatArray]
+    adjustments: dict[str, tuple[FloatArray, FloatArray]]
 
 
 def _rank(
@@ -500,7 +503,7 @@ def _rank(
         pool = _top(fused, min(3 * limit, len(candidates)))
         vectors = index.vectors([int(candidates[i]) for i in pool])
         best = pool[mmr(fused[pool], vectors, len(best), lambda_=s.mmr_lambda)]
-    return candidates, best, fused, signals, contributions, adjustments
+    return _Ranked(candidates, best, fused, signals, contributions, adjustments)
 
 
 def _lifecycle(
@@ -671,15 +674,9 @@ def _top(fused: FloatArray, k: int) -> npt.NDArray[np.int64]:
     return best[np.lexsort((best, -fused[best]))]
 
 
-def _hits(
-    index: ScopeIndex,
-    candidates: npt.NDArray[np.int64],
-    best: npt.NDArray[np.int64],
-    fused: FloatArray,
-    signals: dict[str, FloatArray],
-    contributions: dict[str, FloatArray],
-    adjustments: dict[str, tuple[FloatArray, FloatArray]],
-) -> list[Hit]:
+def _hits(index: ScopeIndex, ranked: _Ranked) -> list[Hit]:
+    candidates, best, fused = ranked.candidates, ranked.best, ranked.fused
+    signals, contributions = ranked.signals, ranked.contributions
     signal_ranks = {name: ranks(scores) for name, scores in signals.items()}
     hits = []
     for local in best:
@@ -693,7 +690,7 @@ def _hits(
             )
             for name in signals
         }
-        for name, (raw, taken) in adjustments.items():
+        for name, (raw, taken) in ranked.adjustments.items():
             signal_view[name] = SignalScore(
                 raw=float(raw[local]), rank=None, contribution=float(taken[local])
             )
