@@ -65,6 +65,7 @@ class PoolView(ScopeIndex):
         self._ended = {}
         self._winners = {}
         self._eligible_masks = {}
+        self._expiring = set(np.flatnonzero(np.isfinite(self._expires.values)).tolist())
         self._fact_turns = None
         self._slot_members = {}
         for local, item in enumerate(self.items):

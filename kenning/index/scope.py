@@ -102,6 +102,7 @@ class ScopeIndex:
         self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
         self._winners: dict[tuple[str, float], tuple[int | None, set[int]]] = {}  # _slot_winner
         self._eligible_masks: dict[Eligibility, BoolArray] = {}  # eligible, until a change
+        self._expiring: set[int] = set()  # positions with a time to live
         self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
         self._subject = Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
@@ -211,6 +212,10 @@ class ScopeIndex:
         self._importance.set(position, item.importance)
         self._pinned.set(position, item.pinned)
         self._expires.set(position, _ts(item.expires_at))
+        if item.expires_at is not None:
+            self._expiring.add(position)
+        else:
+            self._expiring.discard(position)
         if item.slot:
             self._slot_members.setdefault(item.slot, set()).add(position)
         subject = self._code_of(item.subject, register=False)
@@ -276,8 +281,13 @@ class ScopeIndex:
             if len(self._eligible_masks) > 32:
                 self._eligible_masks.clear()
             mask = self._eligible_masks[key] = self._eligible(key)
-        if where.unexpired_at is not None:
-            mask = mask & ~(self._expires.view() <= where.unexpired_at.timestamp())
+            mask.flags.writeable = False  # shared by later searches
+        if where.unexpired_at is not None and self._expiring:
+            expiring = np.fromiter(self._expiring, dtype=np.int64, count=len(self._expiring))
+            gone = expiring[self._expires.values[expiring] <= where.unexpired_at.timestamp()]
+            if len(gone):
+                mask = mask.copy()
+                mask[gone] = False
         return mask
 
     def _eligible(self, where: Eligibility) -> BoolArray:

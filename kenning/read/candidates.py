@@ -35,12 +35,13 @@ FloatArray = npt.NDArray[np.float64]
 _COMMON_SHARE = 0.05
 
 
-def _top(scores: FloatArray, k: int) -> IntArray:
-    """Indices of the ``k`` largest finite scores (any order)."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    if len(finite) <= k:
-        return finite
-    return finite[np.argpartition(-scores[finite], k - 1)[:k]]
+def _best_matches(scores: FloatArray, eligible: npt.NDArray[np.bool_], k: int) -> IntArray:
+    """The ``k`` eligible positions with the highest positive scores (any order)."""
+    matched = np.flatnonzero(scores > 0)
+    matched = matched[eligible[matched]]
+    if len(matched) <= k:
+        return matched
+    return matched[np.argpartition(-scores[matched], k - 1)[:k]]
 
 
 def candidate_pool(
@@ -58,8 +59,8 @@ def candidate_pool(
     """Positions (ascending) of the memories a two-stage search scores for this query."""
     eligible = index.eligible(where)
     dense_positions, dense = index.nearest_eligible(vector, eligible, k)
-    bm25 = np.where(eligible, index.lexical_scores(lexical_query), -np.inf)
-    lexical_positions = _top(np.where(bm25 > 0, bm25, -np.inf), k)
+    bm25 = index.lexical_scores(lexical_query)
+    lexical_positions = _best_matches(bm25, eligible, k)
     found = [dense_positions, lexical_positions]
     for name in analysis.entities:
         # Hubs (a chat's own speakers) are left out, as the graph leaves them out.
@@ -70,7 +71,7 @@ def candidate_pool(
     if span is not None:
         event = index.event_times()
         inside = (event >= span.start.timestamp()) & (event < span.end.timestamp())
-        found.append(_top(np.where(inside, bm25, -np.inf), k))
+        found.append(_best_matches(np.where(inside, bm25, 0.0), eligible, k))
     seeds = np.unique(np.concatenate(found))
     if feedback_docs > 0 and len(seeds):
         chosen = _feedback_terms(
@@ -83,8 +84,7 @@ def candidate_pool(
             terms=feedback_terms,
         )
         if chosen:
-            fed = np.where(eligible, index.lexical_term_scores(chosen), -np.inf)
-            found.append(_top(np.where(fed > 0, fed, -np.inf), k // 2))
+            found.append(_best_matches(index.lexical_term_scores(chosen), eligible, k // 2))
     return index.relatives(np.unique(np.concatenate(found)))
 
 
