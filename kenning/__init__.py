@@ -15,7 +15,7 @@ import typing
 
 if typing.TYPE_CHECKING:
     from kenning.client import RemoteMemory
-    from kenning.config import EmbedderKind, FactExtraction, Settings
+    from kenning.config import EmbedderKind, FactExtraction, SearchPath, Settings
     from kenning.errors import (
         ConfigError,
         Conflict,
@@ -77,6 +77,7 @@ _LAZY: dict[str, str] = {
     "NotFound": "kenning.errors",
     "RemoteMemory": "kenning.client",
     "SearchResult": "kenning.models",
+    "SearchPath": "kenning.config",
     "Settings": "kenning.config",
     "SignalScore": "kenning.models",
     "Stats": "kenning.models",
@@ -124,6 +125,7 @@ __all__ = [
     "MemoryStatus",
     "NotFound",
     "RemoteMemory",
+    "SearchPath",
     "SearchResult",
     "Settings",
     "SignalScore",

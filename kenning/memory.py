@@ -279,6 +279,11 @@ class Memory:
         return {
             "embedder": self._embedder.model_id,
             "fusion": search.method.value,
+            "search_path": {
+                "path": search.search_path.value,
+                "exact_search_max": search.exact_search_max,
+                "candidates": search.search_candidates,
+            },
             "key_expansion": self.settings.key_expansion,
             "components": {
                 name: getattr(search, name)

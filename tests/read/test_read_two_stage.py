@@ -98,6 +98,7 @@ def test_two_stage_sees_a_new_message_at_once(scope_db: Path, tmp_path: Path) ->
         source.backup(target)
     two = _open(db, SearchPath.TWO_STAGE)
     try:
+        assert two.describe()["search_path"]["path"] == "two_stage"  # stamped into eval results
         two.search("warm the index", user_id=USER)
         text = "Quorvex the axolotl moved into the Brindlewood aquarium on Tuesday."
         two.add(
