@@ -8,6 +8,9 @@ just opened the store; prints one JSON object of :class:`~kenning.bench.run.Prob
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
 import os
 import sqlite3
@@ -25,7 +28,11 @@ from kenning.read.stages import Stage, recording
 
 
 def _rss_bytes() -> int:
-    """Resident set size of this process (Linux /proc)."""
+    """Resident set size of this process (Linux /proc), after garbage collection and after
+    glibc has handed back freed memory, so that what a load freed again does not count."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
