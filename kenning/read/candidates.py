@@ -31,7 +31,8 @@ from kenning.read.query import QueryAnalysis
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-
+# Feedback terms found in more than this share of the scope's documents fetch no candidates
+# (see _feedback_terms).
 _COMMON_SHARE = 0.05
 
 
