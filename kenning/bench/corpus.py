@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from kenning.extract.timeexpr import MONTH_NAMES
+
 __all__ = ["BenchMessage", "chat_messages", "queries"]
 
 MESSAGES_PER_SESSION = 20
@@ -177,22 +179,7 @@ _SLOTS: dict[str, tuple[str, ...]] = {
     "hobby2": ("hiking", "cycling", "swimming", "running", "kayaking", "skating"),
     "company": ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark"),
     "project": ("billing", "mobile app", "search", "payments", "onboarding", "analytics"),
-    "month": tuple(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ]
-    ),
+    "month": MONTH_NAMES,
     "day": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "book": ("Dune", "Middlemarch", "Beloved", "Solaris", "Persuasion", "Kindred"),
     "topic": ("memory", "grief", "ambition", "friendship", "power", "home", "time"),

@@ -12,6 +12,7 @@ A built store is kept in ``workdir`` and reused by the next run with the same si
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -194,7 +195,5 @@ def _interleaved_adds(
 
 def _copy_store(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite store (the backup API, WAL included)."""
-    import sqlite3
-
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)

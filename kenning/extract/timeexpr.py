@@ -87,6 +87,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 __all__ = [
+    "MONTH_NAMES",
     "Granularity",
     "TimeMention",
     "asks_when",
@@ -108,7 +109,7 @@ class Granularity(enum.StrEnum):
     RANGE = "range"
 
 
-_MONTH_NAMES = (
+MONTH_NAMES = (
     "January",
     "February",
     "March",
@@ -178,11 +179,11 @@ class TimeMention:
 
 
 def _day_label(d: date) -> str:
-    return f"{d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def _month_label(d: date) -> str:
-    return f"{_MONTH_NAMES[d.month - 1]} {d.year}"
+    return f"{MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def _day_labels(d: date) -> tuple[str, str]:
@@ -197,7 +198,7 @@ def _months_between(first: date, last: date) -> tuple[str, ...]:
     out = []
     y, m = first.year, first.month
     while (y, m) <= (last.year, last.month):
-        out.append(f"{_MONTH_NAMES[m - 1]} {y}")
+        out.append(f"{MONTH_NAMES[m - 1]} {y}")
         y, m = _add_months(y, m, 1)
     return tuple(out)
 
@@ -300,7 +301,7 @@ _ORDINALS = {
 }
 _ORDINALS.update({f"twenty{w}": 20 + n for w, n in list(_ORDINALS.items())[:9]})
 _ORDINALS.update({"thirtieth": 30, "thirtyfirst": 31})
-_MONTHS = {name.lower(): i + 1 for i, name in enumerate(_MONTH_NAMES)}
+_MONTHS = {name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}
 _MONTHS.update(
     {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9}
 )
@@ -565,7 +566,7 @@ def _r_us(m: re.Match[str], c: _Ctx) -> _Resolved:
 _AMBIGUOUS_MONTHS = frozenset({"may", "march"})
 _QUALIFIERS = frozenset({"last", "this", "next"})
 _WEAK_BEFORE_AMBIGUOUS = frozenset({"this", "by", "on"})
-_FULL_MONTHS = frozenset(name.lower() for name in _MONTH_NAMES)
+_FULL_MONTHS = frozenset(name.lower() for name in MONTH_NAMES)
 
 
 def _month_day(

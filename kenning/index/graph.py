@@ -115,9 +115,7 @@ class EntityGraph:
     def is_hub(self, entity: str, n_memories: int) -> bool:
         """Whether an entity is mentioned too widely to say anything (see :meth:`adjacency`)."""
         number = self._number.get(entity_key(entity))
-        return number is not None and bool(
-            self._degree.values[number] > max(2.0, _MAX_MENTION_SHARE * n_memories)
-        )
+        return number is not None and bool(self._degree.values[number] > _hub_degree(n_memories))
 
     def adjacency(self, n_memories: int) -> Triplets:
         """Symmetric weighted adjacency over memory and entity nodes."""
@@ -126,8 +124,7 @@ class EntityGraph:
         n_entities = len(self.names)
         rows, entities = self._mentions.gather(np.arange(n_memories, dtype=np.int64))
         size = n_memories + n_entities
-        degree = np.bincount(entities, minlength=n_entities)
-        hub = degree > max(2.0, _MAX_MENTION_SHARE * n_memories)
+        hub = self._degree.values[:n_entities] > _hub_degree(n_memories)
         mention = Triplets.ones((size, size), rows, n_memories + entities).keep(~hub[entities])
         self._adjacency = mention.symmetric().plus(self._synonyms(n_memories))
         return self._adjacency
@@ -181,7 +178,7 @@ class EntityGraph:
         (for synonym edges) once, when a subgraph first needs them.
         """
         owners, numbers = self._mentions.gather(positions)
-        keep = self._degree.values[numbers] <= max(2.0, _MAX_MENTION_SHARE * n_memories)
+        keep = self._degree.values[numbers] <= _hub_degree(n_memories)
         owners, numbers = owners[keep], numbers[keep]
         entities, local = np.unique(numbers, return_inverse=True)
         sub = EntityGraph(synonym_threshold=self._threshold)
@@ -191,6 +188,7 @@ class EntityGraph:
         sub._keys = [self._keys[n] for n in chosen]
         sub._number = {key: i for i, key in enumerate(sub._keys)}
         sub._mentions = Ragged.grouped(owners, local.astype(np.int64), len(positions))
+        sub._degree = Column.of(np.bincount(local, minlength=len(chosen)).astype(np.int64), 0)
         self._find_synonyms()
         renumber = np.full(len(self.names), -1, dtype=np.int64)
         renumber[entities] = np.arange(len(entities))
@@ -202,3 +200,8 @@ class EntityGraph:
         sub._synonym_w.extend(self._synonym_w.view()[both])
         sub._paired = len(sub.names)
         return sub
+
+
+def _hub_degree(n_memories: int) -> float:
+    """Mentions beyond which an entity is a hub (see ``_MAX_MENTION_SHARE``)."""
+    return max(2.0, _MAX_MENTION_SHARE * n_memories)

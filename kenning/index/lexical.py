@@ -229,7 +229,6 @@ class BM25Index:
         self._n_alive = 0
         self._total_length = 0.0
         self._postings = _Postings(np.zeros(1, dtype=np.int64), _NO_DOCS, _NO_TF)
-        self._merged_rows = 0  # rows below this are in the postings
         self._recent_terms = Growable(np.int64)  # the appended part, one entry per (doc, term)
         self._recent_docs = Growable(np.int64)
         self._recent_tf = Growable(np.float64)
@@ -298,7 +297,6 @@ class BM25Index:
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms, minlength=n_terms), out=offsets[1:])
         self._postings = _Postings(offsets, docs[by_term], tf[by_term])
-        self._merged_rows = n_docs
         for part in (self._recent_terms, self._recent_docs, self._recent_tf):
             part.clear()
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kenning.index.arrays import Column
+from kenning.index.arrays import Column, Ragged
 from kenning.index.scope import FloatArray, IntArray, ScopeIndex
 from kenning.index.sparse import Triplets
 
@@ -44,10 +44,18 @@ _SHARED = ("_speaker_code", "_speaker_names", "_subject_names", "_session_codes"
 class PoolView(ScopeIndex):
     """The memories of ``parent`` at ``positions`` (ascending, unique), as a scope of their own.
 
+    ``lexical``: a query and its BM25 scores at ``positions``, already computed by the caller.
+
     Read-only: built for one search, under the user's lock, and dropped after it.
     """
 
-    def __init__(self, parent: ScopeIndex, positions: IntArray) -> None:
+    def __init__(
+        self,
+        parent: ScopeIndex,
+        positions: IntArray,
+        *,
+        lexical: tuple[str, FloatArray] | None = None,
+    ) -> None:
         # Deliberately no ScopeIndex.__init__: every field a search reads is set from the
         # parent here, and nothing writes to a view.
         self._parent = parent
@@ -75,17 +83,16 @@ class PoolView(ScopeIndex):
         live = self._status.values[owners] >= 0
         owners, episodes = owners[live], episodes[live]
         distinct, local_episodes = np.unique(episodes, return_inverse=True)
-        # Episode -> the view's memories made of it, grouped by episode for members_of.
+        local_episodes = local_episodes.astype(np.int64)
+        self._incidence = Triplets.ones((len(positions), len(distinct)), owners, local_episodes)
+        # Episodes are numbered 0..len(distinct) - 1 here, the scope's numbers in ``distinct``.
         order = np.argsort(local_episodes, kind="stable")
-        self._member_owners = owners[order]
-        self._member_bounds = np.searchsorted(local_episodes[order], np.arange(len(distinct) + 1))
+        self._members = Ragged.grouped(local_episodes[order], owners[order], len(distinct))
         self._episode_number = parent._episode_number
         self._distinct_episodes = distinct
-        self._incidence = Triplets.ones(
-            (len(positions), len(distinct)), owners, local_episodes.astype(np.int64)
-        )
         self.graph = parent.graph.subgraph(positions, len(parent))
         self._rows = parent.lexical_rows(positions)
+        self._known_lexical = lexical
 
     def members_of(self, episode_id: str) -> list[int]:
         number = self._episode_number.get(episode_id)
@@ -94,9 +101,7 @@ class PoolView(ScopeIndex):
         at = int(np.searchsorted(self._distinct_episodes, number))
         if at >= len(self._distinct_episodes) or self._distinct_episodes[at] != number:
             return []
-        found: list[int] = self._member_owners[
-            self._member_bounds[at] : self._member_bounds[at + 1]
-        ].tolist()
+        found: list[int] = self._members.get(at).tolist()
         return found
 
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
@@ -113,6 +118,8 @@ class PoolView(ScopeIndex):
         raise NotImplementedError("a pool view is scored exactly")
 
     def lexical_scores(self, query: str) -> FloatArray:
+        if self._known_lexical is not None and self._known_lexical[0] == query:
+            return self._known_lexical[1]
         return self._parent.lexical_scores_at(query, self._rows)
 
     def lexical_term_scores(self, terms: Mapping[str, float]) -> FloatArray:

@@ -79,7 +79,6 @@ class ScopeIndex:
         self.graph = EntityGraph(embed=embed, synonym_threshold=synonym_threshold)
         self.items: list[MemoryItem] = []
         self.position: dict[str, int] = {}
-        self._dense_rows: list[list[int]] = []
         # Each memory's first dense row and its BM25 row as columns, so that scores are
         # gathered per memory with one fancy index (memories with more rows are listed).
         self._first_row = Column(np.int64, -1)
@@ -159,7 +158,6 @@ class ScopeIndex:
             position = len(self.items)
             self.position[item.id] = position
             self.items.append(item)
-            self._dense_rows.append([])
             self._mentioned.append(_NO_RANGES)
             self._key_signature.append(None)
         else:
@@ -169,7 +167,6 @@ class ScopeIndex:
         rows = list(self.dense.add(vectors)) if len(key_texts) else []
         for row in rows:
             self._dense_owner.set(row, position)
-        self._dense_rows[position] = rows
         self._first_row.set(position, rows[0] if rows else -1)
         if len(rows) > 1:
             self._more_rows[position] = rows[1:]
@@ -190,15 +187,19 @@ class ScopeIndex:
 
     def update_item(self, item: MemoryItem) -> None:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
-        self._eligible_masks.clear()
         position = self.position[item.id]
         previous = self.items[position]
         self.items[position] = item
         # What validity, supersession and the incidence are computed from; a change of access
         # statistics alone (every search's, through the change feed) keeps those caches.
-        structural = previous is item or _structure(previous) != _structure(item)
+        # A removed memory coming back (an undone delete) changes status from "removed".
+        structural = (
+            previous is item or self.removed(position) or _structure(previous) != _structure(item)
+        )
         if structural:
             self._forget_derived()
+        elif _filtered(previous) != _filtered(item):
+            self._eligible_masks.clear()
         self._kind.set(position, _KIND_CODES[item.kind])
         self._status.set(position, _STATUS_CODES[item.status])
         self._event.set(position, _ts(item.event_time))
@@ -222,16 +223,22 @@ class ScopeIndex:
         self._subject.set(position, subject)
         if item.subject:
             self._subject_names.setdefault(subject, item.subject)
-        for episode_id in item.episode_ids:
+        if structural:  # the episodes are part of the structure
+            self._set_episodes(position, item.episode_ids)
+            self._incidence = None
+
+    def _set_episodes(self, position: int, episode_ids: Sequence[str]) -> None:
+        """Record which messages a memory is made of, both ways (a message keeps the memories
+        it was ever part of: searches check their status)."""
+        numbers = [
             self._episode_number.setdefault(episode_id, len(self._episode_number))
-            number = self._episode_number[episode_id]
+            for episode_id in episode_ids
+        ]
+        for number in numbers:
             members = self._members.get(number)
             if position not in members:
                 self._members.set(number, [*members.tolist(), position])
-        if previous is item or previous.episode_ids != item.episode_ids:
-            self._episodes.set(position, [self._episode_number[e] for e in item.episode_ids])
-        if structural:
-            self._incidence = None
+        self._episodes.set(position, numbers)
 
     def remove(self, memory_id: str) -> None:
         """Forget a memory entirely (deleted memories are never searchable)."""
@@ -239,7 +246,6 @@ class ScopeIndex:
         if position is None:
             return
         self._drop_rows(position)
-        self._eligible_masks.clear()
         self._status.set(position, -1)
         self._forget_derived()
         self.graph.set_mentions(position, [])
@@ -248,6 +254,7 @@ class ScopeIndex:
         self.items[position] = replace(self.items[position], text="", metadata={})
 
     def _forget_derived(self) -> None:
+        self._eligible_masks.clear()
         self._ended.clear()
         self._winners.clear()
         self._fact_turns = None
@@ -257,10 +264,9 @@ class ScopeIndex:
         return bool(self._status.values[position] < 0)
 
     def _drop_rows(self, position: int) -> None:
-        for row in self._dense_rows[position]:
+        for row in self._rows_of(position):
             self.dense.clear(row)
             self._dense_owner.set(row, -1)
-        self._dense_rows[position] = []
         self._first_row.set(position, -1)
         self._more_rows.pop(position, None)
         row = int(self._lexical_row.values[position])
@@ -536,13 +542,17 @@ class ScopeIndex:
         has = rows >= 0
         best = np.full(len(positions), -np.inf, dtype=np.float64)
         best[has] = score_rows(rows[has])
-        if self._more_rows:
-            for i, position in enumerate(positions.tolist()):
-                more = self._more_rows.get(position)
-                if more:
-                    extra = score_rows(np.asarray(more, dtype=np.int64))
-                    best[i] = max(best[i], float(extra.max()))
+        if self._more_rows:  # only memories with several text keys: a few, if any
+            several = np.fromiter(self._more_rows, dtype=np.int64, count=len(self._more_rows))
+            for i in np.flatnonzero(np.isin(positions, several)).tolist():
+                extra = score_rows(np.asarray(self._more_rows[int(positions[i])], dtype=np.int64))
+                best[i] = max(best[i], float(extra.max()))
         return best
+
+    def _rows_of(self, position: int) -> list[int]:
+        """A memory's dense rows (none once it is removed)."""
+        first = int(self._first_row.values[position])
+        return [] if first < 0 else [first, *self._more_rows.get(position, [])]
 
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
         """Best cosine similarity over each memory's keys (-inf for memories without keys)."""
@@ -625,9 +635,9 @@ class ScopeIndex:
         """The first dense key vector of each memory (zeros when it has none)."""
         out = np.zeros((len(positions), self.dense.dim), dtype=np.float32)
         for i, position in enumerate(positions):
-            rows = self._dense_rows[position]
-            if rows:
-                out[i] = self.dense.row(rows[0])
+            row = int(self._first_row.values[position])
+            if row >= 0:
+                out[i] = self.dense.row(row)
         return out
 
     def relatives(self, positions: IntArray) -> IntArray:
@@ -695,6 +705,11 @@ def _structure(item: MemoryItem) -> tuple[Any, ...]:
         item.subject,
         item.episode_ids,
     )
+
+
+def _filtered(item: MemoryItem) -> tuple[Any, ...]:
+    """What eligibility reads beyond the structure (see ``_eligible``)."""
+    return (item.event_time, item.session_id, item.agent_id)
 
 
 def _signature(keys: Sequence[IndexKey]) -> int:

@@ -56,8 +56,10 @@ def candidate_pool(
     dense_weight: float,
     feedback_docs: int,
     feedback_terms: int,
-) -> IntArray:
-    """Positions (ascending) of the memories a two-stage search scores for this query."""
+) -> tuple[IntArray, FloatArray]:
+    """Positions (ascending) of the memories a two-stage search scores for this query, and
+    the BM25 score of every memory of the scope for ``lexical_query`` (the second stage reads
+    its candidates' scores from it rather than scoring the query again)."""
     eligible = index.eligible(where)
     dense_positions, dense = index.nearest_eligible(vector, eligible, k)
     bm25 = index.lexical_scores(lexical_query)
@@ -86,7 +88,7 @@ def candidate_pool(
         )
         if chosen:
             found.append(_best_matches(index.lexical_term_scores(chosen), eligible, k // 2))
-    return index.relatives(np.unique(np.concatenate(found)))
+    return index.relatives(np.unique(np.concatenate(found))), bm25
 
 
 def _at(positions: IntArray, known: IntArray, values: FloatArray) -> FloatArray:

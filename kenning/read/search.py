@@ -354,7 +354,7 @@ def search_scope(
     lexical_query = without_current_words(query) if s.lifecycle else query
     if two_stage(len(index), s):
         with timed(Stage.CANDIDATES):
-            pool = candidate_pool(
+            pool, bm25 = candidate_pool(
                 index,
                 query_vector,
                 lexical_query,
@@ -365,7 +365,7 @@ def search_scope(
                 feedback_docs=s.entity_feedback_docs if s.prf else 0,
                 feedback_terms=2 * s.prf_terms,
             )
-            index = PoolView(index, pool)
+            index = PoolView(index, pool, lexical=(lexical_query, bm25[pool]))
     with timed(Stage.SCORING):
         ranked = _rank(
             index, query, query_vector, lexical_query, analysis, where, limit, s, now, clock

@@ -65,6 +65,10 @@ _EPISODE_COLUMNS = (
     "id, user_id, agent_id, session_id, seq, role, name, content, timestamp, created_at, "
     "idempotency_key, metadata"
 )
+# Where the owner and the status sit in a row of _MEMORY_COLUMNS / _EPISODE_COLUMNS.
+_MEMORY_USER = _MEMORY_COLUMNS.split(", ").index("user_id")
+_MEMORY_STATUS = _MEMORY_COLUMNS.split(", ").index("status")
+_EPISODE_USER = _EPISODE_COLUMNS.split(", ").index("user_id")
 _MEMORY_ASSIGNMENTS = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
 _KEY_COLUMNS = "id, name, hash, users, admin, created_at, revoked_at, last_used_at"
 # SQLite's default limit on bound parameters is 32766; stay far below it.
@@ -303,7 +307,7 @@ class SQLiteStore(Store):
             for row in self._query(
                 f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE id IN ({marks})", chunk
             ):
-                if row[1] == user_id:
+                if row[_EPISODE_USER] == user_id:
                     found[row[0]] = _episode(row)
         return [found[i] for i in episode_ids if i in found]
 
@@ -652,7 +656,12 @@ class SQLiteStore(Store):
                 chunk,
             )
             out += self._with_keys(
-                [r for r in rows if r[1] == user_id and r[12] != MemoryStatus.DELETED.value]
+                [
+                    r
+                    for r in rows
+                    if r[_MEMORY_USER] == user_id
+                    and r[_MEMORY_STATUS] != MemoryStatus.DELETED.value
+                ]
             )
         return out
 

@@ -23,7 +23,8 @@ from kenning.models import KeyKind, MemoryItem, MemoryKind
 
 LINKABLE = (MemoryKind.TURN, MemoryKind.DOCUMENT, MemoryKind.FACT, MemoryKind.NOTE)
 # Search depth of the HNSW graph for link candidates in large scopes: a link needs a close
-# neighbour, not the exact top of a ranking, and every added message asks (search uses 512).
+# neighbour, not the exact top of a ranking, and every added message asks (search uses 512;
+# recall@10 0.937 here against 1.000 there, benchmarks/ann_recall.py).
 _LINK_DEPTH = 128
 _MAX_KEYWORDS = 24
 
