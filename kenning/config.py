@@ -125,6 +125,23 @@ class Settings(BaseSettings):
         "neighbours, BM25) before their relatives join.",
     )
 
+    index_snapshots: bool = Field(
+        default=True,
+        description="Keep each large scope's in-memory index in a file beside the store "
+        "(written atomically, caught up from the change feed on open), so that opening it "
+        "reads arrays instead of re-deriving every memory.",
+    )
+    index_dir: Path | None = Field(
+        default=None,
+        description="Directory of the index snapshots (default: '<db_path>.index' beside the "
+        "SQLite file; none for an in-memory store unless set).",
+    )
+    index_snapshot_min: int = Field(
+        default=1000,
+        ge=0,
+        description="Scopes with fewer memories get no snapshot (they load fast from the store).",
+    )
+
     # -- retrieval components (docs/retrieval.md); each can be switched off ----------------
     key_expansion: bool = Field(
         default=True,

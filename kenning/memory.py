@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 from kenning.config import FactExtraction, Settings
 from kenning.embed.base import Embedder, load_model
 from kenning.errors import ConfigError, Conflict, NotFound, ValidationError
-from kenning.index.registry import IndexRegistry, vectors_to_bytes
+from kenning.index.registry import IndexRegistry, Snapshots, vectors_to_bytes
 from kenning.index.scope import Eligibility
 from kenning.lifecycle.consolidate import consolidate
 from kenning.lifecycle.forget import archive, erase, set_flags
@@ -142,6 +142,19 @@ def _chat_client(settings: Settings) -> ChatClient | None:
     )
 
 
+def _snapshots(settings: Settings, database: str | Path | None) -> Snapshots | None:
+    """Where index snapshots go: ``index_dir``, else beside a SQLite file (none in memory)."""
+    if not settings.index_snapshots:
+        return None
+    directory = settings.index_dir
+    if directory is None:
+        file = str(database).removeprefix("sqlite:///") if database is not None else ":memory:"
+        if file == ":memory:" or "://" in file:
+            return None
+        directory = Path(f"{file}.index")
+    return Snapshots(directory, min_memories=settings.index_snapshot_min)
+
+
 class Memory:
     """Long-term memory on an embedded store.
 
@@ -159,8 +172,10 @@ class Memory:
         store: Store | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        store_given = store
+        location = path if path is not None else self.settings.db_path
         if store is None:
-            store = open_store(path if path is not None else self.settings.db_path)
+            store = open_store(location)
         self._store = store
         if embedder is None:
             from kenning.embed import build_embedder
@@ -174,6 +189,7 @@ class Memory:
             b=self.settings.bm25_b,
             key_expansion=self.settings.key_expansion,
             synonym_threshold=self.settings.synonym_threshold,
+            snapshots=_snapshots(self.settings, location if store_given is None else None),
         )
         self._chat = _chat_client(self.settings)
         self._ingestor = Ingestor(
@@ -218,6 +234,7 @@ class Memory:
         if self._closed:
             return
         self.flush()
+        self._registry.save_snapshots()
         self._closed = True
         self._ingestor.close()
         self._store.close()
@@ -716,7 +733,9 @@ class Memory:
                 episodes = [eid]
                 targets = self._store.memories_of_episodes(user, episodes)
             if hard:
-                return erase(self._store, self._ingestor, user, episodes, now)
+                erased = erase(self._store, self._ingestor, user, episodes, now)
+                self._registry.discard_snapshot(user)  # it may hold what was erased
+                return erased
             archived = archive(self._store, user, targets, now, reason="requested")
             return ForgetResult(archived=tuple(m.id for m in archived))
 

@@ -63,7 +63,8 @@ def probe(spec: dict[str, Any]) -> ProbeFigures:
     """Open the store, time the first search (cold), then the timed searches and adds."""
     db = Path(spec["db"])
     memories, text_bytes = _scope_size(db)
-    disk = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+    disk = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
+    snapshot = sum(p.stat().st_size for p in Path(f"{db}.index").glob("*.npz"))
     memory = bench_memory(db, spec["search_path"])
     asked = queries(spec["queries"] + spec["warmup"], seed=spec["seed"])
     memory.search("warm up the query analysis", user_id="bench-empty-user", limit=1)
@@ -84,9 +85,14 @@ def probe(spec: dict[str, Any]) -> ProbeFigures:
         )
         after_add.append(_timed_search(memory, query))
     memory.close()
+    # The same first search with no snapshot to read: the scope is derived from the store.
+    rebuilt = bench_memory(db, spec["search_path"], snapshots=False)
+    rebuild = _timed_search(rebuilt, asked[0])
+    rebuilt.close()
     return ProbeFigures(
         memories=memories,
         cold_open_s=cold["total"],
+        rebuild_open_s=rebuild["total"],
         search_ms={
             key: percentiles([1000 * t[key] for t in plain])
             for key in ["total", *(s.value for s in Stage)]
@@ -95,6 +101,7 @@ def probe(spec: dict[str, Any]) -> ProbeFigures:
         resident_bytes_per_memory=resident / max(memories, 1),
         text_bytes_per_memory=text_bytes / max(memories, 1),
         disk_bytes_per_memory=disk / max(memories, 1),
+        snapshot_bytes_per_memory=snapshot / max(memories, 1),
     )
 
 

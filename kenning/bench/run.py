@@ -4,14 +4,16 @@ For each size, one user's scope receives that many generated chat messages
 (:func:`kenning.bench.corpus.chat_messages`), ``batch`` messages per ``add`` (a session of
 twenty by default), with the hash embedder so that the model's time does not hide the
 engine's. Ingest is timed here; everything else in a fresh process
-(:mod:`kenning.bench.probe`): the first search (cold open), search latency by stage without
-the query embedding, a search right after an ``add``, resident memory and disk per memory.
+(:mod:`kenning.bench.probe`): the first search (cold open, from the index snapshot and
+without one), search latency by stage without the query embedding, a search right after an
+``add``, resident memory and disk per memory.
 A built store is kept in ``workdir`` and reused by the next run with the same size and seed.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -32,9 +34,17 @@ BENCH_USER = "bench-user"
 _DIM = 384  # MiniLM's dimension, so that vectors weigh what they weigh in production
 
 
-def bench_memory(db: Path, search_path: str = SearchPath.AUTO.value) -> Memory:
-    """A ``Memory`` on a bench store: hash embedder, no embedding cache, default retrieval."""
-    settings = Settings(db_path=db, embedding_cache_path=None, search_path=SearchPath(search_path))
+def bench_memory(
+    db: Path, search_path: str = SearchPath.AUTO.value, *, snapshots: bool = True
+) -> Memory:
+    """A ``Memory`` on a bench store: hash embedder, no embedding cache, default retrieval
+    (``snapshots``: whether index snapshots are read and written)."""
+    settings = Settings(
+        db_path=db,
+        embedding_cache_path=None,
+        search_path=SearchPath(search_path),
+        index_snapshots=snapshots,
+    )
     return Memory(db, settings=settings, embedder=HashEmbedder(_DIM))
 
 
@@ -61,12 +71,14 @@ class ProbeFigures:
     """What a fresh process measures on a built store (milliseconds unless named)."""
 
     memories: int
-    cold_open_s: float  # the first search after opening: loads the scope
+    cold_open_s: float  # the first search after opening: loads the scope from its snapshot
+    rebuild_open_s: float  # ... with no snapshot: derives the scope from the store
     search_ms: dict[str, dict[str, float]]  # "total" and each stage -> p50/p95/p99
     search_after_add_ms: dict[str, float]
     resident_bytes_per_memory: float  # growth of the process by loading the scope
     text_bytes_per_memory: float
     disk_bytes_per_memory: float  # the SQLite file and its WAL
+    snapshot_bytes_per_memory: float  # the index snapshot beside it
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +175,13 @@ def run_bench(
         if done.exists():
             ingest = IngestFigures(**json.loads(done.read_text()))
         else:
-            for stale in workdir.glob(db.name + "*"):
-                stale.unlink()
+            _remove_store(db)
             ingest = build(db, size, batch=batch, seed=seed)
             done.write_text(json.dumps(asdict(ingest)))
+        _write_snapshot(db)
         for path in search_paths:
             copy = workdir / f"probe-{size}.db"
-            for stale in workdir.glob(copy.name + "*"):
-                stale.unlink()
+            _remove_store(copy)
             _copy_store(db, copy)
             figures = _probe(copy, path, queries, warmup, adds, seed + 1)
             out.append(BenchFigures(size, path, ingest, figures))
@@ -185,8 +196,7 @@ def _interleaved_adds(
     dbs = {}
     for size in sizes:
         copy = workdir / f"adds-{size}.db"
-        for stale in workdir.glob(copy.name + "*"):
-            stale.unlink()
+        _remove_store(copy)
         _copy_store(workdir / f"bench-{size}-seed{seed}-batch{batch}.db", copy)
         dbs[str(size)] = str(copy)
     spec = {"dbs": dbs, "rounds": adds, "batch": batch, "seed": seed}
@@ -194,6 +204,29 @@ def _interleaved_adds(
 
 
 def _copy_store(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite store (the backup API, WAL included)."""
+    """A consistent copy of a SQLite store (the backup API, WAL included) and its index
+    snapshots."""
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
+    snapshots = Path(f"{source}.index")
+    if snapshots.is_dir():
+        shutil.copytree(snapshots, Path(f"{target}.index"))
+
+
+def _remove_store(db: Path) -> None:
+    """Delete a store, its WAL and lock files and its index snapshots."""
+    for stale in db.parent.glob(db.name + "*"):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
+
+
+def _write_snapshot(db: Path) -> None:
+    """Give a kept store its index snapshot (stores built by an older version have none):
+    opening the scope writes it."""
+    if any(Path(f"{db}.index").glob("*.npz")):
+        return
+    memory = bench_memory(db)
+    memory.search("open the scope", user_id=BENCH_USER, limit=1)
+    memory.close()

@@ -15,6 +15,7 @@ vectors at search depth 512 is 0.925 with every copy in the graph and 1.000 with
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,7 @@ _EXPANSION_SEARCH = 512
 # Threads of a bulk insert (0: every core). Single-threaded inserts build the same graph on
 # every run; the tests use that to hold the recall figure without chance in it.
 _ADD_THREADS = 0
+_DIGEST = 16  # bytes of a vector's digest (identical vectors enter the graph once)
 
 
 class VectorIndex:
@@ -52,6 +54,31 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self._digest_of)
 
+    def state(self) -> dict[str, npt.NDArray[Any]]:
+        """Everything :meth:`restored` needs, as arrays (the graph in usearch's format)."""
+        digests = b"".join(self._digest_of.values())
+        return {
+            "graph": np.frombuffer(bytes(self._index.save() or b""), dtype=np.uint8),
+            "dim": np.asarray(self._index.ndim, dtype=np.int64),
+            "rows": np.fromiter(self._digest_of, dtype=np.int64, count=len(self._digest_of)),
+            "digests": np.frombuffer(digests, dtype=np.uint8).reshape(-1, _DIGEST),
+            "holders": np.fromiter(self._holder.values(), dtype=np.int64, count=len(self._holder)),
+        }
+
+    @classmethod
+    def restored(cls, state: dict[str, npt.NDArray[Any]]) -> VectorIndex:
+        """The index :meth:`state` described."""
+        out = cls(int(state["dim"]))
+        out._index.load(state["graph"].tobytes())
+        digests = [bytes(d) for d in state["digests"]]
+        out._digest_of = dict(zip(state["rows"].tolist(), digests, strict=True))
+        out._holder = {out._digest_of[h]: h for h in state["holders"].tolist()}
+        for row, digest in out._digest_of.items():
+            holder = out._holder[digest]
+            if holder != row:
+                out._copies.setdefault(holder, []).append(row)
+        return out
+
     def add(self, rows: IntArray, vectors: npt.NDArray[np.float32]) -> None:
         """Insert vectors under their row numbers (all-zero rows are skipped: they never match)."""
         fresh: list[int] = []
@@ -59,7 +86,7 @@ class VectorIndex:
             vector = np.ascontiguousarray(vectors[i], dtype=np.float32)
             if not vector.any():
                 continue
-            digest = hashlib.blake2b(vector.tobytes(), digest_size=16).digest()
+            digest = hashlib.blake2b(vector.tobytes(), digest_size=_DIGEST).digest()
             self._digest_of[row] = digest
             holder = self._holder.get(digest)
             if holder is None:

@@ -68,7 +68,15 @@ class DenseIndex:
 
         Approximate: the graph holds int8 copies; callers re-score with :meth:`rescore`.
         """
+        return self.graph().nearest(query, k, depth=depth)
+
+    def graph(self) -> VectorIndex:
+        """The HNSW graph of the rows (built now if it was not yet)."""
         if self._ann is None:
             self._ann = VectorIndex(self.dim)
             self._ann.add(np.arange(self._size, dtype=np.int64), self._matrix[: self._size])
-        return self._ann.nearest(query, k, depth=depth)
+        return self._ann
+
+    def has_graph(self) -> bool:
+        """Whether the HNSW graph is built."""
+        return self._ann is not None

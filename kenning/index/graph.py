@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,8 @@ _SYNONYM_BLOCK = 1024
 
 class EntityGraph:
     """Memory-entity incidence plus entity synonym edges, as a sparse adjacency matrix."""
+
+    _TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_adjacency"})  # see index.snapshot
 
     def __init__(self, *, embed: Embed | None = None, synonym_threshold: float = 0.8) -> None:
         self._embed = embed

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -217,6 +218,8 @@ class BM25Index:
     an add costs the same at a million documents as at a thousand.
     """
 
+    _TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_words"})  # see index.snapshot
+
     def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
@@ -262,7 +265,7 @@ class BM25Index:
         if not self._deferred and self._recent_terms.size > max(
             _MERGE_ENTRIES, len(self._postings.docs) // 64
         ):
-            self._merge()
+            self.merge()
         return row
 
     @contextmanager
@@ -274,7 +277,7 @@ class BM25Index:
             yield
         finally:
             self._deferred = False
-            self._merge()
+            self.merge()
 
     def remove(self, row: int) -> None:
         """Stop matching a row (its number is not reused)."""
@@ -286,7 +289,7 @@ class BM25Index:
             self._terms[row] = np.zeros(0, dtype=np.int64)
             self._counts[row] = np.zeros(0, dtype=np.float64)
 
-    def _merge(self) -> None:
+    def merge(self) -> None:
         """Rebuild the sorted postings from every row's counts (removed rows drop out)."""
         n_docs, n_terms = len(self._terms), len(self._vocab)
         sizes = np.fromiter((len(t) for t in self._terms), dtype=np.int64, count=n_docs)

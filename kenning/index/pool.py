@@ -36,9 +36,18 @@ _COLUMNS = (
     "_speaker",
     "_session",
     "_agent",
+    "_slot",
+    "_created",
 )
 # Name codes stay the scope's, so the gathered code columns mean what they meant.
-_SHARED = ("_speaker_code", "_speaker_names", "_subject_names", "_session_codes", "_agent_codes")
+_SHARED = (
+    "_speaker_code",
+    "_speaker_names",
+    "_subject_names",
+    "_session_codes",
+    "_agent_codes",
+    "_slot_codes",
+)
 
 
 class PoolView(ScopeIndex):
@@ -61,7 +70,9 @@ class PoolView(ScopeIndex):
         self._parent = parent
         self._positions = positions
         self.key_expansion = parent.key_expansion
-        self.items = [parent.items[p] for p in positions.tolist()]
+        self.ids = [parent.ids[p] for p in positions.tolist()]
+        self._held = None
+        self._fetch = parent.items_of_ids
         self.position = {}  # by id: a search never looks a memory up by id in a view
         for name in _COLUMNS:
             column: Column = getattr(parent, name)
@@ -76,14 +87,14 @@ class PoolView(ScopeIndex):
         self._expiring = set(np.flatnonzero(np.isfinite(self._expires.values)).tolist())
         self._fact_turns = None
         self._slot_members = {}
-        for local, item in enumerate(self.items):
-            if item.slot:
-                self._slot_members.setdefault(item.slot, set()).add(local)
+        for local in np.flatnonzero(self._slot.values >= 0).tolist():
+            self._slot_members.setdefault(int(self._slot.values[local]), set()).add(local)
         owners, episodes = parent._episodes.gather(positions)
-        live = self._status.values[owners] >= 0
-        owners, episodes = owners[live], episodes[live]
         distinct, local_episodes = np.unique(episodes, return_inverse=True)
         local_episodes = local_episodes.astype(np.int64)
+        self._episodes = Ragged.grouped(owners, local_episodes, len(positions))
+        live = self._status.values[owners] >= 0
+        owners, local_episodes = owners[live], local_episodes[live]
         self._incidence = Triplets.ones((len(positions), len(distinct)), owners, local_episodes)
         # Episodes are numbered 0..len(distinct) - 1 here, the scope's numbers in ``distinct``.
         order = np.argsort(local_episodes, kind="stable")

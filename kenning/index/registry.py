@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from kenning.embed.base import Embedder, Vectors
+from kenning.index import snapshot
 from kenning.index.scope import ScopeIndex
-from kenning.models import KeyKind, MemoryStatus
+from kenning.models import KeyKind, MemoryItem, MemoryStatus
 from kenning.store import Store, StoredMemory
 
 log = logging.getLogger(__name__)
+
+# Scopes with more dense rows than this get their HNSW graph built before a snapshot is
+# written (smaller ones are searched exactly and may never need it).
+_GRAPH_FROM = 4096
 
 
 def vectors_to_bytes(vectors: Vectors) -> list[bytes]:
@@ -24,10 +32,25 @@ def vectors_to_bytes(vectors: Vectors) -> list[bytes]:
 
 @dataclass(slots=True)
 class _Loaded:
-    """A user's index and the feed position it reflects."""
+    """A user's index, the feed position it reflects and the memories it changed by since
+    its snapshot was written (or since it was built)."""
 
     scope: ScopeIndex
     position: int
+    unsaved: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshots:
+    """Where index snapshots live (kenning.index.snapshot) and when they are written.
+
+    ``min_memories``: scopes smaller than this load fast from the store and get none.
+    A loaded scope's snapshot is rewritten once it is behind by ``min_memories`` changed
+    memories or a tenth of the scope, whichever is more, and when the ``Memory`` closes.
+    """
+
+    directory: Path
+    min_memories: int = 1000
 
 
 class IndexRegistry:
@@ -53,8 +76,10 @@ class IndexRegistry:
         b: float,
         key_expansion: bool = True,
         synonym_threshold: float = 0.8,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self._store = store
+        self._snapshots = snapshots
         self._embedder = embedder
         self._k1 = k1
         self._b = b
@@ -92,22 +117,111 @@ class IndexRegistry:
         found = self._scopes.get(user_id)
         return found.scope if found is not None else None
 
-    def _load(self, user_id: str) -> _Loaded:
-        # The head is read first: a change committed while the scope loads is applied
-        # (again, harmlessly) by the next catch-up.
-        position = self._store.feed_head(user_id)
-        scope = ScopeIndex(
+    def _fresh(self) -> ScopeIndex:
+        return ScopeIndex(
             self._embedder.dim,
             k1=self._k1,
             b=self._b,
             key_expansion=self._key_expansion,
             embed=self._embedder.embed,
             synonym_threshold=self._synonym_threshold,
+            fetch=self._records,
         )
+
+    def _load(self, user_id: str) -> _Loaded:
+        # The head is read first: a change committed while the scope loads is applied
+        # (again, harmlessly) by the next catch-up.
+        head = self._store.feed_head(user_id)
+        restored = self._restore(user_id, head)
+        if restored is not None:
+            return self._catch_up(user_id, restored)
+        scope = self._fresh()
         with scope.lexical.deferred_merges():
             self._insert(scope, list(self._store.iter_indexable(user_id)))
-        log.debug("loaded index of %s: %d memories at feed %d", user_id, len(scope), position)
+        log.debug("loaded index of %s: %d memories at feed %d", user_id, len(scope), head)
+        loaded = _Loaded(scope, head)
+        self._save(user_id, loaded)
+        return loaded
+
+    # -- snapshots ----------------------------------------------------------------------
+    def snapshot_path(self, user_id: str) -> Path | None:
+        """Where the user's index snapshot lives (None when snapshots are off)."""
+        if self._snapshots is None:
+            return None
+        name = hashlib.blake2b(user_id.encode(), digest_size=16).hexdigest()
+        return self._snapshots.directory / f"{name}.npz"
+
+    def _manifest(self, user_id: str) -> dict[str, Any]:
+        """What a snapshot must have been made with to be used (see kenning.index.snapshot)."""
+        return {
+            "user_id": user_id,
+            "model_id": self._embedder.model_id,
+            "dim": self._embedder.dim,
+            "k1": self._k1,
+            "b": self._b,
+            "key_expansion": self._key_expansion,
+            "synonym_threshold": self._synonym_threshold,
+        }
+
+    def _restore(self, user_id: str, head: int) -> _Loaded | None:
+        path = self.snapshot_path(user_id)
+        if path is None or not path.exists():
+            return None
+        scope = self._fresh()
+        position = snapshot.load(path, scope, self._manifest(user_id))
+        if position is None or position > head:  # another model, or another database's
+            return None
+        log.debug("restored index of %s: %d memories at feed %d", user_id, len(scope), position)
         return _Loaded(scope, position)
+
+    def _save(self, user_id: str, loaded: _Loaded) -> None:
+        """Write the user's snapshot (a scope big enough to be worth one)."""
+        path = self.snapshot_path(user_id)
+        if path is None or self._snapshots is None:
+            return
+        scope = loaded.scope
+        if len(scope) < self._snapshots.min_memories:
+            return
+        scope.lexical.merge()  # so that the opening process has no appended part to scan
+        if len(scope.dense) > _GRAPH_FROM:
+            scope.dense.graph()  # built once here rather than on the first search after opening
+        manifest = {**self._manifest(user_id), "position": loaded.position}
+        try:
+            snapshot.save(scope, path, manifest)
+        except OSError:
+            log.exception("could not write the index snapshot of %s to %s", user_id, path)
+            return
+        loaded.unsaved = 0
+        # An erase that committed while the file was written must not leave its text in it:
+        # the eraser deletes the file after its commit, and a file renamed after that
+        # deletion is caught here.
+        if self._store.changes_since(user_id, loaded.position).erased:
+            path.unlink(missing_ok=True)
+
+    def save_snapshots(self) -> None:
+        """Bring every loaded scope up to the store and write its snapshot if it changed
+        since its last one."""
+        for user_id in list(self._scopes):
+            with self.user_lock(user_id):
+                known = self._scopes.get(user_id)
+                if known is None:
+                    continue
+                loaded = self._catch_up(user_id, known)
+                with self._lock:
+                    self._scopes[user_id] = loaded
+                if loaded.unsaved:
+                    self._save(user_id, loaded)
+
+    def discard_snapshot(self, user_id: str) -> None:
+        """Delete the user's snapshot (after an erase: it may hold the erased memories)."""
+        path = self.snapshot_path(user_id)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+    def _records(self, memory_ids: Sequence[str]) -> list[MemoryItem]:
+        """What an index reads of its memories' records: the store's, deleted ones left out."""
+        found = self._store.get_memories(memory_ids)
+        return [item for item in found if item.status is not MemoryStatus.DELETED]
 
     def _catch_up(self, user_id: str, loaded: _Loaded) -> _Loaded:
         changes = self._store.changes_since(user_id, loaded.position)
@@ -115,6 +229,7 @@ class IndexRegistry:
             return loaded
         if changes.erased:
             log.debug("user %s: %d memories erased; rebuilding", user_id, len(changes.erased))
+            self.discard_snapshot(user_id)
             return self._load(user_id)
         stored = self._store.indexable_memories(user_id, changes.changed)
         present = {memory.item.id for memory in stored}
@@ -131,6 +246,11 @@ class IndexRegistry:
             elif not loaded.scope.removed(loaded.scope.position[item.id]):
                 loaded.scope.update_item(item)
         loaded.position = changes.head
+        loaded.unsaved += len(changes.changed) + len(changes.touched)
+        if self._snapshots is not None and loaded.unsaved >= max(
+            self._snapshots.min_memories, len(loaded.scope) // 10
+        ):
+            self._save(user_id, loaded)
         return loaded
 
     def _insert(self, scope: ScopeIndex, stored: Sequence[StoredMemory]) -> None:

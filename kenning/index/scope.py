@@ -10,10 +10,11 @@ granularity lift another; the entity graph links memories through the names they
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +36,8 @@ _STATUS_CODES = {status: code for code, status in enumerate(MemoryStatus)}
 _LIVE_CODES = (_STATUS_CODES[MemoryStatus.ACTIVE], _STATUS_CODES[MemoryStatus.SUPERSEDED])
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+# Reads memories by id from the store (any order; missing ones left out).
+Fetch = Callable[[Sequence[str]], Sequence[MemoryItem]]
 
 
 def _ts(value: datetime | None) -> float:
@@ -61,7 +64,26 @@ class ScopeIndex:
     ``key_expansion`` decides whether expansion keys join the BM25 documents (they are
     kept either way, for the graph and the date columns). ``embed`` embeds entity names
     for the graph's synonym edges; without it the graph has no synonym edges.
+
+    The index holds no memory records, only their ids and the columns a search reads:
+    ``fetch`` reads records from the store when a caller needs them (the winners of a
+    search, link candidates). Without it (an index of its own, as in tests) the records
+    given to :meth:`upsert` are kept.
     """
+
+    # Caches and callables a snapshot leaves out (kenning.index.snapshot).
+    _TRANSIENT: ClassVar[frozenset[str]] = frozenset(
+        {
+            "_held",
+            "position",
+            "_ended",
+            "_winners",
+            "_eligible_masks",
+            "_fact_turns",
+            "_mention_table",
+            "_incidence",
+        }
+    )
 
     def __init__(
         self,
@@ -72,12 +94,15 @@ class ScopeIndex:
         key_expansion: bool = True,
         embed: Embed | None = None,
         synonym_threshold: float = 0.8,
+        fetch: Fetch | None = None,
     ) -> None:
+        self._held: dict[str, MemoryItem] | None = None if fetch is not None else {}
+        self._fetch = fetch
         self.dense = DenseIndex(dim)
         self.lexical = BM25Index(k1=k1, b=b)
         self.key_expansion = key_expansion
         self.graph = EntityGraph(embed=embed, synonym_threshold=synonym_threshold)
-        self.items: list[MemoryItem] = []
+        self.ids: list[str] = []  # by position
         self.position: dict[str, int] = {}
         # Each memory's first dense row and its BM25 row as columns, so that scores are
         # gathered per memory with one fancy index (memories with more rows are listed).
@@ -97,15 +122,21 @@ class ScopeIndex:
         self._importance = Column(np.float64, 0.5)
         self._pinned = Column(np.bool_, False)
         self._expires = Column(np.float64, np.nan)
+        self._created = Column(np.float64, np.nan)
+        # Digests of what the derived caches and the filters read (see update_item).
+        self._shape = Column(np.int64, 0)
+        self._filters = Column(np.int64, 0)
         # Derived from the columns below, per reference time; dropped on every change.
         self._ended: dict[tuple[float, bool], BoolArray] = {}  # ended_by
-        self._winners: dict[tuple[str, float], tuple[int | None, set[int]]] = {}  # _slot_winner
+        self._winners: dict[tuple[int, float], tuple[int | None, set[int]]] = {}  # _slot_winner
         self._eligible_masks: dict[Eligibility, BoolArray] = {}  # eligible, until a change
         self._expiring: set[int] = set()  # positions with a time to live
         self._fact_turns: tuple[IntArray, IntArray] | None = None  # fact_messages
         self._subject = Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
-        self._slot_members: dict[str, set[int]] = {}  # fact slot -> positions
+        self._slot = Column(np.int32, -1)  # a fact's slot, coded
+        self._slot_codes = _Codes()
+        self._slot_members: dict[int, set[int]] = {}  # slot code -> positions
         self._members = Ragged()  # episode number -> positions made of it (see members_of)
         self._session = Column(np.int32, -1)  # coded like speakers (see _Codes)
         self._agent = Column(np.int32, -1)
@@ -121,19 +152,34 @@ class ScopeIndex:
         self._episode_number: dict[str, int] = {}
         self._episodes = Ragged()  # episode numbers by position (for gathers over a pool)
         self._incidence: Triplets | None = None
-        self._key_signature: list[int | None] = []  # by position: what upsert indexed
+        self._key_signature = Column(np.int64, 0)  # by position: what upsert indexed (0: none)
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self.ids)
 
     def has_keys(self, memory_id: str, keys: Sequence[IndexKey]) -> bool:
         """Whether the memory is indexed under exactly these keys (see :meth:`upsert`)."""
         position = self.position.get(memory_id)
-        return (
-            position is not None
-            and self._key_signature[position] is not None
-            and self._key_signature[position] == _signature(keys)
-        )
+        return position is not None and self._key_signature.values[position] == _signature(keys)
+
+    def items_at(self, positions: Sequence[int]) -> list[MemoryItem]:
+        """The records of the memories at ``positions``, in that order, read from the store
+        (a memory deleted meanwhile is left out)."""
+        ids = [self.ids[p] for p in positions]
+        found = {item.id: item for item in self.items_of_ids(ids)}
+        return [found[i] for i in ids if i in found]
+
+    def items_of_ids(self, ids: Sequence[str]) -> Sequence[MemoryItem]:
+        """The records of these memories (any order, missing ones left out)."""
+        if self._held is not None:
+            return [self._held[i] for i in ids if i in self._held]
+        assert self._fetch is not None
+        return self._fetch(ids)
+
+    def item_at(self, position: int) -> MemoryItem | None:
+        """The record of one memory (None when it is gone from the store)."""
+        found = self.items_at([position])
+        return found[0] if found else None
 
     def upsert(
         self,
@@ -155,14 +201,13 @@ class ScopeIndex:
         expansions = dict(expansions or {})
         position = self.position.get(item.id)
         if position is None:
-            position = len(self.items)
+            position = len(self.ids)
             self.position[item.id] = position
-            self.items.append(item)
+            self.ids.append(item.id)
             self._mentioned.append(_NO_RANGES)
-            self._key_signature.append(None)
         else:
             self._drop_rows(position)
-        self._key_signature[position] = _signature(keys) if keys is not None else None
+        self._key_signature.set(position, _signature(keys) if keys is not None else 0)
         self.update_item(item)
         rows = list(self.dense.add(vectors)) if len(key_texts) else []
         for row in rows:
@@ -188,18 +233,21 @@ class ScopeIndex:
     def update_item(self, item: MemoryItem) -> None:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
         position = self.position[item.id]
-        previous = self.items[position]
-        self.items[position] = item
+        if self._held is not None:
+            self._held[item.id] = item
         # What validity, supersession and the incidence are computed from; a change of access
         # statistics alone (every search's, through the change feed) keeps those caches.
-        # A removed memory coming back (an undone delete) changes status from "removed".
-        structural = (
-            previous is item or self.removed(position) or _structure(previous) != _structure(item)
-        )
+        # A removed memory coming back (an undone delete) changes status from "removed"; a
+        # new one has no digest yet (0).
+        shape, filters = _digest(_structure(item)), _digest(_filtered(item))
+        structural = self.removed(position) or self._shape.values[position] != shape
         if structural:
             self._forget_derived()
-        elif _filtered(previous) != _filtered(item):
+        elif self._filters.values[position] != filters:
             self._eligible_masks.clear()
+        self._shape.set(position, shape)
+        self._filters.set(position, filters)
+        self._created.set(position, item.created_at.timestamp())
         self._kind.set(position, _KIND_CODES[item.kind])
         self._status.set(position, _STATUS_CODES[item.status])
         self._event.set(position, _ts(item.event_time))
@@ -217,8 +265,10 @@ class ScopeIndex:
             self._expiring.add(position)
         else:
             self._expiring.discard(position)
-        if item.slot:
-            self._slot_members.setdefault(item.slot, set()).add(position)
+        slot = self._slot_codes.code(item.slot or None)
+        self._slot.set(position, slot)
+        if slot >= 0:
+            self._slot_members.setdefault(slot, set()).add(position)
         subject = self._code_of(item.subject, register=False)
         self._subject.set(position, subject)
         if item.subject:
@@ -249,9 +299,10 @@ class ScopeIndex:
         self._status.set(position, -1)
         self._forget_derived()
         self.graph.set_mentions(position, [])
-        self._key_signature[position] = None
-        # The position stays (positions are never reused), its text does not.
-        self.items[position] = replace(self.items[position], text="", metadata={})
+        self._key_signature.set(position, 0)
+        # The position stays (positions are never reused), its record does not.
+        if self._held is not None:
+            self._held.pop(memory_id, None)
 
     def _forget_derived(self) -> None:
         self._eligible_masks.clear()
@@ -261,7 +312,7 @@ class ScopeIndex:
 
     def removed(self, position: int) -> bool:
         """Whether the memory at ``position`` was removed (deleted): it is in no result."""
-        return bool(self._status.values[position] < 0)
+        return position >= self._status.size or bool(self._status.values[position] < 0)
 
     def _drop_rows(self, position: int) -> None:
         for row in self._rows_of(position):
@@ -322,14 +373,7 @@ class ScopeIndex:
             position = self.position.get(memory_id)
             if position is None:
                 continue
-            item = self.items[position]
-            self.items[position] = item = replace(
-                item,
-                strength=item.strength + n * gain,
-                last_accessed=at,
-                access_count=item.access_count + n,
-            )
-            self._strength.set(position, item.strength)
+            self._strength.set(position, float(self._strength.values[position]) + n * gain)
             self._touched.set(position, at.timestamp())
 
     def retention_inputs(self) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
@@ -377,25 +421,24 @@ class ScopeIndex:
     def successors(self, position: int, t: float) -> set[int]:
         """What replaced an ended memory by ``t``: the slot's version in effect then (and the
         messages it came from), or, for an outdated message, its facts' successors."""
-        item = self.items[position]
-        if item.kind is MemoryKind.FACT:
+        if self._kind.values[position] == _FACT:
             return self._in_effect(position, t)
         out: set[int] = set()
-        for episode_id in item.episode_ids:
-            for member in self.members_of(episode_id):
-                if self.items[member].kind is MemoryKind.FACT and member != position:
-                    out |= self._in_effect(member, t)
+        for member in self._members.gather(self._episodes.get(position))[1].tolist():
+            if self._kind.values[member] == _FACT and member != position:
+                out |= self._in_effect(member, t)
         return out
 
     def current_facts(self) -> list[MemoryItem]:
-        """The active facts that hold a slot."""
+        """The active facts that hold a slot (read from the store)."""
         active = _STATUS_CODES[MemoryStatus.ACTIVE]
-        return [
-            self.items[p]
+        positions = [
+            p
             for members in self._slot_members.values()
             for p in members
             if self._status.values[p] == active
         ]
+        return self.items_at(sorted(positions))
 
     def fact_messages(self) -> tuple[IntArray, IntArray]:
         """Every fact paired with each turn it was drawn from (its message), facts ascending:
@@ -423,15 +466,15 @@ class ScopeIndex:
         return self._fact_turns
 
     def _in_effect(self, fact: int, t: float) -> set[int]:
-        slot = self.items[fact].slot
-        if not slot:
+        slot = int(self._slot.values[fact])
+        if slot < 0:
             return set()
         winner, related = self._slot_winner(slot, t)
         if winner is None or winner == fact:
             return set()
         return related
 
-    def _slot_winner(self, slot: str, t: float) -> tuple[int | None, set[int]]:
+    def _slot_winner(self, slot: int, t: float) -> tuple[int | None, set[int]]:
         """The slot's live version in effect at ``t`` and, with it, the messages and facts it
         came from (memoised per slot and time until the index changes)."""
         cached = self._winners.get((slot, t))
@@ -448,13 +491,8 @@ class ScopeIndex:
                 best = (float(start), member)
         found: tuple[int | None, set[int]] = (None, set())
         if best is not None:
-            winner = self.items[best[1]]
-            related = {
-                m
-                for e in winner.episode_ids
-                for m in self.members_of(e)
-                if self.items[m].kind in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)
-            }
+            members = self._members.gather(self._episodes.get(best[1]))[1]
+            related = set(members[np.isin(self._kind.values[members], _RELATED)].tolist())
             found = (best[1], {best[1]} | related)
         if len(self._winners) > 100_000:
             self._winners.clear()
@@ -519,17 +557,17 @@ class ScopeIndex:
             owners = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
             self._mention_table = (owners, ranges[:, 0], ranges[:, 1])
         owners, starts, ends = self._mention_table
-        mask = np.zeros(len(self.items), dtype=bool)
+        mask = np.zeros(len(self), dtype=bool)
         mask[owners[(starts < end) & (ends > start)]] = True
         return mask
 
     def incidence(self) -> Triplets:
         """Memory-by-episode 0/1 matrix: which messages each memory is made of."""
         if self._incidence is None:
-            rows, cols = self._episodes.gather(np.arange(len(self.items), dtype=np.int64))
+            rows, cols = self._episodes.gather(np.arange(len(self), dtype=np.int64))
             live = self._status.values[rows] >= 0
             self._incidence = Triplets.ones(
-                (len(self.items), len(self._episode_number)), rows[live], cols[live]
+                (len(self), len(self._episode_number)), rows[live], cols[live]
             )
         return self._incidence
 
@@ -557,7 +595,7 @@ class ScopeIndex:
     def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
         """Best cosine similarity over each memory's keys (-inf for memories without keys)."""
         every_row = self.dense.scores(query_vector)
-        return self._best_of_rows(np.arange(len(self.items)), lambda rows: every_row[rows])
+        return self._best_of_rows(np.arange(len(self)), lambda rows: every_row[rows])
 
     def dense_scores_at(
         self, query_vector: npt.NDArray[np.float32], positions: IntArray
@@ -588,7 +626,7 @@ class ScopeIndex:
         if n_eligible <= _EXACT_DENSE:
             positions = np.flatnonzero(eligible)
         else:
-            share = n_eligible / max(len(self.items), 1)
+            share = n_eligible / max(len(self), 1)
             asked = min(_MAX_NEIGHBOURS, int(np.ceil(k / share)))
             positions = self.nearest(query_vector, asked, depth=depth)
             positions = positions[eligible[positions]]
@@ -601,7 +639,7 @@ class ScopeIndex:
     def _per_document(self, row_scores: npt.NDArray[np.float32]) -> FloatArray:
         rows = self._lexical_row.view()
         has = rows >= 0
-        best = np.full(len(self.items), -np.inf, dtype=np.float64)
+        best = np.full(len(self), -np.inf, dtype=np.float64)
         best[has] = row_scores[rows[has]]
         return best
 
@@ -649,10 +687,26 @@ class ScopeIndex:
         _, episodes = self._episodes.gather(messages)
         _, members = self._members.gather(np.unique(episodes))
         found = [positions, members]
-        facts = positions[self._kind.values[positions] == _KIND_CODES[MemoryKind.FACT]]
-        for slot in {self.items[p].slot for p in facts.tolist()} - {None}:
+        slots = self._slot.values[positions]
+        for slot in np.unique(slots[slots >= 0]).tolist():
             found.append(np.fromiter(self._slot_members.get(slot, ()), dtype=np.int64))
         return np.unique(np.concatenate(found))
+
+    def recency(self, position: int) -> tuple[bool, float, int]:
+        """Sort key: active first, then the latest event (else record time), then the
+        latest added."""
+        when = self._event.values[position]
+        if np.isnan(when):
+            when = self._created.values[position]
+        active = self._status.values[position] == _STATUS_CODES[MemoryStatus.ACTIVE]
+        return (not active, -float(when), -position)
+
+    def message_of(self, position: int) -> int | None:
+        """The one message a turn or a fact was drawn from (its number), else None."""
+        if self._kind.values[position] not in (_FACT, _KIND_CODES[MemoryKind.TURN]):
+            return None
+        numbers = self._episodes.get(position)
+        return int(numbers[0]) if len(numbers) == 1 else None
 
     def members_of(self, episode_id: str) -> list[int]:
         """Positions of the memories made of one message (any status)."""
@@ -677,6 +731,9 @@ class _Codes:
 
 
 _NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+_FACT = _KIND_CODES[MemoryKind.FACT]
+# The memories a slot's version brings along: its messages and their facts.
+_RELATED = [_KIND_CODES[k] for k in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)]
 
 
 def _one_of(codes: npt.NDArray[np.int16], allowed: Sequence[int]) -> BoolArray:
@@ -713,7 +770,22 @@ def _filtered(item: MemoryItem) -> tuple[Any, ...]:
 
 
 def _signature(keys: Sequence[IndexKey]) -> int:
-    return hash(tuple((key.kind, key.text, key.vector) for key in keys))
+    """A digest of the keys a memory is indexed under (stable across processes)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for key in keys:
+        digest.update(key.kind.value.encode())
+        digest.update(b"\0" + key.text.encode() + b"\0")
+        digest.update(key.vector or b"")
+    return _nonzero(digest.digest())
+
+
+def _digest(values: tuple[Any, ...]) -> int:
+    """A stable digest of some fields (their repr), never 0 (0 means none)."""
+    return _nonzero(hashlib.blake2b(repr(values).encode(), digest_size=8).digest())
+
+
+def _nonzero(digest: bytes) -> int:
+    return int.from_bytes(digest, "little", signed=True) or 1
 
 
 def _mentioned_ranges(item: MemoryItem) -> npt.NDArray[np.float64]:

@@ -78,7 +78,7 @@ def _archive_stale(
     archive_below: float | None,
     retention_days: float,
 ) -> tuple[int, int]:
-    live = [i for i in index.items if i.status in LIVE]
+    live = [i for i in index.items_at(range(len(index))) if i.status in LIVE]
     expired = [i for i in live if i.expires_at is not None and i.expires_at <= now]
     archive(store, user_id, expired, now, reason="ttl")
     if archive_below is None:
@@ -107,11 +107,12 @@ def _merge_duplicates(
     now: datetime,
     threshold: float,
 ) -> int:
-    positions = [
-        p
-        for p, item in enumerate(index.items)
+    records = {
+        index.position[item.id]: item
+        for item in index.items_at(range(len(index)))
         if item.kind in (MemoryKind.FACT, MemoryKind.NOTE) and item.status is MemoryStatus.ACTIVE
-    ]
+    }
+    positions = sorted(records)
     if len(positions) < 2:
         return 0
     vectors = index.vectors(positions)
@@ -121,11 +122,11 @@ def _merge_duplicates(
     for a in range(len(positions)):
         if a in absorbed:
             continue
-        keep = changes.current(index.items[positions[a]])
+        keep = changes.current(records[positions[a]])
         for b in np.flatnonzero(similarity[a, a + 1 :] >= threshold) + a + 1:
             if int(b) in absorbed:
                 continue
-            other = changes.current(index.items[positions[int(b)]])
+            other = changes.current(records[positions[int(b)]])
             if keep.slot != other.slot or (keep.slot and not same_value(keep, other)):
                 continue
             absorbed.add(int(b))
@@ -227,9 +228,9 @@ def _summaries(store: Store, index: ScopeIndex, user_id: str, writer: _Writer) -
         m.metadata.get("summary_of"): m for m in _existing(store, user_id, MemoryKind.SUMMARY)
     }
     turns_of: dict[str, int] = {}
-    for position, item in enumerate(index.items):
-        if item.kind is MemoryKind.TURN and item.status in LIVE:
-            turns_of[item.episode_ids[0]] = position
+    for item in index.items_at(np.flatnonzero(index.kind_mask(MemoryKind.TURN)).tolist()):
+        if item.status in LIVE:
+            turns_of[item.episode_ids[0]] = index.position[item.id]
     written = 0
     for session in _existing(store, user_id, MemoryKind.SESSION):
         summary = summaries.get(session.id)
@@ -257,8 +258,7 @@ def _central_lines(index: ScopeIndex, positions: list[int], session: MemoryItem)
     chosen = sorted(np.argsort(-closeness)[:_SUMMARY_LINES])
     when = session.event_time.date().isoformat() if session.event_time else "undated"
     lines = [f"Session of {when} ({len(positions)} messages):"]
-    for i in chosen:
-        item = index.items[positions[int(i)]]
+    for item in index.items_at([positions[int(i)] for i in chosen]):
         text = " ".join(item.text.split())
         if len(text) > _LINE_CHARS:
             text = text[: _LINE_CHARS - 1].rstrip() + "…"

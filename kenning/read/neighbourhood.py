@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 
 from kenning.index.scope import ScopeIndex
-from kenning.models import EntityNode, Link, MemoryGraph, MemoryItem, MemoryStatus
+from kenning.models import EntityNode, Link, MemoryGraph, MemoryItem
 from kenning.store import Store
 
 
@@ -52,12 +52,6 @@ def _entity_memories(index: ScopeIndex, memory_id: str, limit: int) -> list[tupl
     out: list[tuple[str, list[str]]] = []
     for name in graph.names_mentioned(position):
         others = (p for p in graph.mentioning(name) if p != position and not index.removed(p))
-        first = heapq.nsmallest(limit, others, key=lambda p: _recency(index.items[p], p))
-        out.append((name, [index.items[p].id for p in first]))
+        first = heapq.nsmallest(limit, others, key=index.recency)
+        out.append((name, [index.ids[p] for p in first]))
     return out
-
-
-def _recency(item: MemoryItem, position: int) -> tuple[bool, float, int]:
-    """Sort key: active first, then the latest event (else record time), then the latest added."""
-    when = item.event_time or item.created_at
-    return (item.status is not MemoryStatus.ACTIVE, -when.timestamp(), -position)

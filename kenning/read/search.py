@@ -603,14 +603,14 @@ def _one_per_message(
     piece of evidence.
     """
     pool = _top(fused, min(2 * limit + 8, len(candidates)))
-    seen: set[str] = set()
+    seen: set[int] = set()
     kept: list[int] = []
     for local in pool:
-        item = index.items[int(candidates[local])]
-        if item.kind in (MemoryKind.TURN, MemoryKind.FACT) and len(item.episode_ids) == 1:
-            if item.episode_ids[0] in seen:
+        message = index.message_of(int(candidates[local]))
+        if message is not None:
+            if message in seen:
                 continue
-            seen.add(item.episode_ids[0])
+            seen.add(message)
         kept.append(int(local))
         if len(kept) == limit:
             break
@@ -678,8 +678,12 @@ def _hits(index: ScopeIndex, ranked: _Ranked) -> list[Hit]:
     candidates, best, fused = ranked.candidates, ranked.best, ranked.fused
     signals, contributions = ranked.signals, ranked.contributions
     signal_ranks = {name: ranks(scores) for name, scores in signals.items()}
+    records = {item.id: item for item in index.items_at([int(candidates[local]) for local in best])}
     hits = []
     for local in best:
+        memory = records.get(index.ids[int(candidates[local])])
+        if memory is None:  # deleted since the index was read
+            continue
         signal_view = {
             name: SignalScore(
                 raw=float(signals[name][local]) if np.isfinite(signals[name][local]) else 0.0,
@@ -696,7 +700,7 @@ def _hits(index: ScopeIndex, ranked: _Ranked) -> list[Hit]:
             )
         hits.append(
             Hit(
-                memory=index.items[int(candidates[local])],
+                memory=memory,
                 score=float(fused[local]),
                 signals=signal_view,
             )

@@ -75,11 +75,12 @@ def closest(
     """Of the ``n`` eligible memories closest to ``vector``, those scoring at least
     ``threshold``, best first, with their cosine."""
     positions, scores = index.nearest_eligible(vector, eligible, n, depth=_LINK_DEPTH)
-    for i in np.argsort(-scores, kind="stable").tolist():
-        score = float(scores[i])
-        if score < threshold:
-            return
-        yield index.items[int(positions[i])], score
+    order = [i for i in np.argsort(-scores, kind="stable").tolist() if scores[i] >= threshold]
+    records = {item.id: item for item in index.items_at([int(positions[i]) for i in order])}
+    for i in order:
+        item = records.get(index.ids[int(positions[i])])
+        if item is not None:
+            yield item, float(scores[i])
 
 
 def _same_slot(a: MemoryItem, b: MemoryItem) -> bool:

@@ -81,3 +81,20 @@ def test_usearch_then_onnxruntime_imports_cleanly() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_a_restored_graph_answers_as_the_saved_one_and_keeps_its_copies() -> None:
+    vectors, query_vectors = _corpus(400)
+    saved = ann.VectorIndex(384)
+    saved.add(np.arange(400, dtype=np.int64), vectors)
+    saved.add(np.asarray([400, 401]), np.vstack([vectors[9]] * 2))  # copies of row 9
+    saved.remove(3, vectors[3])
+    restored = ann.VectorIndex.restored(saved.state())
+    assert len(restored) == len(saved) == 401
+    for query in query_vectors[:20]:
+        assert restored.nearest(query, 10).tolist() == saved.nearest(query, 10).tolist()
+    assert {9, 400, 401} <= set(restored.nearest(vectors[9], 3).tolist())
+    restored.remove(9, vectors[9])  # a copy takes the removed holder's place
+    found = set(restored.nearest(vectors[9], 3).tolist())
+    assert 9 not in found and {400, 401} <= found
+    assert 3 not in restored.nearest(vectors[3], 20).tolist()

@@ -112,7 +112,7 @@ def scope() -> ScopeIndex:
 def eligible(scope: ScopeIndex, **conditions: object) -> set[str]:
     mask = scope.eligible(Eligibility(**conditions))  # type: ignore[arg-type]
     assert mask.dtype == np.bool_ and mask.shape == (len(scope),)
-    return {scope.items[i].id for i in np.flatnonzero(mask)}
+    return {scope.ids[i] for i in np.flatnonzero(mask)}
 
 
 ACTIVE = {"turn_jan", "turn_feb", "round_mar", "fact_valid_feb_to_apr", "timeless_doc"}

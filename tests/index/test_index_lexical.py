@@ -182,7 +182,7 @@ def test_incremental_postings_score_as_a_fresh_index(monkeypatch: pytest.MonkeyP
         fresh.add(text)
     for row in sorted(removed):
         fresh.remove(row)
-    fresh._merge()
+    fresh.merge()
     for query in ("w1 w2", "w3 w3 w17", "w29", "nothing"):
         assert np.allclose(grown.scores(query), fresh.scores(query), atol=1e-5), query
         assert all(grown.scores(query)[r] == 0 for r in removed)
