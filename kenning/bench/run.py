@@ -223,10 +223,8 @@ def _remove_store(db: Path) -> None:
 
 
 def _write_snapshot(db: Path) -> None:
-    """Give a kept store its index snapshot (stores built by an older version have none):
-    opening the scope writes it."""
-    if any(Path(f"{db}.index").glob("*.npz")):
-        return
+    """Give a kept store a current index snapshot: opening the scope reads it, or writes it
+    when there is none or it was made by another version."""
     memory = bench_memory(db)
     memory.search("open the scope", user_id=BENCH_USER, limit=1)
     memory.close()

@@ -21,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 from usearch.index import Index
 
+from kenning.index.arrays import Column
+
 IntArray = npt.NDArray[np.int64]
 
 # HNSW's "M" and search depths. Templated chat text is hard for a graph search: on 20,000
@@ -32,7 +34,12 @@ _EXPANSION_SEARCH = 512
 # Threads of a bulk insert (0: every core). Single-threaded inserts build the same graph on
 # every run; the tests use that to hold the recall figure without chance in it.
 _ADD_THREADS = 0
-_DIGEST = 16  # bytes of a vector's digest (identical vectors enter the graph once)
+
+
+def _digest_of(vector: npt.NDArray[np.float32]) -> int:
+    """64 bits of a vector's hash, never 0 (identical vectors enter the graph once)."""
+    digest = hashlib.blake2b(vector.tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True) or 1
 
 
 class VectorIndex:
@@ -47,21 +54,20 @@ class VectorIndex:
             expansion_add=_EXPANSION_ADD,
             expansion_search=_EXPANSION_SEARCH,
         )
-        self._digest_of: dict[int, bytes] = {}  # row -> digest of its vector
-        self._holder: dict[bytes, int] = {}  # digest -> the row that is in the graph
+        self._digest = Column(np.int64, 0)  # by row: its vector's digest (0: not indexed)
+        self._holder: dict[int, int] = {}  # digest -> the row that is in the graph
         self._copies: dict[int, list[int]] = {}  # row in the graph -> rows with its vector
+        self._size = 0  # rows indexed
 
     def __len__(self) -> int:
-        return len(self._digest_of)
+        return self._size
 
     def state(self) -> dict[str, npt.NDArray[Any]]:
         """Everything :meth:`restored` needs, as arrays (the graph in usearch's format)."""
-        digests = b"".join(self._digest_of.values())
         return {
             "graph": np.frombuffer(bytes(self._index.save() or b""), dtype=np.uint8),
             "dim": np.asarray(self._index.ndim, dtype=np.int64),
-            "rows": np.fromiter(self._digest_of, dtype=np.int64, count=len(self._digest_of)),
-            "digests": np.frombuffer(digests, dtype=np.uint8).reshape(-1, _DIGEST),
+            "digest": self._digest.view(),
             "holders": np.fromiter(self._holder.values(), dtype=np.int64, count=len(self._holder)),
         }
 
@@ -70,11 +76,13 @@ class VectorIndex:
         """The index :meth:`state` described."""
         out = cls(int(state["dim"]))
         out._index.load(state["graph"].tobytes())
-        digests = [bytes(d) for d in state["digests"]]
-        out._digest_of = dict(zip(state["rows"].tolist(), digests, strict=True))
-        out._holder = {out._digest_of[h]: h for h in state["holders"].tolist()}
-        for row, digest in out._digest_of.items():
-            holder = out._holder[digest]
+        digest = state["digest"]
+        out._digest = Column.of(digest.copy(), 0)
+        out._holder = {int(digest[h]): h for h in state["holders"].tolist()}
+        indexed = np.flatnonzero(digest)
+        out._size = len(indexed)
+        for row, key in zip(indexed.tolist(), digest[indexed].tolist(), strict=True):
+            holder = out._holder[key]
             if holder != row:
                 out._copies.setdefault(holder, []).append(row)
         return out
@@ -86,8 +94,9 @@ class VectorIndex:
             vector = np.ascontiguousarray(vectors[i], dtype=np.float32)
             if not vector.any():
                 continue
-            digest = hashlib.blake2b(vector.tobytes(), digest_size=_DIGEST).digest()
-            self._digest_of[row] = digest
+            digest = _digest_of(vector)
+            self._digest.set(row, digest)
+            self._size += 1
             holder = self._holder.get(digest)
             if holder is None:
                 self._holder[digest] = row
@@ -104,9 +113,11 @@ class VectorIndex:
     def remove(self, row: int, vector: npt.NDArray[np.float32]) -> None:
         """Stop returning a row (a removed row's number is never reused); ``vector`` is the
         row's, for a copy that takes its place in the graph."""
-        digest = self._digest_of.pop(row, None)
-        if digest is None:
+        digest = int(self._digest.values[row]) if row < self._digest.size else 0
+        if not digest:
             return
+        self._digest.set(row, 0)
+        self._size -= 1
         holder = self._holder[digest]
         if holder != row:
             self._copies[holder].remove(row)

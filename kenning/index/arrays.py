@@ -75,16 +75,17 @@ class Column:
 
 
 class Ragged:
-    """A short list of integers per position (entities mentioned, messages made of).
+    """A short list of numbers per position (entities mentioned, messages made of, a
+    document's terms); integers unless another ``dtype`` is given.
 
     Lists live back to back in one array; replacing a list appends the new one (the old
     stays as garbage until :meth:`compact`), so reads of many positions are one gather.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: type = np.int64) -> None:
         self._start = Column(np.int64, 0)
         self._count = Column(np.int64, 0)
-        self._flat = Growable(np.int64)
+        self._flat = Growable(dtype)
         self._live = 0  # values in current lists (the rest of _flat is garbage)
 
     def __len__(self) -> int:
@@ -94,7 +95,7 @@ class Ragged:
     def grouped(cls, owners: IntArray, values: IntArray, size: int) -> Ragged:
         """The lists of ``size`` positions from aligned (position, value) pairs, positions
         ascending."""
-        out = cls()
+        out = cls(values.dtype.type)
         counts = np.bincount(owners, minlength=size).astype(np.int64)
         out._start = Column.of(np.cumsum(counts) - counts, 0)
         out._count = Column.of(counts, 0)
@@ -102,26 +103,27 @@ class Ragged:
         out._live = len(values)
         return out
 
-    def set(self, position: int, values: list[int]) -> None:
+    def set(self, position: int, values: npt.ArrayLike) -> None:
         """Set (or replace) one position's list."""
         if self._flat.size > 1024 and self._flat.size > 4 * self._live:
             self.compact()
         if position < self._count.size:
             self._live -= int(self._count.values[position])
+        values = np.asarray(values, dtype=self._flat.values.dtype)
         self._start.set(position, self._flat.size)
         self._count.set(position, len(values))
         self._flat.extend(values)
-        self._live += len(values)
+        self._live += int(self._count.values[position])
 
-    def get(self, position: int) -> IntArray:
+    def get(self, position: int) -> npt.NDArray[Any]:
         """One position's list (empty for a position never set)."""
         if position >= self._start.size:
-            return np.zeros(0, dtype=np.int64)
+            return np.zeros(0, dtype=self._flat.values.dtype)
         start = int(self._start.values[position])
-        out: IntArray = self._flat.values[start : start + int(self._count.values[position])]
+        out: npt.NDArray[Any] = self._flat.values[start : start + int(self._count.values[position])]
         return out
 
-    def gather(self, positions: IntArray) -> tuple[IntArray, IntArray]:
+    def gather(self, positions: IntArray) -> tuple[IntArray, npt.NDArray[Any]]:
         """Every value of the lists at ``positions``, with the place in ``positions`` each
         came from: two aligned arrays."""
         known = positions < self._start.size

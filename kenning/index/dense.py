@@ -1,5 +1,10 @@
-"""Dense search: a growable float32 matrix of unit vectors, scored by one mat-vec (exact), or
-through an HNSW graph of its rows (:meth:`DenseIndex.nearest`) re-scored at full precision."""
+"""Dense search: a growable float16 matrix of unit vectors, scored by one mat-vec (exact), or
+through an HNSW graph of its rows (:meth:`DenseIndex.nearest`) re-scored against the matrix.
+
+The rows are kept as float16 (768 bytes for MiniLM's 384 dimensions instead of 1,536): a
+unit vector's components lose nothing that changes a ranking (a cosine moves by about 1e-4;
+the retrieval figures in docs/retrieval.md were measured with it), and the scope's largest
+structure halves."""
 
 from __future__ import annotations
 
@@ -9,6 +14,19 @@ import numpy.typing as npt
 from kenning.index.ann import VectorIndex
 
 Scores = npt.NDArray[np.float32]
+_STORED = np.float16
+_CHUNK = 65_536  # rows converted to float32 at a time (a product or a graph insert)
+
+
+def _dot(rows: npt.NDArray[np.float16], query: npt.NDArray[np.float32]) -> Scores:
+    """``rows @ query`` in float32, converting the float16 rows a chunk at a time."""
+    vector = np.asarray(query, dtype=np.float32)
+    if len(rows) <= _CHUNK:
+        out: Scores = rows.astype(np.float32) @ vector
+        return out
+    return np.concatenate(
+        [rows[i : i + _CHUNK].astype(np.float32) @ vector for i in range(0, len(rows), _CHUNK)]
+    )
 
 
 class DenseIndex:
@@ -16,7 +34,7 @@ class DenseIndex:
 
     def __init__(self, dim: int, *, capacity: int = 1024) -> None:
         self.dim = dim
-        self._matrix = np.zeros((capacity, dim), dtype=np.float32)
+        self._matrix = np.zeros((capacity, dim), dtype=_STORED)
         self._size = 0
         self._ann: VectorIndex | None = None  # built on the first nearest(), then kept current
 
@@ -29,37 +47,40 @@ class DenseIndex:
         needed = self._size + len(vectors)
         if needed > len(self._matrix):
             # Grow by a quarter: each row is copied about four times over the index's life, and
-            # at most a fifth of the matrix (1.5 KB a row for MiniLM) is ever unused.
-            grown = np.zeros((max(needed, len(self._matrix) * 5 // 4 + 1024), self.dim), np.float32)
+            # at most a fifth of the matrix is ever unused.
+            grown = np.zeros((max(needed, len(self._matrix) * 5 // 4 + 1024), self.dim), _STORED)
             grown[: self._size] = self._matrix[: self._size]
             self._matrix = grown
         self._matrix[self._size : needed] = vectors
         rows = range(self._size, needed)
         self._size = needed
-        if self._ann is not None:
-            self._ann.add(np.arange(rows.start, rows.stop, dtype=np.int64), vectors)
+        if self._ann is not None:  # the stored values, so that equal rows stay equal
+            stored = np.arange(rows.start, rows.stop, dtype=np.int64)
+            self._ann.add(stored, self._matrix[stored].astype(np.float32))
         return rows
+
+    def compact(self) -> None:
+        """Drop the room kept for growth (before a snapshot is written)."""
+        self._matrix = self._matrix[: self._size].copy()
 
     def clear(self, row: int) -> None:
         """Zero a row so it never matches (its number is not reused)."""
         if self._ann is not None:
-            self._ann.remove(row, self._matrix[row].copy())
+            self._ann.remove(row, self.row(row))
         self._matrix[row] = 0.0
 
     def row(self, row: int) -> npt.NDArray[np.float32]:
         """One stored vector."""
-        out: npt.NDArray[np.float32] = self._matrix[row]
+        out: npt.NDArray[np.float32] = self._matrix[row].astype(np.float32)
         return out
 
     def scores(self, query: npt.NDArray[np.float32]) -> Scores:
         """Cosine similarity of the (unit) query with every row."""
-        out: Scores = self._matrix[: self._size] @ np.asarray(query, dtype=np.float32)
-        return out
+        return _dot(self._matrix[: self._size], query)
 
     def rescore(self, query: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]) -> Scores:
-        """Exact cosine similarity of the (unit) query with some rows."""
-        out: Scores = self._matrix[rows] @ np.asarray(query, dtype=np.float32)
-        return out
+        """Cosine similarity of the (unit) query with some rows (the stored precision)."""
+        return _dot(self._matrix[rows], query)
 
     def nearest(
         self, query: npt.NDArray[np.float32], k: int, *, depth: int | None = None
@@ -74,7 +95,9 @@ class DenseIndex:
         """The HNSW graph of the rows (built now if it was not yet)."""
         if self._ann is None:
             self._ann = VectorIndex(self.dim)
-            self._ann.add(np.arange(self._size, dtype=np.int64), self._matrix[: self._size])
+            for start in range(0, self._size, _CHUNK):  # float32 copies, a chunk at a time
+                rows = np.arange(start, min(start + _CHUNK, self._size), dtype=np.int64)
+                self._ann.add(rows, self._matrix[rows].astype(np.float32))
         return self._ann
 
     def has_graph(self) -> bool:

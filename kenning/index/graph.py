@@ -42,7 +42,7 @@ class EntityGraph:
         self._keys: list[str] = []  # entity key by entity number
         self._degree = Column(np.int64, 0)  # memories mentioning each entity
         # Synonym edges as (entity, entity, cosine) triples, both directions, found for the
-        # first ``_paired`` entities (see _find_synonyms).
+        # first ``_paired`` entities (see find_synonyms).
         self._synonym_a = Growable(np.int64)
         self._synonym_b = Growable(np.int64)
         self._synonym_w = Growable(np.float64)
@@ -134,7 +134,7 @@ class EntityGraph:
 
     def _synonyms(self, n_memories: int) -> Triplets:
         size = n_memories + len(self.names)
-        self._find_synonyms()
+        self.find_synonyms()
         return Triplets(
             (size, size),
             self._synonym_a.view() + n_memories,
@@ -142,7 +142,7 @@ class EntityGraph:
             self._synonym_w.view(),
         )
 
-    def _find_synonyms(self) -> None:
+    def find_synonyms(self) -> None:
         """Extend the synonym pairs to every entity named so far (each new name is compared
         with every name once, so a search never compares all names with all names)."""
         known = self._paired
@@ -192,7 +192,7 @@ class EntityGraph:
         sub._number = {key: i for i, key in enumerate(sub._keys)}
         sub._mentions = Ragged.grouped(owners, local.astype(np.int64), len(positions))
         sub._degree = Column.of(np.bincount(local, minlength=len(chosen)).astype(np.int64), 0)
-        self._find_synonyms()
+        self.find_synonyms()
         renumber = np.full(len(self.names), -1, dtype=np.int64)
         renumber[entities] = np.arange(len(entities))
         a = renumber[self._synonym_a.view()]

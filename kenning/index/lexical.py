@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import Stemmer
 
-from kenning.index.arrays import Growable
+from kenning.index.arrays import Growable, Ragged
 
 Scores = npt.NDArray[np.float32]
 
@@ -224,8 +224,8 @@ class BM25Index:
         self.k1 = k1
         self.b = b
         self._vocab: dict[str, int] = {}
-        self._terms: list[npt.NDArray[np.int64]] = []
-        self._counts: list[npt.NDArray[np.float64]] = []
+        self._terms = Ragged()  # by row: the document's term numbers
+        self._counts = Ragged(np.float64)  # ... and how often each occurs
         self._alive = Growable(np.bool_)
         self._lengths = Growable(np.float64)
         self._df = Growable(np.float64)  # by term number, alive documents only
@@ -250,8 +250,8 @@ class BM25Index:
         )
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         row = len(self._terms)
-        self._terms.append(terms)
-        self._counts.append(tf)
+        self._terms.set(row, terms)
+        self._counts.set(row, tf)
         self._alive.extend(np.ones(1, dtype=np.bool_))
         self._lengths.extend(np.asarray([tf.sum()]))
         if len(vocab) > self._df.size:
@@ -283,19 +283,18 @@ class BM25Index:
         """Stop matching a row (its number is not reused)."""
         if self._alive.values[row]:
             self._alive.values[row] = False
-            self._df.values[self._terms[row]] -= 1.0
+            self._df.values[self._terms.get(row)] -= 1.0
             self._n_alive -= 1
             self._total_length -= float(self._lengths.values[row])
-            self._terms[row] = np.zeros(0, dtype=np.int64)
-            self._counts[row] = np.zeros(0, dtype=np.float64)
+            self._terms.set(row, _NO_DOCS)
+            self._counts.set(row, _NO_TF)
 
     def merge(self) -> None:
         """Rebuild the sorted postings from every row's counts (removed rows drop out)."""
         n_docs, n_terms = len(self._terms), len(self._vocab)
-        sizes = np.fromiter((len(t) for t in self._terms), dtype=np.int64, count=n_docs)
-        terms = np.concatenate(self._terms) if n_docs else _NO_DOCS
-        tf = np.concatenate(self._counts) if n_docs else _NO_TF
-        docs = np.repeat(np.arange(n_docs, dtype=np.int64), sizes)
+        every_row = np.arange(n_docs, dtype=np.int64)
+        docs, terms = self._terms.gather(every_row)
+        _, tf = self._counts.gather(every_row)
         by_term = np.argsort(terms, kind="stable")
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms, minlength=n_terms), out=offsets[1:])
@@ -314,7 +313,7 @@ class BM25Index:
         """The analysed terms of one document."""
         if len(self._words) != len(self._vocab):
             self._words = list(self._vocab)
-        return [self._words[t] for t in self._terms[row]]
+        return [self._words[t] for t in self._terms.get(row).tolist()]
 
     def scores(self, query: str, rows: RowMap | None = None) -> Scores:
         """BM25 score of every row for the query (0 where no term matches); with ``rows``,

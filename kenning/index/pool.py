@@ -79,7 +79,9 @@ class PoolView(ScopeIndex):
             setattr(self, name, Column.of(column.values[positions], column.fill))
         for name in _SHARED:
             setattr(self, name, getattr(parent, name))
-        self._mentioned = [parent._mentioned[p] for p in positions.tolist()]
+        for name in ("_mention_starts", "_mention_ends"):
+            owners, values = getattr(parent, name).gather(positions)
+            setattr(self, name, Ragged.grouped(owners, values, len(positions)))
         self._mention_table = None
         self._ended = {}
         self._winners = {}

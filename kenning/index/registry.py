@@ -182,9 +182,10 @@ class IndexRegistry:
         scope = loaded.scope
         if len(scope) < self._snapshots.min_memories:
             return
-        scope.lexical.merge()  # so that the opening process has no appended part to scan
+        # Work left for later is done now, so that the opening process finds it done.
+        scope.settle()
         if len(scope.dense) > _GRAPH_FROM:
-            scope.dense.graph()  # built once here rather than on the first search after opening
+            scope.dense.graph()
         manifest = {**self._manifest(user_id), "position": loaded.position}
         try:
             snapshot.save(scope, path, manifest)

@@ -147,7 +147,9 @@ class ScopeIndex:
         self._speaker = Column(np.int32, -1)
         self._speaker_code: dict[str, int] = {}  # casefolded name -> code
         self._speaker_names: dict[int, str] = {}  # code -> name as first seen
-        self._mentioned: list[npt.NDArray[np.float64]] = []  # (k, 2) [start, end) epoch s
+        # The time ranges a memory's text mentions: [start, end) in epoch seconds.
+        self._mention_starts = Ragged(np.float64)
+        self._mention_ends = Ragged(np.float64)
         self._mention_table: tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None = None
         self._episode_number: dict[str, int] = {}
         self._episodes = Ragged()  # episode numbers by position (for gathers over a pool)
@@ -161,6 +163,12 @@ class ScopeIndex:
         """Whether the memory is indexed under exactly these keys (see :meth:`upsert`)."""
         position = self.position.get(memory_id)
         return position is not None and self._key_signature.values[position] == _signature(keys)
+
+    def settle(self) -> None:
+        """Do the work the index leaves for later: merge BM25's appended part, pair new
+        entities with their synonyms (before a snapshot, so the opening process need not)."""
+        self.lexical.merge()
+        self.graph.find_synonyms()
 
     def items_at(self, positions: Sequence[int]) -> list[MemoryItem]:
         """The records of the memories at ``positions``, in that order, read from the store
@@ -204,7 +212,6 @@ class ScopeIndex:
             position = len(self.ids)
             self.position[item.id] = position
             self.ids.append(item.id)
-            self._mentioned.append(_NO_RANGES)
         else:
             self._drop_rows(position)
         self._key_signature.set(position, _signature(keys) if keys is not None else 0)
@@ -221,7 +228,8 @@ class ScopeIndex:
         lexical_row = self.lexical.add("\n".join(document))
         self._lexical_row.set(position, lexical_row)
         ranges = _mentioned_ranges(item) if expansions.get(KeyKind.DATE) else _NO_RANGES
-        self._mentioned[position] = ranges
+        self._mention_starts.set(position, ranges[:, 0])
+        self._mention_ends.set(position, ranges[:, 1])
         self._mention_table = None
         # Any time expression counts: on the LoCoMo dev half, counting only mentions precise
         # to a day or a week made no difference.
@@ -552,10 +560,10 @@ class ScopeIndex:
     def mentions_time_in(self, start: float, end: float) -> BoolArray:
         """Memories whose text mentions a time overlapping ``[start, end)`` (epoch seconds)."""
         if self._mention_table is None:
-            sizes = [len(r) for r in self._mentioned]
-            ranges = np.concatenate([_NO_RANGES, *self._mentioned])
-            owners = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-            self._mention_table = (owners, ranges[:, 0], ranges[:, 1])
+            every = np.arange(len(self), dtype=np.int64)
+            owners, starts = self._mention_starts.gather(every)
+            _, ends = self._mention_ends.gather(every)
+            self._mention_table = (owners, starts, ends)
         owners, starts, ends = self._mention_table
         mask = np.zeros(len(self), dtype=bool)
         mask[owners[(starts < end) & (ends > start)]] = True

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from kenning.index.ann import VectorIndex
 from kenning.index.arrays import Column, Growable, Ragged
+from kenning.index.dense import DenseIndex
 from kenning.index.scope import ScopeIndex
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,11 @@ def load(path: Path, fresh: ScopeIndex, manifest: Mapping[str, Any]) -> int | No
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         log.warning("index snapshot %s is unreadable (%s); rebuilding", path, error)
         return None
-    _decode(fresh, "", arrays, tags)
+    try:
+        _decode(fresh, "", arrays, tags)
+    except (_Mismatch, KeyError) as error:
+        log.warning("index snapshot %s does not fit this version (%s); rebuilding", path, error)
+        return None
     fresh.position = {memory_id: i for i, memory_id in enumerate(fresh.ids)}
     return position
 
@@ -123,8 +128,8 @@ def _encode(obj: object, prefix: str, arrays: Arrays, tags: dict[str, Any]) -> N
             arrays.update({key + "." + k: v for k, v in value.state().items()})
             tags[key] = "ann"
         elif _is_index_object(value):
-            if isinstance(value, Ragged):
-                value.compact()  # replaced lists' garbage is not worth writing
+            if isinstance(value, (Ragged, DenseIndex)):
+                value.compact()  # garbage and room for growth are not worth writing
             tags[key] = "object"
             _encode(value, key + ".", arrays, tags)
         elif isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
@@ -142,6 +147,8 @@ def _decode(obj: object, prefix: str, arrays: Arrays, tags: Mapping[str, Any]) -
             continue
         name = key[len(prefix) :]
         current = fields.get(name)
+        if tag in ("array", "column"):
+            _check_dtype(key, current, arrays[key])
         if tag == "array":
             value: Any = arrays[key]
         elif tag == "column":
@@ -159,6 +166,16 @@ def _decode(obj: object, prefix: str, arrays: Arrays, tags: Mapping[str, Any]) -
         else:
             value = _unplain(tag["json"])
         object.__setattr__(obj, name, value)  # frozen dataclasses too
+
+
+class _Mismatch(ValueError):
+    """The snapshot's arrays are not of the types this version builds."""
+
+
+def _check_dtype(key: str, current: object, found: npt.NDArray[Any]) -> None:
+    expected = current.values if isinstance(current, (Column, Growable)) else current
+    if isinstance(expected, np.ndarray) and expected.dtype != found.dtype:
+        raise _Mismatch(f"{key} is {found.dtype}, expected {expected.dtype}")
 
 
 def _column_like(current: object, values: npt.NDArray[Any]) -> Column | Growable:

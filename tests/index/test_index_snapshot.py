@@ -62,7 +62,7 @@ def _same_index(a: ScopeIndex, b: ScopeIndex) -> None:
     layout depends on the order of inserts; their answers are compared by searches)."""
     found = []
     for index in (a, b):
-        index.lexical.merge()  # the appended BM25 part as the merged postings
+        index.settle()  # the appended BM25 part merged, synonyms paired: as written
         arrays: dict[str, Any] = {}
         tags: dict[str, Any] = {}
         snapshot._encode(index, "", arrays, tags)
