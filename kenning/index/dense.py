@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from usearch.compiled import MetricKind
+from usearch.index import search as exact_search
 
 from kenning.index.ann import VectorIndex
 
 Scores = npt.NDArray[np.float32]
 _STORED = np.float16
-_CHUNK = 65_536  # rows converted to float32 at a time (a product or a graph insert)
+_CHUNK = 65_536  # rows converted to float32 at a time (for a graph insert)
+_NUMPY_BELOW = 64  # fewer rows than this are scored by numpy (no call overhead)
 
 
 def _dot(rows: npt.NDArray[np.float16], query: npt.NDArray[np.float32]) -> Scores:
-    """``rows @ query`` in float32, converting the float16 rows a chunk at a time."""
+    """``rows @ query`` as float32 scores.
+
+    numpy converts float16 to float32 at about 1.2 ns a value (0.9 ms for a pool of 2,000
+    rows), more than the product itself; usearch's exact search reads float16 with SIMD
+    kernels (0.27 ms for the same rows, agreeing to 3e-5), so many rows go through it.
+    """
     vector = np.asarray(query, dtype=np.float32)
-    if len(rows) <= _CHUNK:
+    if len(rows) < _NUMPY_BELOW:
         out: Scores = rows.astype(np.float32) @ vector
         return out
-    return np.concatenate(
-        [rows[i : i + _CHUNK].astype(np.float32) @ vector for i in range(0, len(rows), _CHUNK)]
+    found = exact_search(
+        np.ascontiguousarray(rows), vector, len(rows), MetricKind.IP, exact=True, threads=1
     )
+    scores = np.zeros(len(rows), dtype=np.float32)
+    scores[np.asarray(found.keys, dtype=np.int64)] = 1.0 - np.asarray(found.distances)
+    return scores
 
 
 class DenseIndex:
