@@ -78,13 +78,13 @@ class VectorIndex:
         out._index.load(state["graph"].tobytes())
         digest = state["digest"]
         out._digest = Column.of(digest.copy(), 0)
-        out._holder = {int(digest[h]): h for h in state["holders"].tolist()}
+        holders = state["holders"]
+        out._holder = dict(zip(digest[holders].tolist(), holders.tolist(), strict=True))
         indexed = np.flatnonzero(digest)
         out._size = len(indexed)
-        for row, key in zip(indexed.tolist(), digest[indexed].tolist(), strict=True):
-            holder = out._holder[key]
-            if holder != row:
-                out._copies.setdefault(holder, []).append(row)
+        copies = indexed[~np.isin(indexed, holders)]  # rows whose vector another row holds
+        for row, key in zip(copies.tolist(), digest[copies].tolist(), strict=True):
+            out._copies.setdefault(out._holder[key], []).append(row)
         return out
 
     def add(self, rows: IntArray, vectors: npt.NDArray[np.float32]) -> None:

@@ -22,6 +22,13 @@ class Growable:
         self.values: npt.NDArray[Any] = np.zeros(256, dtype=dtype)
         self.size = 0
 
+    @classmethod
+    def of(cls, values: npt.NDArray[Any]) -> Growable:
+        """An array holding these values (no room for growth until the next append)."""
+        out = cls(values.dtype.type)
+        out.values, out.size = values, len(values)
+        return out
+
     def extend(self, values: npt.ArrayLike) -> None:
         """Append values."""
         values = np.asarray(values, dtype=self.values.dtype)

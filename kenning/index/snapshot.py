@@ -5,14 +5,16 @@ code the columns, build the HNSW graph): about 130 µs of CPU per memory. A snap
 the result as arrays, so opening a scope reads a file and then applies what the change
 feed recorded since the snapshot's position, as any catch-up does.
 
-The file is an uncompressed ``.npz`` (numpy's zip of ``.npy`` arrays, read without pickle)
-written to a temporary name and renamed, so a reader sees an old snapshot or a new one,
-never half of one. Its ``manifest`` entry names the format version, the embedding model,
-the index options and the feed position; a snapshot whose manifest differs from what the
-opening process would build is ignored (and replaced). The encoding is generic over the
-index's building blocks: numpy arrays, :class:`Column`, :class:`Growable`, nested index
-objects (their attributes, recursively), lists of arrays, the HNSW graph (usearch's own
-format), and JSON for small plain values. Caches (``_TRANSIENT`` of each class) and
+The file is a JSON header (the manifest, how each attribute was encoded, the arrays' names
+and CRC-32 checksums) followed by the arrays as ``.npy`` records, each read straight into
+its array (numpy's ``.npz`` goes through ``zipfile`` and reads at half the speed) and never
+with pickle. It is written to a temporary name and renamed, so a reader sees an old
+snapshot or a new one, never half of one. The manifest names the format version, the
+embedding model, the index options and the feed position; a snapshot whose manifest
+differs from what the opening process would build is ignored (and replaced). The encoding
+is generic over the index's building blocks: numpy arrays, :class:`Column`,
+:class:`Growable`, nested index objects (their attributes, recursively), the HNSW graph
+(usearch's own format), and JSON for plain values. Caches (``_TRANSIENT`` of each class) and
 callables are never written: the opening process's fresh index supplies them.
 """
 
@@ -22,10 +24,10 @@ import json
 import logging
 import os
 import tempfile
-import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -39,8 +41,7 @@ log = logging.getLogger(__name__)
 
 # Bump when any snapshotted class changes what its attributes mean.
 FORMAT_VERSION = 1
-_MANIFEST = "manifest"
-_META = "meta"
+_MAGIC = b"KENNING-INDEX\n"
 
 Arrays = dict[str, npt.NDArray[Any]]
 
@@ -50,13 +51,21 @@ def save(index: ScopeIndex, path: Path, manifest: Mapping[str, Any]) -> None:
     arrays: Arrays = {}
     tags: dict[str, Any] = {}
     _encode(index, "", arrays, tags)
-    arrays[_MANIFEST] = _json_bytes({**manifest, "format": FORMAT_VERSION})
-    arrays[_META] = _json_bytes(tags)
+    names = list(arrays)
+    header = {
+        "manifest": {**manifest, "format": FORMAT_VERSION},
+        "tags": tags,
+        "arrays": names,
+        "crc32": [_crc(np.ascontiguousarray(arrays[name])) for name in names],
+    }
+    encoded = json.dumps(header).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, allow_pickle=False, **arrays)
+            out.write(_MAGIC + len(encoded).to_bytes(8, "little") + encoded)
+            for name in names:
+                np.lib.format.write_array(out, arrays[name], allow_pickle=False)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -68,10 +77,10 @@ def save(index: ScopeIndex, path: Path, manifest: Mapping[str, Any]) -> None:
 def read_manifest(path: Path) -> dict[str, Any] | None:
     """A snapshot's manifest, or None when the file is missing or unreadable."""
     try:
-        with path.open("rb") as file, np.load(file, allow_pickle=False) as data:
-            found: dict[str, Any] = json.loads(data[_MANIFEST].tobytes())
+        with path.open("rb") as file:
+            found: dict[str, Any] = _header(file)["manifest"]
             return found
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, KeyError) as error:
         if path.exists():
             log.warning("index snapshot %s is unreadable (%s); it will be rebuilt", path, error)
         return None
@@ -83,21 +92,21 @@ def load(path: Path, fresh: ScopeIndex, manifest: Mapping[str, Any]) -> int | No
     snapshot (missing, unreadable, or made for another model, options or format)."""
     expected = {**manifest, "format": FORMAT_VERSION}
     try:
-        with path.open("rb") as file, np.load(file, allow_pickle=False) as data:
-            found = json.loads(data[_MANIFEST].tobytes())
+        with path.open("rb") as file:
+            header = _header(file)
+            found = dict(header["manifest"])
             position = found.pop("position", None)
             if found != expected or not isinstance(position, int):
                 log.info("index snapshot %s was made for %s; rebuilding", path, found)
                 return None
-            tags = json.loads(data[_META].tobytes())
-            arrays = {name: data[name] for name in data.files}
+            arrays = _arrays(file, header["arrays"], header["crc32"])
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, KeyError) as error:
         log.warning("index snapshot %s is unreadable (%s); rebuilding", path, error)
         return None
     try:
-        _decode(fresh, "", arrays, tags)
+        _decode(fresh, "", arrays, header["tags"])
     except (_Mismatch, KeyError) as error:
         log.warning("index snapshot %s does not fit this version (%s); rebuilding", path, error)
         return None
@@ -105,8 +114,29 @@ def load(path: Path, fresh: ScopeIndex, manifest: Mapping[str, Any]) -> int | No
     return position
 
 
-def _json_bytes(value: Any) -> npt.NDArray[np.uint8]:
-    return np.frombuffer(json.dumps(value).encode(), dtype=np.uint8)
+def _header(file: BinaryIO) -> dict[str, Any]:
+    """The JSON header after the magic line: manifest, tags, array names and checksums."""
+    if file.read(len(_MAGIC)) != _MAGIC:
+        raise ValueError("not an index snapshot")
+    size = int.from_bytes(file.read(8), "little")
+    found: dict[str, Any] = json.loads(file.read(size))
+    return found
+
+
+def _arrays(file: BinaryIO, names: list[str], checksums: list[int]) -> Arrays:
+    """The ``.npy`` records after the header, each read straight into its array (one read
+    per array, no copy) and checked against its CRC-32."""
+    out: Arrays = {}
+    for name, expected in zip(names, checksums, strict=True):
+        array = np.lib.format.read_array(file, allow_pickle=False)
+        if _crc(array) != expected:
+            raise ValueError(f"{name} is damaged (checksum)")
+        out[name] = array
+    return out
+
+
+def _crc(array: npt.NDArray[Any]) -> int:
+    return zlib.crc32(array.data) if array.size else 0
 
 
 def _is_index_object(value: object) -> bool:
@@ -132,10 +162,6 @@ def _encode(obj: object, prefix: str, arrays: Arrays, tags: dict[str, Any]) -> N
                 value.compact()  # garbage and room for growth are not worth writing
             tags[key] = "object"
             _encode(value, key + ".", arrays, tags)
-        elif isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
-            arrays[key] = np.concatenate(value)
-            arrays[key + ".sizes"] = np.asarray([len(v) for v in value], dtype=np.int64)
-            tags[key] = "arrays"
         else:
             tags[key] = {"json": _plain(value)}
 
@@ -160,9 +186,6 @@ def _decode(obj: object, prefix: str, arrays: Arrays, tags: Mapping[str, Any]) -
         elif tag == "object":
             _decode(current, key + ".", arrays, tags)
             continue
-        elif tag == "arrays":
-            sizes = arrays[key + ".sizes"]
-            value = np.split(arrays[key], np.cumsum(sizes)[:-1])
         else:
             value = _unplain(tag["json"])
         object.__setattr__(obj, name, value)  # frozen dataclasses too
@@ -180,10 +203,8 @@ def _check_dtype(key: str, current: object, found: npt.NDArray[Any]) -> None:
 
 def _column_like(current: object, values: npt.NDArray[Any]) -> Column | Growable:
     if isinstance(current, Column):
-        return Column.of(values.copy(), current.fill)
-    grown = Growable(values.dtype.type)
-    grown.extend(values)
-    return grown
+        return Column.of(values, current.fill)
+    return Growable.of(values)
 
 
 def _plain(value: Any) -> Any:
@@ -197,7 +218,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return {"tuple": [_plain(v) for v in value]}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return value if _flat(value) else [_plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -205,12 +226,20 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot snapshot a {type(value).__name__}")
 
 
+def _flat(values: list[Any]) -> bool:
+    """A list of strings, or of integers, that JSON keeps as it is (the long ones: ids,
+    vocabularies, postings) and that needs no walk element by element."""
+    return all(type(v) is str for v in values) or all(type(v) is int for v in values)
+
+
 def _unplain(value: Any) -> Any:
     if isinstance(value, list):
-        return [_unplain(v) for v in value]
+        return value if _flat(value) else [_unplain(v) for v in value]
     if isinstance(value, dict):
         if "codes" in value:
-            return {_unplain(k): i for i, k in enumerate(value["codes"])}
+            codes = value["codes"]
+            keys = codes if _flat(codes) else [_unplain(k) for k in codes]
+            return {k: i for i, k in enumerate(keys)}
         if "pairs" in value:
             return {_key(_unplain(k)): _unplain(v) for k, v in value["pairs"]}
         if "set" in value:
