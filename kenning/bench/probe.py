@@ -64,7 +64,7 @@ def probe(spec: dict[str, Any]) -> ProbeFigures:
     db = Path(spec["db"])
     memories, text_bytes = _scope_size(db)
     disk = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
-    snapshot = sum(p.stat().st_size for p in Path(f"{db}.index").glob("*.npz"))
+    snapshot = sum(p.stat().st_size for p in Path(f"{db}.index").glob("*.snapshot"))
     memory = bench_memory(db, spec["search_path"])
     asked = queries(spec["queries"] + spec["warmup"], seed=spec["seed"])
     memory.search("warm up the query analysis", user_id="bench-empty-user", limit=1)

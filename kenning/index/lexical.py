@@ -173,10 +173,10 @@ class _Postings:
     """
 
     offsets: npt.NDArray[np.int64]
-    docs: npt.NDArray[np.int64]
-    tf: npt.NDArray[np.float64]
+    docs: npt.NDArray[np.int32]
+    tf: npt.NDArray[np.float32]
 
-    def entries(self, term: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    def entries(self, term: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
         """A term's documents and counts."""
         if term + 1 >= len(self.offsets):
             return _NO_DOCS, _NO_TF
@@ -184,8 +184,10 @@ class _Postings:
         return self.docs[span], self.tf[span]
 
 
-_NO_DOCS = np.zeros(0, dtype=np.int64)
-_NO_TF = np.zeros(0, dtype=np.float64)
+# Postings and documents hold 32-bit rows, terms and counts: half the memory of 64-bit ones,
+# and a scope has fewer than 2^31 memories and terms.
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_NO_TF = np.zeros(0, dtype=np.float32)
 # The appended part is merged into the postings once it holds this many entries, or 1/64 of
 # the postings: a merge (one sort) costs O(entries), so each add pays a constant share, and
 # a query's scan of the appended part stays short.
@@ -224,8 +226,8 @@ class BM25Index:
         self.k1 = k1
         self.b = b
         self._vocab: dict[str, int] = {}
-        self._terms = Ragged()  # by row: the document's term numbers
-        self._counts = Ragged(np.float64)  # ... and how often each occurs
+        self._terms = Ragged(np.int32)  # by row: the document's term numbers
+        self._counts = Ragged(np.float32)  # ... and how often each occurs
         self._alive = Growable(np.bool_)
         self._lengths = Growable(np.float64)
         self._df = Growable(np.float64)  # by term number, alive documents only
@@ -298,7 +300,7 @@ class BM25Index:
         by_term = np.argsort(terms, kind="stable")
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms, minlength=n_terms), out=offsets[1:])
-        self._postings = _Postings(offsets, docs[by_term], tf[by_term])
+        self._postings = _Postings(offsets, docs[by_term].astype(np.int32), tf[by_term])
         for part in (self._recent_terms, self._recent_docs, self._recent_tf):
             part.clear()
 

@@ -149,7 +149,7 @@ class IndexRegistry:
         if self._snapshots is None:
             return None
         name = hashlib.blake2b(user_id.encode(), digest_size=16).hexdigest()
-        return self._snapshots.directory / f"{name}.npz"
+        return self._snapshots.directory / f"{name}.snapshot"
 
     def _manifest(self, user_id: str) -> dict[str, Any]:
         """What a snapshot must have been made with to be used (see kenning.index.snapshot)."""

@@ -90,7 +90,7 @@ def db(tmp_path: Path) -> Iterator[Path]:
 
 
 def _snapshot_of(db: Path) -> Path:
-    files = list(Path(f"{db}.index").glob("*.npz"))
+    files = list(Path(f"{db}.index").glob("*.snapshot"))
     assert len(files) == 1, files
     return files[0]
 
@@ -154,7 +154,7 @@ def test_a_hard_erase_deletes_the_snapshot_and_its_text_everywhere(db: Path) -> 
             m for m in memory.get_all(user_id=USER, limit=1000) if "marzipanquokka" in m.text
         )
         memory.forget(pin.id, user_id=USER, hard=True)
-        assert not list(Path(f"{db}.index").glob("*.npz"))
+        assert not list(Path(f"{db}.index").glob("*.snapshot"))
         assert all(
             "marzipanquokka" not in h.memory.text
             for h in memory.search("bank password", user_id=USER)
@@ -196,7 +196,7 @@ def test_a_snapshot_written_while_an_erase_commits_is_deleted(db: Path) -> None:
         eraser.forget(victim.id, user_id=USER, hard=True)
         eraser.close()
         registry._save(USER, loaded)
-        assert not list(Path(f"{db}.index").glob("*.npz"))
+        assert not list(Path(f"{db}.index").glob("*.snapshot"))
     finally:
         memory.close()
 
@@ -284,7 +284,7 @@ def test_no_snapshot_below_the_minimum_or_in_memory(tmp_path: Path) -> None:
     small = _open(tmp_path / "small.db", index_snapshot_min=1000)
     _fill(small, 40)
     small.close()
-    assert not list(Path(f"{tmp_path / 'small.db'}.index").glob("*.npz"))
+    assert not list(Path(f"{tmp_path / 'small.db'}.index").glob("*.snapshot"))
     in_memory = _open(Path(":memory:"))
     assert in_memory._registry.snapshot_path(USER) is None
     in_memory.close()
