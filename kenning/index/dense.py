@@ -8,6 +8,8 @@ structure halves."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import numpy.typing as npt
 from usearch.compiled import MetricKind
@@ -43,6 +45,9 @@ def _dot(rows: npt.NDArray[np.float16], query: npt.NDArray[np.float32]) -> Score
 class DenseIndex:
     """Rows are unit vectors appended in order; cosine similarity is the dot product."""
 
+    # A snapshot writes the matrix up to its filled size (kenning.index.snapshot).
+    _SIZED: ClassVar[dict[str, str]] = {"_matrix": "_size"}
+
     def __init__(self, dim: int, *, capacity: int = 1024) -> None:
         self.dim = dim
         self._matrix = np.zeros((capacity, dim), dtype=_STORED)
@@ -69,10 +74,6 @@ class DenseIndex:
             stored = np.arange(rows.start, rows.stop, dtype=np.int64)
             self._ann.add(stored, self._matrix[stored].astype(np.float32))
         return rows
-
-    def compact(self) -> None:
-        """Drop the room kept for growth (before a snapshot is written)."""
-        self._matrix = self._matrix[: self._size].copy()
 
     def clear(self, row: int) -> None:
         """Zero a row so it never matches (its number is not reused)."""

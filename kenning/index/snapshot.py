@@ -34,7 +34,6 @@ import numpy.typing as npt
 
 from kenning.index.ann import VectorIndex
 from kenning.index.arrays import Column, Growable, Ragged
-from kenning.index.dense import DenseIndex
 from kenning.index.scope import ScopeIndex
 
 log = logging.getLogger(__name__)
@@ -146,20 +145,22 @@ def _is_index_object(value: object) -> bool:
 
 def _encode(obj: object, prefix: str, arrays: Arrays, tags: dict[str, Any]) -> None:
     transient: frozenset[str] = getattr(obj, "_TRANSIENT", frozenset())
+    sized: dict[str, str] = getattr(obj, "_SIZED", {})  # arrays filled up to a size attribute
     for name, value in vars(obj).items():
         if name in transient or callable(value):
             continue
         key = prefix + name
         if isinstance(value, np.ndarray):
-            arrays[key], tags[key] = value, "array"
+            filled = value[: getattr(obj, sized[name])] if name in sized else value
+            arrays[key], tags[key] = filled, "array"
         elif isinstance(value, (Column, Growable)):
             arrays[key], tags[key] = value.view(), "column"
         elif isinstance(value, VectorIndex):
             arrays.update({key + "." + k: v for k, v in value.state().items()})
             tags[key] = "ann"
         elif _is_index_object(value):
-            if isinstance(value, (Ragged, DenseIndex)):
-                value.compact()  # garbage and room for growth are not worth writing
+            if isinstance(value, Ragged):
+                value.compact()  # replaced lists' garbage is not worth writing
             tags[key] = "object"
             _encode(value, key + ".", arrays, tags)
         else:

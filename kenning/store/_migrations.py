@@ -199,4 +199,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX episodes_pending ON episodes (user_id, seq) WHERE processed_at IS NULL",
         ),
     ),
+    Migration(
+        6,
+        "slot history by start",
+        (
+            # A slot's versions by when each starts (validity start, else event time, else
+            # record time; ISO text sorts in time order), so that the version in effect at a
+            # time and those after it are a range, however long the slot's history.
+            "CREATE INDEX memories_by_slot_start ON memories "
+            "(user_id, slot, coalesce(valid_from, event_time, created_at)) WHERE slot IS NOT NULL",
+            "DROP INDEX memories_by_slot",
+        ),
+    ),
 )

@@ -71,21 +71,10 @@ _MEMORY_STATUS = _MEMORY_COLUMNS.split(", ").index("status")
 _EPISODE_USER = _EPISODE_COLUMNS.split(", ").index("user_id")
 _MEMORY_ASSIGNMENTS = ", ".join(f"{c.strip()} = ?" for c in _MEMORY_COLUMNS.split(",")[1:])
 _KEY_COLUMNS = "id, name, hash, users, admin, created_at, revoked_at, last_used_at"
+# When a memory starts (see Store.slot_versions), as indexed by memories_by_slot_start.
+_START = "coalesce(valid_from, event_time, created_at)"
 # SQLite's default limit on bound parameters is 32766; stay far below it.
 _CHUNK = 500
-
-
-def _versions_since(rows: Sequence[tuple[Any, ...]], since: datetime) -> list[str]:
-    """Ids of the versions starting at or after the latest start at or before ``since``
-    (``start_of``: validity start, else event time, else record time), from rows of
-    (id, valid_from, event_time, created_at)."""
-    starts = []
-    for memory_id, *times in rows:
-        start = next((t for t in map(decode_time, times) if t is not None), None)
-        assert start is not None  # created_at is never null
-        starts.append((start, memory_id))
-    anchor = max((start for start, _ in starts if start <= since), default=None)
-    return [memory_id for start, memory_id in starts if anchor is None or start >= anchor]
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -149,6 +138,7 @@ class SQLiteStore(Store):
         if self.path != ":memory:":
             self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = FULL")
+        self._conn.execute("PRAGMA cache_size = -65536")
         # Erased rows are overwritten with zeros, so a hard forget leaves no readable text.
         self._conn.execute("PRAGMA secure_delete = ON")
         self._migrate()
@@ -720,19 +710,16 @@ class SQLiteStore(Store):
         where = "WHERE user_id = ? AND slot = ? AND status != ?"
         params: tuple[Any, ...] = (user_id, slot, MemoryStatus.DELETED.value)
         if since is not None:
-            # A slot's history grows for years: read its times alone, then load only the
-            # versions from the one in effect at ``since`` on.
-            ids = _versions_since(
-                self._query(
-                    f"SELECT id, valid_from, event_time, created_at FROM memories {where}", params
-                ),
-                since,
+            # A slot's history grows for years: only the versions from the one in effect at
+            # ``since`` on are read, a range of the memories_by_slot_start index.
+            anchor = self._query_one(
+                f"SELECT {_START} FROM memories {where} AND {_START} <= ? "
+                f"ORDER BY {_START} DESC LIMIT 1",
+                (*params, encode_time(since)),
             )
-            if not ids:
-                return []
-            marks = ",".join("?" * len(ids))
-            where += f" AND id IN ({marks})"
-            params += tuple(ids)
+            if anchor is not None:
+                where += f" AND {_START} >= ?"
+                params += (anchor[0],)
         rows = self._query(
             f"SELECT {_MEMORY_COLUMNS} FROM memories {where} "
             "ORDER BY valid_from IS NOT NULL, valid_from, created_at, rowid",

@@ -43,16 +43,24 @@ def related(
         return {}
     eligible = index.eligible(Eligibility(kinds=LINKABLE)) if len(index) else np.zeros(0, bool)
     batch = np.vstack([v for _, v in new]).astype(np.float32)
+    # Each new memory's nearest existing ones first, then their records in one read.
+    near = {
+        item.id: _nearest(index, eligible, vector, threshold=threshold, n=4 * k)
+        for item, vector in new
+        if item.kind in LINKABLE and len(index)
+    }
+    wanted = sorted({p for found in near.values() for p, _ in found})
+    records = {index.position[m.id]: m for m in index.items_at(wanted)}
     out: dict[str, list[tuple[MemoryItem, float]]] = {}
     for i, (item, vector) in enumerate(new):
         if item.kind not in LINKABLE:
             continue
         own = set(item.episode_ids)
         found: list[tuple[MemoryItem, float]] = []
-        if len(index):
-            for other, score in closest(index, eligible, vector, threshold=threshold, n=4 * k):
-                if own.isdisjoint(other.episode_ids) and not _same_slot(item, other):
-                    found.append((other, score))
+        for position, score in near.get(item.id, []):
+            other = records.get(position)
+            if other and own.isdisjoint(other.episode_ids) and not _same_slot(item, other):
+                found.append((other, score))
         if i:
             earlier = batch[:i] @ np.asarray(vector, dtype=np.float32)
             for j in np.flatnonzero(earlier >= threshold):
@@ -69,18 +77,26 @@ def related(
     return out
 
 
+def _nearest(
+    index: ScopeIndex, eligible: npt.NDArray[np.bool_], vector: Vector, *, threshold: float, n: int
+) -> list[tuple[int, float]]:
+    """Of the ``n`` eligible memories closest to ``vector``, those scoring at least
+    ``threshold`` (positions), best first, with their cosine."""
+    positions, scores = index.nearest_eligible(vector, eligible, n, depth=_LINK_DEPTH)
+    order = np.argsort(-scores, kind="stable")
+    return [(int(positions[i]), float(scores[i])) for i in order if scores[i] >= threshold]
+
+
 def closest(
     index: ScopeIndex, eligible: npt.NDArray[np.bool_], vector: Vector, *, threshold: float, n: int
 ) -> Iterator[tuple[MemoryItem, float]]:
     """Of the ``n`` eligible memories closest to ``vector``, those scoring at least
-    ``threshold``, best first, with their cosine."""
-    positions, scores = index.nearest_eligible(vector, eligible, n, depth=_LINK_DEPTH)
-    order = [i for i in np.argsort(-scores, kind="stable").tolist() if scores[i] >= threshold]
-    records = {item.id: item for item in index.items_at([int(positions[i]) for i in order])}
-    for i in order:
-        item = records.get(index.ids[int(positions[i])])
-        if item is not None:
-            yield item, float(scores[i])
+    ``threshold``, best first, with their cosine (records read from the store)."""
+    found = _nearest(index, eligible, vector, threshold=threshold, n=n)
+    records = {index.position[m.id]: m for m in index.items_at([p for p, _ in found])}
+    for position, score in found:
+        if position in records:
+            yield records[position], score
 
 
 def _same_slot(a: MemoryItem, b: MemoryItem) -> bool:
