@@ -83,18 +83,30 @@ def test_usearch_then_onnxruntime_imports_cleanly() -> None:
     assert done.stdout.strip() == "ok"
 
 
-def test_a_restored_graph_answers_as_the_saved_one_and_keeps_its_copies() -> None:
+def test_a_restored_graph_answers_as_the_saved_one_and_keeps_its_copies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ann, "_ADD_THREADS", 1)  # one graph, not one per thread schedule
     vectors, query_vectors = _corpus(400)
     saved = ann.VectorIndex(384)
     saved.add(np.arange(400, dtype=np.int64), vectors)
     saved.add(np.asarray([400, 401]), np.vstack([vectors[9]] * 2))  # copies of row 9
-    saved.remove(3, vectors[3])
     restored = ann.VectorIndex.restored(saved.state())
-    assert len(restored) == len(saved) == 401
+    assert len(restored) == len(saved) == 402
     for query in query_vectors[:20]:
         assert restored.nearest(query, 10).tolist() == saved.nearest(query, 10).tolist()
     assert {9, 400, 401} <= set(restored.nearest(vectors[9], 3).tolist())
     restored.remove(9, vectors[9])  # a copy takes the removed holder's place
     found = set(restored.nearest(vectors[9], 3).tolist())
     assert 9 not in found and {400, 401} <= found
+
+
+def test_a_row_removed_before_saving_stays_removed() -> None:
+    vectors, _ = _corpus(300)
+    saved = ann.VectorIndex(384)
+    saved.add(np.arange(300, dtype=np.int64), vectors)
+    saved.remove(3, vectors[3])
+    restored = ann.VectorIndex.restored(saved.state())
+    assert len(restored) == 299
     assert 3 not in restored.nearest(vectors[3], 20).tolist()
+    assert 4 in restored.nearest(vectors[4], 5).tolist()
