@@ -326,23 +326,42 @@ class BM25Index:
         """BM25 score of every row (or of ``rows``) for analysed query terms with weights
         (query term counts)."""
         n_docs = len(self._terms) if rows is None else rows.size
+        docs, entries = self._entry_scores(terms)
+        places = docs
+        if rows is not None and len(docs):
+            places = rows.place_of(docs)
+            kept = places >= 0
+            places, entries = places[kept], entries[kept]
+        return np.bincount(places, weights=entries, minlength=n_docs).astype(np.float32)
+
+    def matches(
+        self, terms: Mapping[str, float]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """The rows matching any of the analysed terms (ascending) and their BM25 scores:
+        the work is the terms' postings, not the whole index."""
+        docs, entries = self._entry_scores(terms)
+        rows, inverse = np.unique(docs, return_inverse=True)
+        scores = np.bincount(inverse.reshape(-1), weights=entries, minlength=len(rows))
+        return rows.astype(np.int64), scores.astype(np.float32)
+
+    def _entry_scores(
+        self, terms: Mapping[str, float]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Each live (row, term) entry of the terms' postings with its share of the row's
+        BM25 score."""
         known = {self._vocab[t]: w for t, w in terms.items() if t in self._vocab and w > 0}
-        if not known or n_docs == 0:
-            return np.zeros(n_docs, dtype=np.float32)
+        if not known or not len(self._terms):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         columns = np.fromiter(known, dtype=np.int64, count=len(known))
         term_weights = bm25_idf(self._df.values[columns], self._n_alive) * np.fromiter(
             known.values(), dtype=np.float64, count=len(known)
         )
         docs, tf, weights = self._matching(columns, term_weights)
         keep = self._alive.values[docs]
-        places = docs
-        if rows is not None:
-            places = rows.place_of(docs)
-            keep &= places >= 0
-        docs, places, tf, weights = docs[keep], places[keep], tf[keep], weights[keep]
+        docs, tf, weights = docs[keep].astype(np.int64), tf[keep], weights[keep]
         avg_len = self._total_length / self._n_alive if self._n_alive else 1.0
         saturated = bm25_term_weight(tf, self._lengths.values[docs], avg_len, self.k1, self.b)
-        return np.bincount(places, weights=weights * saturated, minlength=n_docs).astype(np.float32)
+        return docs, weights * saturated
 
     def _matching(
         self, columns: npt.NDArray[np.int64], term_weights: npt.NDArray[np.float64]

@@ -70,7 +70,6 @@ class PoolView(ScopeIndex):
         self._parent = parent
         self._positions = positions
         self.key_expansion = parent.key_expansion
-        self.ids = [parent.ids[p] for p in positions.tolist()]
         self._held = None
         self._fetch = parent.items_of_ids
         self.position = {}  # by id: a search never looks a memory up by id in a view
@@ -106,6 +105,12 @@ class PoolView(ScopeIndex):
         self.graph = parent.graph.subgraph(positions, len(parent))
         self._rows = parent.lexical_rows(positions)
         self._known_lexical = lexical
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def id_of(self, position: int) -> str:
+        return self._parent.ids[int(self._positions[position])]
 
     def members_of(self, episode_id: str) -> list[int]:
         number = self._episode_number.get(episode_id)

@@ -11,6 +11,7 @@ granularity lift another; the entity graph links memories through the names they
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,7 +24,7 @@ from kenning.extract.timeexpr import find_time_expressions
 from kenning.index.arrays import Column, Ragged
 from kenning.index.dense import DenseIndex
 from kenning.index.graph import EntityGraph
-from kenning.index.lexical import BM25Index, RowMap
+from kenning.index.lexical import BM25Index, RowMap, tokenize
 from kenning.index.sparse import Triplets
 from kenning.models import IndexKey, KeyKind, MemoryItem, MemoryKind, MemoryStatus
 
@@ -82,6 +83,7 @@ class ScopeIndex:
             "_fact_turns",
             "_mention_table",
             "_incidence",
+            "_latest",
         }
     )
 
@@ -109,6 +111,7 @@ class ScopeIndex:
         self._first_row = Column(np.int64, -1)
         self._more_rows: dict[int, list[int]] = {}
         self._lexical_row = Column(np.int64, -1)
+        self._lexical_owner = Column(np.int64, -1)  # by BM25 row: its memory's position
         self._dense_owner = Column(np.int64, -1)
         self._kind = Column(np.int16, -1)
         self._status = Column(np.int16, -1)
@@ -155,6 +158,7 @@ class ScopeIndex:
         self._episodes = Ragged()  # episode numbers by position (for gathers over a pool)
         self._incidence: Triplets | None = None
         self._key_signature = Column(np.int64, 0)  # by position: what upsert indexed (0: none)
+        self._latest: float | None | object = _UNKNOWN  # latest_event, until a change
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -173,9 +177,13 @@ class ScopeIndex:
     def items_at(self, positions: Sequence[int]) -> list[MemoryItem]:
         """The records of the memories at ``positions``, in that order, read from the store
         (a memory deleted meanwhile is left out)."""
-        ids = [self.ids[p] for p in positions]
+        ids = [self.id_of(p) for p in positions]
         found = {item.id: item for item in self.items_of_ids(ids)}
         return [found[i] for i in ids if i in found]
+
+    def id_of(self, position: int) -> str:
+        """The id of the memory at ``position``."""
+        return self.ids[position]
 
     def items_of_ids(self, ids: Sequence[str]) -> Sequence[MemoryItem]:
         """The records of these memories (any order, missing ones left out)."""
@@ -227,6 +235,7 @@ class ScopeIndex:
             document += [expansions[kind] for kind in sorted(expansions) if expansions[kind]]
         lexical_row = self.lexical.add("\n".join(document))
         self._lexical_row.set(position, lexical_row)
+        self._lexical_owner.set(lexical_row, position)
         ranges = _mentioned_ranges(item) if expansions.get(KeyKind.DATE) else _NO_RANGES
         self._mention_starts.set(position, ranges[:, 0])
         self._mention_ends.set(position, ranges[:, 1])
@@ -241,6 +250,7 @@ class ScopeIndex:
     def update_item(self, item: MemoryItem) -> None:
         """Refresh an indexed memory's filter columns (status, validity, text...)."""
         position = self.position[item.id]
+        self._latest = _UNKNOWN
         if self._held is not None:
             self._held[item.id] = item
         # What validity, supersession and the incidence are computed from; a change of access
@@ -304,6 +314,7 @@ class ScopeIndex:
         if position is None:
             return
         self._drop_rows(position)
+        self._latest = _UNKNOWN
         self._status.set(position, -1)
         self._forget_derived()
         self.graph.set_mentions(position, [])
@@ -547,10 +558,13 @@ class ScopeIndex:
         return self._event.view()
 
     def latest_event(self) -> float | None:
-        """The latest event time in the scope (epoch seconds), if any memory has one."""
-        event = self._event.view()
-        known = event[np.isfinite(event) & (self._status.view() >= 0)]
-        return float(known.max()) if len(known) else None
+        """The latest event time in the scope (epoch seconds), if any memory has one (kept
+        until a memory changes)."""
+        if self._latest is _UNKNOWN:
+            event = self._event.view()
+            known = event[np.isfinite(event) & (self._status.view() >= 0)]
+            self._latest = float(known.max()) if len(known) else None
+        return self._latest if isinstance(self._latest, float) else None
 
     def dated(self) -> BoolArray:
         """Memories whose text mentions a date or time expression."""
@@ -655,6 +669,27 @@ class ScopeIndex:
         """BM25 score of each memory's document."""
         return self._per_document(self.lexical.scores(query))
 
+    def lexical_matches(self, query: str | Mapping[str, float]) -> tuple[IntArray, FloatArray]:
+        """The memories whose BM25 document matches the query (or weighted analysed terms),
+        positions ascending, with their scores: the terms' postings are read, not every
+        memory (a sparse :meth:`lexical_scores`)."""
+        terms = Counter(tokenize(query)) if isinstance(query, str) else query
+        rows, scores = self.lexical.matches(terms)
+        positions = self._lexical_owner.values[rows]
+        order = np.argsort(positions, kind="stable")
+        return positions[order], scores[order].astype(np.float64)
+
+    def lexical_scores_from(
+        self, positions: IntArray, matched: IntArray, scores: FloatArray
+    ) -> FloatArray:
+        """:meth:`lexical_scores` at ``positions``, from a :meth:`lexical_matches` result."""
+        out = np.where(self._lexical_row.values[positions] >= 0, 0.0, -np.inf)
+        if len(matched):
+            at = np.minimum(np.searchsorted(matched, positions), len(matched) - 1)
+            hit = matched[at] == positions
+            out[hit] = scores[at[hit]]
+        return out
+
     def lexical_rows(self, positions: IntArray) -> RowMap:
         """The BM25 rows of some memories, for :meth:`lexical_scores_at`."""
         return RowMap(self._lexical_row.values[positions], len(self.lexical))
@@ -739,6 +774,7 @@ class _Codes:
 
 
 _NO_RANGES = np.zeros((0, 2), dtype=np.float64)
+_UNKNOWN = object()  # a cache not computed yet
 _FACT = _KIND_CODES[MemoryKind.FACT]
 # The memories a slot's version brings along: its messages and their facts.
 _RELATED = [_KIND_CODES[k] for k in (MemoryKind.TURN, MemoryKind.ROUND, MemoryKind.FACT)]

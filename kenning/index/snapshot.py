@@ -105,6 +105,7 @@ def load(path: Path, fresh: ScopeIndex, manifest: Mapping[str, Any]) -> int | No
         log.warning("index snapshot %s is unreadable (%s); rebuilding", path, error)
         return None
     try:
+        _same_layout(fresh, header["tags"])
         _decode(fresh, "", arrays, header["tags"])
     except (_Mismatch, KeyError) as error:
         log.warning("index snapshot %s does not fit this version (%s); rebuilding", path, error)
@@ -194,6 +195,27 @@ def _decode(obj: object, prefix: str, arrays: Arrays, tags: Mapping[str, Any]) -
 
 class _Mismatch(ValueError):
     """The snapshot's arrays are not of the types this version builds."""
+
+
+def _same_layout(fresh: ScopeIndex, tags: Mapping[str, Any]) -> None:
+    """The snapshot holds exactly the attributes this version's index has, each encoded the
+    same way (an attribute added or dropped since the file was written is caught here)."""
+    expected: dict[str, Any] = {}
+    _encode(fresh, "", {}, expected)
+    # An empty index has nothing yet (None) where a written one may have an array or an
+    # HNSW graph (with its parts): those attributes match any encoding.
+    unset = [k for k, v in expected.items() if v == {"json": None}]
+
+    def kinds(found: Mapping[str, Any]) -> set[tuple[str, str]]:
+        return {
+            (k, "json" if isinstance(v, dict) else v)
+            for k, v in found.items()
+            if not any(k == u or k.startswith(u + ".") for u in unset)
+        }
+
+    differ = sorted(kinds(expected) ^ kinds(tags))
+    if differ:
+        raise _Mismatch(f"attributes differ: {differ[:4]}")
 
 
 def _check_dtype(key: str, current: object, found: npt.NDArray[Any]) -> None:

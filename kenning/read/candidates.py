@@ -36,13 +36,16 @@ FloatArray = npt.NDArray[np.float64]
 _COMMON_SHARE = 0.05
 
 
-def _best_matches(scores: FloatArray, eligible: npt.NDArray[np.bool_], k: int) -> IntArray:
-    """The ``k`` eligible positions with the highest positive scores (any order)."""
-    matched = np.flatnonzero(scores > 0)
-    matched = matched[eligible[matched]]
-    if len(matched) <= k:
-        return matched
-    return matched[np.argpartition(-scores[matched], k - 1)[:k]]
+def _best_matches(
+    positions: IntArray, scores: FloatArray, eligible: npt.NDArray[np.bool_], k: int
+) -> IntArray:
+    """Of some memories and their scores, the ``k`` eligible ones with the highest positive
+    scores (any order)."""
+    kept = (scores > 0) & eligible[positions]
+    positions, scores = positions[kept], scores[kept]
+    if len(positions) <= k:
+        return positions
+    return positions[np.argpartition(-scores, k - 1)[:k]]
 
 
 def candidate_pool(
@@ -58,13 +61,13 @@ def candidate_pool(
     feedback_terms: int,
 ) -> tuple[IntArray, FloatArray]:
     """Positions (ascending) of the memories a two-stage search scores for this query, and
-    the BM25 score of every memory of the scope for ``lexical_query`` (the second stage reads
-    its candidates' scores from it rather than scoring the query again)."""
+    their BM25 scores for ``lexical_query`` (the second stage reads them rather than scoring
+    the query again)."""
     eligible = index.eligible(where)
     dense_positions, dense = index.nearest_eligible(vector, eligible, k)
-    bm25 = index.lexical_scores(lexical_query)
-    lexical_positions = _best_matches(bm25, eligible, k)
-    found = [dense_positions, lexical_positions]
+    # BM25 from the query terms' postings only: the matching memories, not every memory.
+    matched, bm25 = index.lexical_matches(lexical_query)
+    found = [dense_positions, _best_matches(matched, bm25, eligible, k)]
     for name in analysis.entities:
         # Hubs (a chat's own speakers) are left out, as the graph leaves them out.
         if not index.graph.is_hub(name, len(index)):
@@ -72,23 +75,24 @@ def candidate_pool(
             found.append(mentioning[eligible[mentioning]][-k:])  # the latest mentions
     span = analysis.time_range
     if span is not None:
-        event = index.event_times()
+        event = index.event_times()[matched]
         inside = (event >= span.start.timestamp()) & (event < span.end.timestamp())
-        found.append(_best_matches(np.where(inside, bm25, 0.0), eligible, k))
+        found.append(_best_matches(matched[inside], bm25[inside], eligible, k))
     seeds = np.unique(np.concatenate(found))
     if feedback_docs > 0 and len(seeds):
         chosen = _feedback_terms(
             index,
             seeds,
             dense_weight * minmax(_at(seeds, dense_positions, dense))
-            + (1.0 - dense_weight) * minmax(bm25[seeds]),
+            + (1.0 - dense_weight) * minmax(index.lexical_scores_from(seeds, matched, bm25)),
             lexical_query,
             docs=feedback_docs,
             terms=feedback_terms,
         )
         if chosen:
-            found.append(_best_matches(index.lexical_term_scores(chosen), eligible, k // 2))
-    return index.relatives(np.unique(np.concatenate(found))), bm25
+            found.append(_best_matches(*index.lexical_matches(chosen), eligible, k // 2))
+    pool = index.relatives(np.unique(np.concatenate(found)))
+    return pool, index.lexical_scores_from(pool, matched, bm25)
 
 
 def _at(positions: IntArray, known: IntArray, values: FloatArray) -> FloatArray:

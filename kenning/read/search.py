@@ -354,7 +354,7 @@ def search_scope(
     lexical_query = without_current_words(query) if s.lifecycle else query
     if two_stage(len(index), s):
         with timed(Stage.CANDIDATES):
-            pool, bm25 = candidate_pool(
+            pool, pool_bm25 = candidate_pool(
                 index,
                 query_vector,
                 lexical_query,
@@ -365,7 +365,7 @@ def search_scope(
                 feedback_docs=s.entity_feedback_docs if s.prf else 0,
                 feedback_terms=2 * s.prf_terms,
             )
-            index = PoolView(index, pool, lexical=(lexical_query, bm25[pool]))
+            index = PoolView(index, pool, lexical=(lexical_query, pool_bm25))
     with timed(Stage.SCORING):
         ranked = _rank(
             index, query, query_vector, lexical_query, analysis, where, limit, s, now, clock
@@ -681,7 +681,7 @@ def _hits(index: ScopeIndex, ranked: _Ranked) -> list[Hit]:
     records = {item.id: item for item in index.items_at([int(candidates[local]) for local in best])}
     hits = []
     for local in best:
-        memory = records.get(index.ids[int(candidates[local])])
+        memory = records.get(index.id_of(int(candidates[local])))
         if memory is None:  # deleted since the index was read
             continue
         signal_view = {

@@ -289,3 +289,23 @@ def test_no_snapshot_below_the_minimum_or_in_memory(tmp_path: Path) -> None:
     assert in_memory._registry.snapshot_path(USER) is None
     in_memory.close()
     np.testing.assert_equal(len(list(tmp_path.glob("*.index"))), 0)
+
+
+def test_a_snapshot_missing_an_attribute_of_this_version_is_rebuilt(
+    db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A file written by a version whose index had no BM25 owner column.
+    with monkeypatch.context() as older:
+        older.setattr(ScopeIndex, "_TRANSIENT", ScopeIndex._TRANSIENT | {"_lexical_owner"})
+        memory = _open(db)
+        memory.add("One more message, so that closing writes the snapshot", user_id=USER)
+        memory.close()
+    caplog.clear()
+    restored = _open(db)
+    built = _open(db, index_snapshots=False)
+    try:
+        _same_results(restored, built)
+    finally:
+        restored.close()
+        built.close()
+    assert "does not fit this version" in caplog.text and "_lexical_owner" in caplog.text
