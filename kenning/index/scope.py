@@ -158,7 +158,7 @@ class ScopeIndex:
         self._episodes = Ragged()  # episode numbers by position (for gathers over a pool)
         self._incidence: Triplets | None = None
         self._key_signature = Column(np.int64, 0)  # by position: what upsert indexed (0: none)
-        self._latest: float | None | object = _UNKNOWN  # latest_event, until a change
+        self._latest: float | object | None = _UNKNOWN  # latest_event, until a change
 
     def __len__(self) -> int:
         return len(self.ids)
