@@ -14,7 +14,6 @@ Every change goes to history with before/after values, so it can be undone.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kenning.embed.base import Embedder
+from kenning.ids import new_id
 from kenning.index.registry import IndexRegistry, vectors_to_bytes
 from kenning.index.scope import ScopeIndex
 from kenning.lifecycle.forget import archive
@@ -203,7 +203,7 @@ class _Writer:
         episodes = tuple(dict.fromkeys(e for m in sources for e in m.episode_ids))
         return replace(
             MemoryItem(
-                id=uuid.uuid4().hex,
+                id=new_id(),
                 user_id=self.user_id,
                 kind=kind,
                 text=text,

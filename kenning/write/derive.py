@@ -11,11 +11,11 @@ naming a person match what that person said.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from kenning.ids import new_id
 from kenning.models import Episode, KeyKind, MemoryItem, MemoryKind
 from kenning.store import Store
 from kenning.write.expand import memory_expansions
@@ -88,7 +88,7 @@ def _new_item(
     last = episodes[-1]
     event_time = last.timestamp or last.created_at
     return MemoryItem(
-        id=uuid.uuid4().hex,
+        id=new_id(),
         user_id=last.user_id,
         agent_id=last.agent_id,
         session_id=last.session_id,

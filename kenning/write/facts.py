@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -25,6 +24,7 @@ from typing import Any
 from kenning.config import FactExtraction
 from kenning.extract.facts import extract_facts, slot_of
 from kenning.extract.replacements import find_replacements
+from kenning.ids import new_id
 from kenning.llm import (
     ChatClient,
     LLMCallFailed,
@@ -77,7 +77,7 @@ def fact_item(
 ) -> MemoryItem:
     """A fact derived from a message: same provenance, time and speaker."""
     return MemoryItem(
-        id=uuid.uuid4().hex,
+        id=new_id(),
         user_id=source.user_id,
         agent_id=source.agent_id,
         session_id=source.session_id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 from dateutil import parser as date_parser
 
 from kenning.errors import ValidationError
+from kenning.ids import new_id
 from kenning.models import Episode
 from kenning.store import normalize_json
 
@@ -177,7 +177,7 @@ def build_episodes(
     episodes = []
     for message in messages:
         when = message.timestamp or timestamp
-        episode_id = uuid.uuid4().hex
+        episode_id = new_id()
         if message.client_id is not None:
             key = f"id:{message.client_id}"
         elif when is None:
