@@ -149,5 +149,5 @@ class PoolView(ScopeIndex):
     def vectors(self, positions: Sequence[int]) -> npt.NDArray[np.float32]:
         return self._parent.vectors([int(self._positions[p]) for p in positions])
 
-    def relatives(self, positions: IntArray) -> IntArray:
+    def relatives(self, positions: IntArray, at: float) -> IntArray:
         raise NotImplementedError("relatives are drawn from the whole scope")

@@ -499,20 +499,17 @@ class ScopeIndex:
         cached = self._winners.get((slot, t))
         if cached is not None:
             return cached
-        best: tuple[float, int] | None = None
-        for member in self._slot_members.get(slot, ()):
-            if self._status.values[member] not in _LIVE_CODES:
-                continue
-            start = self._valid_from.values[member]
-            if not start <= t:
-                continue
-            if best is None or start > best[0]:
-                best = (float(start), member)
+        versions = self._slot_members.get(slot, set())
+        members = np.fromiter(versions, dtype=np.int64, count=len(versions))
+        starts = self._valid_from.values[members]
+        # Live versions started by t (an unknown start, NaN, never counts), the latest first.
+        usable = np.isin(self._status.values[members], _LIVE_CODES) & (starts <= t)
         found: tuple[int | None, set[int]] = (None, set())
-        if best is not None:
-            members = self._members.gather(self._episodes.get(best[1]))[1]
-            related = set(members[np.isin(self._kind.values[members], _RELATED)].tolist())
-            found = (best[1], {best[1]} | related)
+        if usable.any():
+            best = int(members[usable][np.argmax(starts[usable])])
+            made_of = self._members.gather(self._episodes.get(best))[1]
+            related = set(made_of[np.isin(self._kind.values[made_of], _RELATED)].tolist())
+            found = (best, {best} | related)
         if len(self._winners) > 100_000:
             self._winners.clear()
         self._winners[(slot, t)] = found
@@ -721,18 +718,21 @@ class ScopeIndex:
                 out[i] = self.dense.row(row)
         return out
 
-    def relatives(self, positions: IntArray) -> IntArray:
-        """The memories made of the same messages as these, or holding the same fact slot
-        (the granularity and version relatives a search scores alongside its candidates)."""
+    def relatives(self, positions: IntArray, at: float) -> IntArray:
+        """The memories made of the same messages as these and, for a fact, its slot's
+        version in effect at ``at`` with the messages it came from (the granularity and
+        version relatives a search scores alongside its candidates)."""
         # A session's members join through the turns of it that match, not all of them:
         # its lift reaches them, and twenty messages per session would swamp the pool.
         messages = positions[self._kind.values[positions] != _KIND_CODES[MemoryKind.SESSION]]
         _, episodes = self._episodes.gather(messages)
         _, members = self._members.gather(np.unique(episodes))
         found = [positions, members]
+        # Not the slot's whole history, which grows for years ("where Ana lives" changes with
+        # every move): the version in effect is what an ended version is ranked below.
         slots = self._slot.values[positions]
         for slot in np.unique(slots[slots >= 0]).tolist():
-            found.append(np.fromiter(self._slot_members.get(slot, ()), dtype=np.int64))
+            found.append(np.fromiter(self._slot_winner(slot, at)[1], dtype=np.int64))
         return np.unique(np.concatenate(found))
 
     def recency(self, position: int) -> tuple[bool, float, int]:

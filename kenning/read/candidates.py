@@ -12,8 +12,8 @@ Each source is sublinear or a single vectorised pass, never a signal over every 
   the bridge a multi-hop question's second hop needs (as the ``entities`` signal does);
 
 then the **relatives** of all of them: memories made of the same messages (the turn, round,
-session and facts each granularity lift reads) and the versions of the same fact slot (which
-lifecycle ranking compares).
+session and facts each granularity lift reads) and, for a fact, its slot's version in effect
+at the search's reference time (what lifecycle ranking puts an ended version below).
 """
 
 from __future__ import annotations
@@ -59,10 +59,11 @@ def candidate_pool(
     dense_weight: float,
     feedback_docs: int,
     feedback_terms: int,
+    at: float,
 ) -> tuple[IntArray, FloatArray]:
     """Positions (ascending) of the memories a two-stage search scores for this query, and
     their BM25 scores for ``lexical_query`` (the second stage reads them rather than scoring
-    the query again)."""
+    the query again). ``at``: the reference time of lifecycle ranking (epoch seconds)."""
     eligible = index.eligible(where)
     dense_positions, dense = index.nearest_eligible(vector, eligible, k)
     # BM25 from the query terms' postings only: the matching memories, not every memory.
@@ -91,7 +92,7 @@ def candidate_pool(
         )
         if chosen:
             found.append(_best_matches(*index.lexical_matches(chosen), eligible, k // 2))
-    pool = index.relatives(np.unique(np.concatenate(found)))
+    pool = index.relatives(np.unique(np.concatenate(found)), at)
     return pool, index.lexical_scores_from(pool, matched, bm25)
 
 

@@ -364,6 +364,7 @@ def search_scope(
                 dense_weight=s.dense_weight,
                 feedback_docs=s.entity_feedback_docs if s.prf else 0,
                 feedback_terms=2 * s.prf_terms,
+                at=(where.as_of or now).timestamp(),
             )
             index = PoolView(index, pool, lexical=(lexical_query, pool_bm25))
     with timed(Stage.SCORING):
