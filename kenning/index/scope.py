@@ -666,25 +666,22 @@ class ScopeIndex:
         """BM25 score of each memory's document."""
         return self._per_document(self.lexical.scores(query))
 
-    def lexical_matches(self, query: str | Mapping[str, float]) -> tuple[IntArray, FloatArray]:
+    def lexical_matches(self, query: str | Mapping[str, float]) -> LexicalMatches:
         """The memories whose BM25 document matches the query (or weighted analysed terms),
-        positions ascending, with their scores: the terms' postings are read, not every
-        memory (a sparse :meth:`lexical_scores`)."""
+        with their scores: the terms' postings are read, not every memory's score (a sparse
+        :meth:`lexical_scores`)."""
         terms = Counter(tokenize(query)) if isinstance(query, str) else query
         rows, scores = self.lexical.matches(terms)
-        positions = self._lexical_owner.values[rows]
-        order = np.argsort(positions, kind="stable")
-        return positions[order], scores[order].astype(np.float64)
+        return LexicalMatches(rows, self._lexical_owner.values[rows], scores.astype(np.float64))
 
-    def lexical_scores_from(
-        self, positions: IntArray, matched: IntArray, scores: FloatArray
-    ) -> FloatArray:
+    def lexical_scores_from(self, positions: IntArray, matches: LexicalMatches) -> FloatArray:
         """:meth:`lexical_scores` at ``positions``, from a :meth:`lexical_matches` result."""
-        out = np.where(self._lexical_row.values[positions] >= 0, 0.0, -np.inf)
-        if len(matched):
-            at = np.minimum(np.searchsorted(matched, positions), len(matched) - 1)
-            hit = matched[at] == positions
-            out[hit] = scores[at[hit]]
+        rows = self._lexical_row.values[positions]
+        out = np.where(rows >= 0, 0.0, -np.inf)
+        if len(matches.rows):
+            at = np.minimum(np.searchsorted(matches.rows, rows), len(matches.rows) - 1)
+            hit = (matches.rows[at] == rows) & (rows >= 0)
+            out[hit] = matches.scores[at[hit]]
         return out
 
     def lexical_rows(self, positions: IntArray) -> RowMap:
@@ -755,6 +752,16 @@ class ScopeIndex:
         """Positions of the memories made of one message (any status)."""
         number = self._episode_number.get(episode_id)
         return [] if number is None else self._members.get(number).tolist()
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalMatches:
+    """Memories whose BM25 document matches a query: BM25 rows (ascending), the memories'
+    positions and their scores, aligned."""
+
+    rows: IntArray
+    positions: IntArray
+    scores: FloatArray
 
 
 class _Codes:

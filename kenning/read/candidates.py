@@ -67,8 +67,8 @@ def candidate_pool(
     eligible = index.eligible(where)
     dense_positions, dense = index.nearest_eligible(vector, eligible, k)
     # BM25 from the query terms' postings only: the matching memories, not every memory.
-    matched, bm25 = index.lexical_matches(lexical_query)
-    found = [dense_positions, _best_matches(matched, bm25, eligible, k)]
+    lexical = index.lexical_matches(lexical_query)
+    found = [dense_positions, _best_matches(lexical.positions, lexical.scores, eligible, k)]
     for name in analysis.entities:
         # Hubs (a chat's own speakers) are left out, as the graph leaves them out.
         if not index.graph.is_hub(name, len(index)):
@@ -76,24 +76,25 @@ def candidate_pool(
             found.append(mentioning[eligible[mentioning]][-k:])  # the latest mentions
     span = analysis.time_range
     if span is not None:
-        event = index.event_times()[matched]
+        event = index.event_times()[lexical.positions]
         inside = (event >= span.start.timestamp()) & (event < span.end.timestamp())
-        found.append(_best_matches(matched[inside], bm25[inside], eligible, k))
+        found.append(_best_matches(lexical.positions[inside], lexical.scores[inside], eligible, k))
     seeds = np.unique(np.concatenate(found))
     if feedback_docs > 0 and len(seeds):
         chosen = _feedback_terms(
             index,
             seeds,
             dense_weight * minmax(_at(seeds, dense_positions, dense))
-            + (1.0 - dense_weight) * minmax(index.lexical_scores_from(seeds, matched, bm25)),
+            + (1.0 - dense_weight) * minmax(index.lexical_scores_from(seeds, lexical)),
             lexical_query,
             docs=feedback_docs,
             terms=feedback_terms,
         )
         if chosen:
-            found.append(_best_matches(*index.lexical_matches(chosen), eligible, k // 2))
+            second = index.lexical_matches(chosen)
+            found.append(_best_matches(second.positions, second.scores, eligible, k // 2))
     pool = index.relatives(np.unique(np.concatenate(found)), at)
-    return pool, index.lexical_scores_from(pool, matched, bm25)
+    return pool, index.lexical_scores_from(pool, lexical)
 
 
 def _at(positions: IntArray, known: IntArray, values: FloatArray) -> FloatArray:
