@@ -10,19 +10,26 @@ granularity lift another; the entity graph links memories through the names they
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-from kenning.extract.timeexpr import find_time_expressions
 from kenning.index.arrays import Column, Ragged
 from kenning.index.dense import DenseIndex
+from kenning.index.fields import (
+    NO_RANGES,
+    Codes,
+    digest,
+    filtered,
+    mentioned_ranges,
+    signature,
+    structure,
+)
 from kenning.index.graph import EntityGraph
 from kenning.index.lexical import BM25Index, RowMap, tokenize
 from kenning.index.sparse import Triplets
@@ -138,13 +145,13 @@ class ScopeIndex:
         self._subject = Column(np.int32, -1)  # a fact's subject, coded like speakers
         self._subject_names: dict[int, str] = {}
         self._slot = Column(np.int32, -1)  # a fact's slot, coded
-        self._slot_codes = _Codes()
+        self._slot_codes = Codes()
         self._slot_members: dict[int, set[int]] = {}  # slot code -> positions
         self._members = Ragged()  # episode number -> positions made of it (see members_of)
-        self._session = Column(np.int32, -1)  # coded like speakers (see _Codes)
+        self._session = Column(np.int32, -1)  # coded (see fields.Codes)
         self._agent = Column(np.int32, -1)
-        self._session_codes = _Codes()
-        self._agent_codes = _Codes()
+        self._session_codes = Codes()
+        self._agent_codes = Codes()
         # Speakers as small integer codes (case-insensitive), so a speaker filter is one
         # numpy comparison rather than a Python loop over every memory on each search.
         self._speaker = Column(np.int32, -1)
@@ -166,7 +173,7 @@ class ScopeIndex:
     def has_keys(self, memory_id: str, keys: Sequence[IndexKey]) -> bool:
         """Whether the memory is indexed under exactly these keys (see :meth:`upsert`)."""
         position = self.position.get(memory_id)
-        return position is not None and self._key_signature.values[position] == _signature(keys)
+        return position is not None and self._key_signature.values[position] == signature(keys)
 
     def settle(self) -> None:
         """Do the work the index leaves for later: merge BM25's appended part, pair new
@@ -191,11 +198,6 @@ class ScopeIndex:
             return [self._held[i] for i in ids if i in self._held]
         assert self._fetch is not None
         return self._fetch(ids)
-
-    def item_at(self, position: int) -> MemoryItem | None:
-        """The record of one memory (None when it is gone from the store)."""
-        found = self.items_at([position])
-        return found[0] if found else None
 
     def upsert(
         self,
@@ -222,7 +224,7 @@ class ScopeIndex:
             self.ids.append(item.id)
         else:
             self._drop_rows(position)
-        self._key_signature.set(position, _signature(keys) if keys is not None else 0)
+        self._key_signature.set(position, signature(keys) if keys is not None else 0)
         self.update_item(item)
         rows = list(self.dense.add(vectors)) if len(key_texts) else []
         for row in rows:
@@ -236,7 +238,7 @@ class ScopeIndex:
         lexical_row = self.lexical.add("\n".join(document))
         self._lexical_row.set(position, lexical_row)
         self._lexical_owner.set(lexical_row, position)
-        ranges = _mentioned_ranges(item) if expansions.get(KeyKind.DATE) else _NO_RANGES
+        ranges = mentioned_ranges(item) if expansions.get(KeyKind.DATE) else NO_RANGES
         self._mention_starts.set(position, ranges[:, 0])
         self._mention_ends.set(position, ranges[:, 1])
         self._mention_table = None
@@ -256,8 +258,8 @@ class ScopeIndex:
         # What validity, supersession and the incidence are computed from; a change of access
         # statistics alone (every search's, through the change feed) keeps those caches.
         # A removed memory coming back (an undone delete) changes status from "removed"; a
-        # new one has no digest yet (0).
-        shape, filters = _digest(_structure(item)), _digest(_filtered(item))
+        # new position counts as removed (it has no status yet), so its digests are not read.
+        shape, filters = digest(structure(item)), digest(filtered(item))
         structural = self.removed(position) or self._shape.values[position] != shape
         if structural:
             self._forget_derived()
@@ -764,23 +766,6 @@ class LexicalMatches:
     scores: FloatArray
 
 
-class _Codes:
-    """Small integer codes for names (sessions, agents), so a filter is one comparison."""
-
-    def __init__(self) -> None:
-        self._codes: dict[str, int] = {}
-
-    def code(self, name: str | None) -> int:
-        if name is None:
-            return -1
-        return self._codes.setdefault(name, len(self._codes))
-
-    def find(self, name: str) -> int:
-        """The code of a name, or -2 (matching nothing) for an unknown one."""
-        return self._codes.get(name, -2)
-
-
-_NO_RANGES = np.zeros((0, 2), dtype=np.float64)
 _UNKNOWN = object()  # a cache not computed yet
 _FACT = _KIND_CODES[MemoryKind.FACT]
 # The memories a slot's version brings along: its messages and their facts.
@@ -801,52 +786,3 @@ def _one_of(codes: npt.NDArray[np.int16], allowed: Sequence[int]) -> BoolArray:
 _EXACT_DENSE = 4096
 # Neighbours asked of the graph at most, however few memories are eligible.
 _MAX_NEIGHBOURS = 4096
-
-
-def _structure(item: MemoryItem) -> tuple[Any, ...]:
-    return (
-        item.kind,
-        item.status,
-        item.valid_from,
-        item.valid_to,
-        item.slot,
-        item.subject,
-        item.episode_ids,
-    )
-
-
-def _filtered(item: MemoryItem) -> tuple[Any, ...]:
-    """What eligibility reads beyond the structure (see ``_eligible``)."""
-    return (item.event_time, item.session_id, item.agent_id)
-
-
-def _signature(keys: Sequence[IndexKey]) -> int:
-    """A digest of the keys a memory is indexed under (stable across processes)."""
-    digest = hashlib.blake2b(digest_size=8)
-    for key in keys:
-        digest.update(key.kind.value.encode())
-        digest.update(b"\0" + key.text.encode() + b"\0")
-        digest.update(key.vector or b"")
-    return _nonzero(digest.digest())
-
-
-def _digest(values: tuple[Any, ...]) -> int:
-    """A stable digest of some fields (their repr), never 0 (0 means none)."""
-    return _nonzero(hashlib.blake2b(repr(values).encode(), digest_size=8).digest())
-
-
-def _nonzero(digest: bytes) -> int:
-    return int.from_bytes(digest, "little", signed=True) or 1
-
-
-def _mentioned_ranges(item: MemoryItem) -> npt.NDArray[np.float64]:
-    """The ``[start, end)`` ranges of the time expressions in a memory's text.
-
-    Resolved against the memory's event time, as the write path resolved its ``DATE`` key.
-    """
-    if item.event_time is None:
-        return _NO_RANGES
-    mentions = find_time_expressions(item.text, item.event_time)
-    return np.asarray(
-        [(m.start.timestamp(), m.end.timestamp()) for m in mentions], dtype=np.float64
-    ).reshape(-1, 2)
