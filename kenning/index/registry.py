@@ -32,12 +32,13 @@ def vectors_to_bytes(vectors: Vectors) -> list[bytes]:
 
 @dataclass(slots=True)
 class _Loaded:
-    """A user's index, the feed position it reflects and the memories it changed by since
-    its snapshot was written (or since it was built)."""
+    """A user's index, the feed position it reflects and how many of its memories changed
+    since its snapshot was written (or since it was built)."""
 
     scope: ScopeIndex
     position: int
-    unsaved: int = 0
+    changed: int = 0  # memories re-indexed since the snapshot
+    touched: int = 0  # memories whose fields alone changed since (access statistics...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,8 @@ class Snapshots:
 
     ``min_memories``: scopes smaller than this load fast from the store and get none.
     A loaded scope's snapshot is rewritten once it is behind by ``min_memories`` changed
-    memories or a tenth of the scope, whichever is more, and when the ``Memory`` closes.
+    memories or a tenth of the scope, whichever is more, and when the ``Memory`` closes if
+    any memory changed (not counting access statistics alone).
     """
 
     directory: Path
@@ -192,7 +194,7 @@ class IndexRegistry:
         except OSError:
             log.exception("could not write the index snapshot of %s to %s", user_id, path)
             return
-        loaded.unsaved = 0
+        loaded.changed = loaded.touched = 0
         # An erase that committed while the file was written must not leave its text in it:
         # the eraser deletes the file after its commit, and a file renamed after that
         # deletion is caught here.
@@ -200,8 +202,9 @@ class IndexRegistry:
             path.unlink(missing_ok=True)
 
     def save_snapshots(self) -> None:
-        """Bring every loaded scope up to the store and write its snapshot if it changed
-        since its last one."""
+        """Bring every loaded scope up to the store and write the snapshot of each whose
+        memories changed since its last one (access statistics alone do not count: the next
+        opener's catch-up applies them for less than the file costs to write)."""
         for user_id in list(self._scopes):
             with self.user_lock(user_id):
                 known = self._scopes.get(user_id)
@@ -210,7 +213,7 @@ class IndexRegistry:
                 loaded = self._catch_up(user_id, known)
                 with self._lock:
                     self._scopes[user_id] = loaded
-                if loaded.unsaved:
+                if loaded.changed:
                     self._save(user_id, loaded)
 
     def discard_snapshot(self, user_id: str) -> None:
@@ -247,12 +250,22 @@ class IndexRegistry:
             elif not loaded.scope.removed(loaded.scope.position[item.id]):
                 loaded.scope.update_item(item)
         loaded.position = changes.head
-        loaded.unsaved += len(changes.changed) + len(changes.touched)
-        if self._snapshots is not None and loaded.unsaved >= max(
-            self._snapshots.min_memories, len(loaded.scope) // 10
-        ):
+        loaded.changed += len(changes.changed)
+        loaded.touched += len(changes.touched)
+        if self._behind(loaded):
             self._save(user_id, loaded)
         return loaded
+
+    def _behind(self, loaded: _Loaded) -> bool:
+        """Whether a scope's snapshot is worth rewriting: it misses ``min_memories`` changed
+        memories or a tenth of the scope, whichever is more."""
+        if self._snapshots is None:
+            return False
+        # A memory whose fields alone changed (access statistics after every search) counts
+        # for an eighth: the next catch-up only reads its row and sets its columns, where a
+        # re-indexed one is also tokenized and its vectors inserted (a chosen weight).
+        missed = loaded.changed + loaded.touched / 8
+        return missed >= max(self._snapshots.min_memories, len(loaded.scope) // 10)
 
     def _insert(self, scope: ScopeIndex, stored: Sequence[StoredMemory]) -> None:
         model_id = self._embedder.model_id

@@ -309,3 +309,23 @@ def test_a_snapshot_missing_an_attribute_of_this_version_is_rebuilt(
         restored.close()
         built.close()
     assert "does not fit this version" in caplog.text and "_lexical_owner" in caplog.text
+
+
+def test_closing_rewrites_the_snapshot_only_after_memories_changed(db: Path) -> None:
+    written = snapshot.read_manifest(_snapshot_of(db))
+    assert written is not None
+    reader = _open(db)
+    assert reader.search(QUERIES[0], user_id=USER).hits  # access statistics change
+    reader.close()
+    after_search = snapshot.read_manifest(_snapshot_of(db))
+    assert after_search is not None and after_search["position"] == written["position"]
+    probe = _open(db, index_snapshots=False)
+    assert probe._store.feed_head(USER) > written["position"]  # the feed moved on, not the file
+    probe.close()
+
+    writer = _open(db)
+    writer.add("Ana bought a red kayak", user_id=USER)
+    head = writer._store.feed_head(USER)
+    writer.close()
+    after_add = snapshot.read_manifest(_snapshot_of(db))
+    assert after_add is not None and after_add["position"] == head > written["position"]
