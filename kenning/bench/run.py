@@ -73,6 +73,7 @@ class ProbeFigures:
     memories: int
     cold_open_s: float  # the first search after opening: loads the scope from its snapshot
     rebuild_open_s: float  # ... with no snapshot: derives the scope from the store
+    close_s: float  # closing after the adds, which rewrites the snapshot
     search_ms: dict[str, dict[str, float]]  # "total" and each stage -> p50/p95/p99
     search_after_add_ms: dict[str, float]
     resident_bytes_per_memory: float  # growth of the process by loading the scope

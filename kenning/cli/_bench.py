@@ -85,6 +85,7 @@ def _table(figures: list[BenchFigures]) -> Table:
         ("search after add p50", lambda f: f"{f.probe.search_after_add_ms['p50']:.1f}"),
         ("cold open (s)", lambda f: f"{f.probe.cold_open_s:.2f}"),
         ("cold open, no snapshot (s)", lambda f: f"{f.probe.rebuild_open_s:.2f}"),
+        ("close, writing the snapshot (s)", lambda f: f"{f.probe.close_s:.2f}"),
         ("RAM bytes/memory", lambda f: f"{f.probe.resident_bytes_per_memory:,.0f}"),
         ("text bytes/memory", lambda f: f"{f.probe.text_bytes_per_memory:,.0f}"),
         ("disk bytes/memory", lambda f: f"{f.probe.disk_bytes_per_memory:,.0f}"),
