@@ -26,6 +26,19 @@ def ranks(scores: FloatArray) -> FloatArray:
     return out
 
 
+def ranks_at(scores: FloatArray, at: npt.NDArray[np.int64]) -> FloatArray:
+    """:func:`ranks` of the candidates at ``at`` only: one comparison with every score per
+    candidate asked, instead of sorting them all (a search explains its ten hits)."""
+    key = np.where(np.isfinite(scores), scores, -np.inf)
+    asked = key[at]
+    above = (key[None, :] > asked[:, None]).sum(axis=1)
+    before = np.arange(len(key))[None, :] < at[:, None]
+    tied_before = ((key[None, :] == asked[:, None]) & before).sum(axis=1)
+    out: FloatArray = (1 + above + tied_before).astype(np.float64)
+    out[~np.isfinite(scores[at])] = np.nan
+    return out
+
+
 def rrf(scores: FloatArray, k: float = 60.0) -> FloatArray:
     """Reciprocal rank ``1 / (k + rank)`` (Cormack, Clarke & Buettcher, SIGIR 2009); 0 without a score."""
     r = ranks(scores)

@@ -36,7 +36,7 @@ from kenning.index.scope import Eligibility, ScopeIndex
 from kenning.models import Hit, MemoryKind, SignalScore
 from kenning.read.candidates import candidate_pool
 from kenning.read.diversity import mmr
-from kenning.read.fusion import fuse, minmax, ranks
+from kenning.read.fusion import fuse, minmax, ranks_at
 from kenning.read.granularity import lift, peakedness
 from kenning.read.pagerank import personalized_pagerank
 from kenning.read.query import (
@@ -678,10 +678,10 @@ def _top(fused: FloatArray, k: int) -> npt.NDArray[np.int64]:
 def _hits(index: ScopeIndex, ranked: _Ranked) -> list[Hit]:
     candidates, best, fused = ranked.candidates, ranked.best, ranked.fused
     signals, contributions = ranked.signals, ranked.contributions
-    signal_ranks = {name: ranks(scores) for name, scores in signals.items()}
+    signal_ranks = {name: ranks_at(scores, best) for name, scores in signals.items()}
     records = {item.id: item for item in index.items_at([int(candidates[local]) for local in best])}
     hits = []
-    for local in best:
+    for place, local in enumerate(best):
         memory = records.get(index.id_of(int(candidates[local])))
         if memory is None:  # deleted since the index was read
             continue
@@ -689,8 +689,8 @@ def _hits(index: ScopeIndex, ranked: _Ranked) -> list[Hit]:
             name: SignalScore(
                 raw=float(signals[name][local]) if np.isfinite(signals[name][local]) else 0.0,
                 rank=None
-                if np.isnan(signal_ranks[name][local])
-                else int(signal_ranks[name][local]),
+                if np.isnan(signal_ranks[name][place])
+                else int(signal_ranks[name][place]),
                 contribution=float(contributions[name][local]),
             )
             for name in signals

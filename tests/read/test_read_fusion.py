@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from kenning.read.fusion import FusionMethod, fuse, minmax, ranks, rrf, zscore
+from kenning.read.fusion import FusionMethod, fuse, minmax, ranks, ranks_at, rrf, zscore
 
 INF, NAN = math.inf, math.nan
 
@@ -110,3 +110,13 @@ def test_fuse_needs_a_signal() -> None:
 def test_fusion_methods_are_named_values() -> None:
     assert {m.value for m in FusionMethod} == {"rrf", "minmax", "zscore"}
     assert FusionMethod("rrf") is FusionMethod.RRF
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ranks_at_some_candidates_are_their_ranks_among_all(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 6, size=300).astype(np.float64)  # many ties
+    scores[rng.choice(300, 30, replace=False)] = np.nan
+    scores[rng.choice(300, 10, replace=False)] = -np.inf
+    at = rng.choice(300, 25, replace=False)
+    np.testing.assert_array_equal(ranks_at(scores, at), ranks(scores)[at])
