@@ -46,7 +46,14 @@ from kenning.models import (
 from kenning.read.neighbourhood import memory_graph
 from kenning.read.search import SearchSettings, search_scope
 from kenning.read.stages import Stage, timed
-from kenning.store import HistoryRecord, MemoryFilter, Store, StoredMemory, open_store
+from kenning.store import (
+    HistoryRecord,
+    MemoryFilter,
+    SQLiteStore,
+    Store,
+    StoredMemory,
+    open_store,
+)
 from kenning.write.changes import Changes, diff, restore, retry_stale
 from kenning.write.expand import memory_expansions
 from kenning.write.facts import FactExtractor
@@ -142,16 +149,16 @@ def _chat_client(settings: Settings) -> ChatClient | None:
     )
 
 
-def _snapshots(settings: Settings, database: str | Path | None) -> Snapshots | None:
-    """Where index snapshots go: ``index_dir``, else beside a SQLite file (none in memory)."""
+def _snapshots(settings: Settings, opened: Store | None) -> Snapshots | None:
+    """Where index snapshots go: ``index_dir``, else beside the SQLite file this ``Memory``
+    opened (none for an in-memory store, or a store the caller passed in)."""
     if not settings.index_snapshots:
         return None
     directory = settings.index_dir
     if directory is None:
-        file = str(database).removeprefix("sqlite:///") if database is not None else ":memory:"
-        if file == ":memory:" or "://" in file:
+        if not isinstance(opened, SQLiteStore) or opened.path == ":memory:":
             return None
-        directory = Path(f"{file}.index")
+        directory = Path(f"{opened.path}.index")
     return Snapshots(directory, min_memories=settings.index_snapshot_min)
 
 
@@ -172,10 +179,9 @@ class Memory:
         store: Store | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        store_given = store
-        location = path if path is not None else self.settings.db_path
+        opened = None
         if store is None:
-            store = open_store(location)
+            store = opened = open_store(path if path is not None else self.settings.db_path)
         self._store = store
         if embedder is None:
             from kenning.embed import build_embedder
@@ -189,7 +195,7 @@ class Memory:
             b=self.settings.bm25_b,
             key_expansion=self.settings.key_expansion,
             synonym_threshold=self.settings.synonym_threshold,
-            snapshots=_snapshots(self.settings, location if store_given is None else None),
+            snapshots=_snapshots(self.settings, opened),
         )
         self._chat = _chat_client(self.settings)
         self._ingestor = Ingestor(

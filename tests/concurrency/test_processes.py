@@ -7,7 +7,6 @@ store afterwards, so they hold whatever the interleaving was.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from concurrency.cli_process import run_cli
 from kenning import Memory, MemoryKind, MemoryStatus
 from kenning.store import MemoryFilter
 from kenning.testing import HashEmbedder
@@ -224,17 +224,7 @@ def test_kenning_recover_derives_what_a_failed_add_left_pending(tmp_path: Path) 
             ],
             claim=Claim(owner, now + timedelta(minutes=10)),
         )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KENNING_")}
-    env["KENNING_EMBEDDER"] = "hash"
-    done = subprocess.run(
-        [sys.executable, "-m", "kenning.cli", "recover", "--db", str(db), "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert {m["kind"] for m in json.loads(done.stdout)} == {"turn", "session"}
+    recovered = run_cli(db, "recover", "--json")
+    assert {m["kind"] for m in recovered} == {"turn", "session"}
     with Memory(db, embedder=HashEmbedder()) as memory:
         assert_derived_once(memory, "ana")

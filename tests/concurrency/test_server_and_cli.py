@@ -3,9 +3,6 @@ what the CLI erases is in no server response and not in the server's memory."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,23 +17,13 @@ from kenning.testing import HashEmbedder
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from serving import serve
 
+from concurrency.cli_process import run_cli
+
 pytestmark = pytest.mark.slow
 
 
 def cli(db: Path, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KENNING_")}
-    env["KENNING_EMBEDDER"] = "hash"
-    env["KENNING_EMBEDDING_CACHE_PATH"] = ""
-    done = subprocess.run(
-        [sys.executable, "-m", "kenning.cli", *args, "--db", str(db)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if "--json" in args else done.stdout
+    return run_cli(db, *args, embedding_cache_path="")
 
 
 def search(client: httpx.Client, query: str) -> tuple[list[str], str]:

@@ -5,15 +5,13 @@ snapshots and indexes; what one erases is in no snapshot file and no other index
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from concurrency.cli_process import run_cli
 from kenning import Memory, Settings
 from kenning.bench.corpus import chat_messages
 from kenning.bench.run import as_dicts
@@ -25,22 +23,7 @@ SECRET = "walrusgazpacho"  # a word no generated message holds; stemmed, it stil
 
 
 def cli(db: Path, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KENNING_")}
-    env.update(
-        KENNING_EMBEDDER="hash",
-        KENNING_EMBEDDING_CACHE_PATH="",
-        KENNING_INDEX_SNAPSHOT_MIN="0",
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "kenning.cli", *args, "--db", str(db)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if "--json" in args else done.stdout
+    return run_cli(db, *args, embedding_cache_path="", index_snapshot_min="0")
 
 
 def snapshot_bytes(db: Path) -> bytes:

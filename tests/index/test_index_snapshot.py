@@ -7,6 +7,7 @@ Every test runs ``Memory`` on a real SQLite file with snapshots on for every sco
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,18 @@ def _open(db: Path, **settings: Any) -> Memory:
     options["index_snapshot_min"] = 0
     options.update(settings)
     return Memory(db, settings=Settings(**options), embedder=HashEmbedder(dim=64))
+
+
+@contextmanager
+def _both(db: Path, **settings: Any) -> Iterator[tuple[Memory, Memory]]:
+    """A ``Memory`` reading snapshots and one deriving every scope from the store."""
+    restored = _open(db, **settings)
+    built = _open(db, index_snapshots=False, **settings)
+    try:
+        yield restored, built
+    finally:
+        restored.close()
+        built.close()
 
 
 def _fill(memory: Memory, messages: int, *, seed: int = 0) -> None:
@@ -98,17 +111,12 @@ def _snapshot_of(db: Path) -> Path:
 def test_restored_index_equals_the_index_built_from_the_store(db: Path) -> None:
     manifest = snapshot.read_manifest(_snapshot_of(db))
     assert manifest is not None and manifest["format"] == snapshot.FORMAT_VERSION
-    restored = _open(db)
-    built = _open(db, index_snapshots=False)
-    try:
+    with _both(db) as (restored, built):
         assert manifest["position"] == restored._store.feed_head(USER) > 0
         a, b = restored._registry.get(USER), built._registry.get(USER)
         assert len(a) == len(b) > 200
         _same_index(a, b)
         _same_results(restored, built)
-    finally:
-        restored.close()
-        built.close()
     assert not list(Path(f"{db}.index").glob("*.tmp"))  # written by rename, nothing left over
 
 
@@ -125,9 +133,7 @@ def test_a_snapshot_catches_up_with_what_others_wrote_since(
     stale = snapshot.read_manifest(_snapshot_of(db))
     assert stale is not None and stale["position"] < head
 
-    restored = _open(db)
-    built = _open(db, index_snapshots=False)
-    try:
+    with _both(db) as (restored, built):
         with caplog.at_level("DEBUG", logger="kenning.index.registry"):
             restored._registry.get(USER)
         assert "restored index of ana" in caplog.text
@@ -137,9 +143,6 @@ def test_a_snapshot_catches_up_with_what_others_wrote_since(
         found = restored.search("piano lessons Thursday", user_id=USER, limit=3)
         assert "Ana moved the piano lessons to Thursday" in [h.memory.text for h in found]
         assert hits[1].memory.id not in {i for r in _results(restored) for i in r}
-    finally:
-        restored.close()
-        built.close()
 
 
 def test_a_hard_erase_deletes_the_snapshot_and_its_text_everywhere(db: Path) -> None:
@@ -209,13 +212,8 @@ def test_a_snapshot_written_while_an_erase_commits_is_deleted(db: Path) -> None:
     ],
 )
 def test_a_snapshot_made_with_other_options_is_rebuilt(db: Path, change: dict[str, Any]) -> None:
-    changed = _open(db, **change)
-    built = _open(db, index_snapshots=False, **change)
-    try:
+    with _both(db, **change) as (changed, built):
         _same_index(changed._registry.get(USER), built._registry.get(USER))
-    finally:
-        changed.close()
-        built.close()
     manifest = snapshot.read_manifest(_snapshot_of(db))
     assert manifest is not None
     assert manifest["key_expansion"] == change.get("key_expansion", True)
@@ -247,13 +245,8 @@ def test_another_model_or_database_is_not_restored(db: Path, tmp_path: Path) -> 
 def test_a_damaged_snapshot_is_rebuilt(db: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = _snapshot_of(db)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    memory = _open(db)
-    built = _open(db, index_snapshots=False)
-    try:
+    with _both(db) as (memory, built):
         _same_results(memory, built)
-    finally:
-        memory.close()
-        built.close()
     assert "unreadable" in caplog.text
     assert snapshot.read_manifest(path) is not None  # rewritten whole
 
@@ -301,13 +294,8 @@ def test_a_snapshot_missing_an_attribute_of_this_version_is_rebuilt(
         memory.add("One more message, so that closing writes the snapshot", user_id=USER)
         memory.close()
     caplog.clear()
-    restored = _open(db)
-    built = _open(db, index_snapshots=False)
-    try:
+    with _both(db) as (restored, built):
         _same_results(restored, built)
-    finally:
-        restored.close()
-        built.close()
     assert "does not fit this version" in caplog.text and "_lexical_owner" in caplog.text
 
 
