@@ -2,7 +2,7 @@
 
 The graph stores each vector quantized to int8 (384 bytes for MiniLM's 384 dimensions
 instead of 1,536), which is all a candidate list needs; :class:`kenning.index.dense.DenseIndex`
-re-scores the candidates against the full-precision rows, so the quantization never
+re-scores the candidates against its float16 rows, so the int8 quantization never
 reaches a hit's score. Keys are dense row numbers.
 
 Identical vectors (the same text said again: "ok", "thanks", a repeated template) enter the

@@ -3,7 +3,7 @@
 :class:`PoolView` is a :class:`~kenning.index.scope.ScopeIndex` whose memories are a
 candidate pool of a larger scope, renumbered ``0..len - 1``. Its columns are gathered
 from the scope, its episode incidence and entity graph are built over the pool only, and
-its dense and BM25 scores are the scope's own (full-precision vectors, whole-scope BM25
+its dense and BM25 scores are the scope's own (its float16 rows, whole-scope BM25
 statistics), so every signal of :func:`kenning.read.search.search_scope` runs unchanged
 over a few thousand memories instead of every memory of the scope.
 """

@@ -621,7 +621,7 @@ class ScopeIndex:
     def dense_scores_at(
         self, query_vector: npt.NDArray[np.float32], positions: IntArray
     ) -> FloatArray:
-        """:meth:`dense_scores` of some memories only, at full precision."""
+        """:meth:`dense_scores` of some memories only."""
         return self._best_of_rows(positions, lambda rows: self.dense.rescore(query_vector, rows))
 
     def nearest(
@@ -642,7 +642,7 @@ class ScopeIndex:
     ) -> tuple[IntArray, FloatArray]:
         """The ``k`` eligible memories closest to the query (any order), with their exact
         cosines: all eligible ones scored when they are few, else the HNSW graph's nearest
-        (asked for more when few memories are eligible), re-scored at full precision."""
+        (asked for more when few memories are eligible), re-scored against the float16 rows."""
         n_eligible = int(eligible.sum())
         if n_eligible <= _EXACT_DENSE:
             positions = np.flatnonzero(eligible)

@@ -1,7 +1,8 @@
 """Index snapshots: a user's :class:`ScopeIndex` in one file beside the store.
 
 Loading a scope from the store re-derives every memory (decode rows and vectors, tokenize,
-code the columns, build the HNSW graph): about 130 µs of CPU per memory. A snapshot holds
+code the columns, build the HNSW graph): 38 s for 211,137 memories in `kenning bench`'s
+"cold open, no snapshot" at 10^5 messages. A snapshot holds
 the result as arrays, so opening a scope reads a file and then applies what the change
 feed recorded since the snapshot's position, as any catch-up does.
 

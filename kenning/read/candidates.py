@@ -3,7 +3,7 @@
 Each source is sublinear or a single vectorised pass, never a signal over every memory:
 
 * **nearest neighbours**: the HNSW graph over the memories' key vectors (int8), re-scored
-  at full precision; when few memories are eligible (a session, an agent, one kind), the
+  against the float16 rows; when few memories are eligible (a session, an agent, one kind), the
   eligible ones are scored exactly instead, since the graph would return mostly others;
 * **lexical**: the best BM25 documents, from the query terms' postings;
 * **entities**: memories that mention an entity the query names (entity postings);
