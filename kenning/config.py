@@ -58,7 +58,20 @@ class Settings(BaseSettings):
 
     db_path: Path = Field(
         default_factory=lambda: default_home() / "kenning.db",
-        description="SQLite database file of the embedded store.",
+        description="SQLite database file of the embedded store (unless database_url is set).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL database (postgresql://user:password@host:port/name, 16 or "
+        "newer; needs kenning[postgres]) to use instead of the SQLite file; several servers "
+        "and hosts may share it. A sqlite:///path URL names a SQLite file.",
+    )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="PostgreSQL: most connections one process opens (a pool; one per "
+        "concurrent transaction or query).",
     )
     embedder: EmbedderKind = Field(
         default=EmbedderKind.ONNX,
@@ -333,6 +346,20 @@ class Settings(BaseSettings):
         description="Requests per minute per API key (per client address without keys); 429 "
         "above. A token bucket that holds one minute's worth.",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(
+            ("postgresql://", "postgres://", "sqlite:///")
+        ):
+            raise ValueError("must start with postgresql://, postgres:// or sqlite:///")
+        return value or None
+
+    @property
+    def database(self) -> str:
+        """The store's location: ``database_url`` if set, else the SQLite ``db_path``."""
+        return self.database_url or str(self.db_path)
 
     @field_validator("embedding_cache_path", mode="before")
     @classmethod

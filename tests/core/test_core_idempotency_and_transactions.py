@@ -1,17 +1,17 @@
 """``add`` is idempotent, and a failure mid-batch never leaves derived data half-written.
 
-Failures are checked on the database file itself with a separate ``sqlite3`` connection,
+Failures are checked on the database itself with a separate connection (each backend),
 not through the engine, so a cache or an index cannot hide a half-written batch.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rawdb import raw_sql
 
 from kenning import EmbeddingError, Memory, MemoryKind, StoreError, ValidationError
 from kenning.embed.base import Vectors
@@ -46,15 +46,11 @@ class FlakyEmbedder(HashEmbedder):
         return super().embed(texts)
 
 
-def sql(path: Path, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    raw = sqlite3.connect(path)
-    try:
-        return raw.execute(query, params).fetchall()
-    finally:
-        raw.close()
+def sql(path: Path | str, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    return raw_sql(path, query, params)
 
 
-def derived_rows(path: Path, episode_ids: Sequence[str]) -> dict[str, int]:
+def derived_rows(path: Path | str, episode_ids: Sequence[str]) -> dict[str, int]:
     """How many memory, key and history rows exist for memories built from these episodes."""
     marks = ",".join("?" * len(episode_ids))
     memories = f"SELECT DISTINCT memory_id FROM memory_episodes WHERE episode_id IN ({marks})"
@@ -69,16 +65,16 @@ def derived_rows(path: Path, episode_ids: Sequence[str]) -> dict[str, int]:
     }
 
 
-def table_counts(path: Path) -> dict[str, int]:
+def table_counts(path: Path | str) -> dict[str, int]:
     tables = ("episodes", "memories", "memory_keys", "memory_episodes", "history")
     return {t: sql(path, f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
 
 
-def pending_ids(path: Path) -> set[str]:
+def pending_ids(path: Path | str) -> set[str]:
     return {row[0] for row in sql(path, "SELECT id FROM episodes WHERE processed_at IS NULL")}
 
 
-def session_text(path: Path) -> str:
+def session_text(path: Path | str) -> str:
     rows = sql(path, "SELECT text FROM memories WHERE kind = 'session' AND status = 'active'")
     assert len(rows) == 1
     return str(rows[0][0])
@@ -162,15 +158,17 @@ def test_identical_messages_in_one_call_are_all_stored(memory: Memory) -> None:
     assert (again.episodes, again.duplicates) == ([], 4)
 
 
-def test_validation_error_in_message_5_of_10_stores_nothing(memory: Memory, tmp_path: Path) -> None:
+def test_validation_error_in_message_5_of_10_stores_nothing(
+    memory: Memory, db_location: str
+) -> None:
     memory.add("an earlier message", user_id="ana")
-    before = table_counts(tmp_path / "m.db")
+    before = table_counts(db_location)
     messages: list[Any] = [{"role": "user", "content": f"message {i}"} for i in range(10)]
     messages[4] = {"role": "narrator", "content": "message 4"}
     with pytest.raises(ValidationError) as info:
         memory.add(messages, user_id="ana")
     assert info.value.field == "messages[4].role"
-    assert table_counts(tmp_path / "m.db") == before
+    assert table_counts(db_location) == before
     assert [e.content for e in memory.episodes(user_id="ana")] == ["an earlier message"]
 
 
@@ -183,9 +181,9 @@ def flaky() -> FlakyEmbedder:
 
 
 @pytest.fixture
-def fragile(tmp_path: Path, flaky: FlakyEmbedder) -> Iterator[Memory]:
-    """A memory with one committed batch and a loaded index."""
-    m = Memory(tmp_path / "f.db", embedder=flaky)
+def fragile(db_location: str, flaky: FlakyEmbedder) -> Iterator[Memory]:
+    """A memory with one committed batch and a loaded index, on each backend."""
+    m = Memory(db_location, embedder=flaky)
     try:
         m.add(BATCH, user_id="ana", session_id="s1")
         assert len(m.search("tomatoes", user_id="ana")) > 0
@@ -236,9 +234,9 @@ def assert_later_batch_derived_once(m: Memory, path: Path) -> None:
 
 
 def test_embedder_failure_keeps_episodes_and_writes_no_derived_rows(
-    fragile: Memory, flaky: FlakyEmbedder, tmp_path: Path
+    fragile: Memory, flaky: FlakyEmbedder, db_location: str
 ) -> None:
-    path = tmp_path / "f.db"
+    path = db_location
     before, session = table_counts(path), session_text(path)
     add_later_while_embedder_is_down(fragile, flaky)
     flaky.broken = False
@@ -251,9 +249,9 @@ def test_embedder_failure_keeps_episodes_and_writes_no_derived_rows(
 
 
 def test_the_next_add_derives_what_a_failed_add_left_pending(
-    fragile: Memory, flaky: FlakyEmbedder, tmp_path: Path
+    fragile: Memory, flaky: FlakyEmbedder, db_location: str
 ) -> None:
-    path = tmp_path / "f.db"
+    path = db_location
     add_later_while_embedder_is_down(fragile, flaky)
     flaky.broken = False
     retry = fragile.add(LATER, user_id="ana", session_id="s1")  # the caller retries
@@ -263,9 +261,9 @@ def test_the_next_add_derives_what_a_failed_add_left_pending(
 
 
 def test_embedder_failure_while_processing_pending_changes_nothing(
-    fragile: Memory, flaky: FlakyEmbedder, tmp_path: Path
+    fragile: Memory, flaky: FlakyEmbedder, db_location: str
 ) -> None:
-    path = tmp_path / "f.db"
+    path = db_location
     add_later_while_embedder_is_down(fragile, flaky)
     counts = table_counts(path)
     with pytest.raises(EmbeddingError):
@@ -280,9 +278,9 @@ def test_embedder_failure_while_processing_pending_changes_nothing(
 
 @pytest.mark.parametrize("method", ["add_history", "mark_processed"])
 def test_store_failure_in_the_second_transaction_rolls_back_every_derived_row(
-    fragile: Memory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
+    fragile: Memory, db_location: str, monkeypatch: pytest.MonkeyPatch, method: str
 ) -> None:
-    path = tmp_path / "f.db"
+    path = db_location
     before, session = table_counts(path), session_text(path)
     store = fragile.store
     seen_inside: list[int] = []

@@ -11,7 +11,7 @@ import pytest
 from kenning.errors import StoreError
 from kenning.models import Episode
 from kenning.store import SQLiteStore, open_store
-from kenning.store._migrations import MIGRATIONS
+from kenning.store._sql.migrations import MIGRATIONS
 
 
 def test_file_database_uses_wal_and_full_sync(tmp_path: Path) -> None:

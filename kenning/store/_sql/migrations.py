@@ -1,4 +1,10 @@
-"""Named, ordered schema migrations. Applied in one transaction each and recorded."""
+"""Named, ordered schema migrations: one list for every SQL backend.
+
+Each is applied in one transaction and recorded in ``schema_migrations``. Statements name
+column types as ``{time}``, ``{json}``, ``{blob}``, ``{real}``, ``{int}``, ``{autoid}`` and
+``{rowid}``, which each dialect fills in (:mod:`kenning.store._sql.dialect`); a literal brace
+is doubled. A new migration is appended, never edited: stores in use have applied the old ones.
+"""
 
 from __future__ import annotations
 
@@ -18,47 +24,48 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             """CREATE TABLE scopes (
                 user_id TEXT PRIMARY KEY,
-                created_at TEXT NOT NULL,
-                next_seq INTEGER NOT NULL DEFAULT 0
+                created_at {time} NOT NULL,
+                next_seq {int} NOT NULL DEFAULT 0
             )""",
             """CREATE TABLE episodes (
                 id TEXT PRIMARY KEY,
                 user_id TEXT NOT NULL REFERENCES scopes(user_id),
                 agent_id TEXT,
                 session_id TEXT,
-                seq INTEGER NOT NULL,
+                seq {int} NOT NULL,
                 role TEXT NOT NULL,
                 name TEXT,
                 content TEXT NOT NULL,
-                timestamp TEXT,
-                created_at TEXT NOT NULL,
+                timestamp {time},
+                created_at {time} NOT NULL,
                 idempotency_key TEXT NOT NULL,
-                metadata TEXT NOT NULL DEFAULT '{}',
-                processed_at TEXT,
+                metadata {json} NOT NULL DEFAULT '{{}}',
+                processed_at {time},
                 UNIQUE (user_id, idempotency_key)
             )""",
             "CREATE INDEX episodes_by_session ON episodes (user_id, session_id, seq)",
             "CREATE INDEX episodes_pending ON episodes (processed_at) WHERE processed_at IS NULL",
             """CREATE TABLE memories (
+                {rowid}
                 id TEXT PRIMARY KEY,
                 user_id TEXT NOT NULL REFERENCES scopes(user_id),
                 agent_id TEXT,
                 session_id TEXT,
                 kind TEXT NOT NULL,
                 text TEXT NOT NULL,
-                event_time TEXT,
-                valid_from TEXT,
-                valid_to TEXT,
-                created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL,
-                expired_at TEXT,
+                event_time {time},
+                valid_from {time},
+                valid_to {time},
+                created_at {time} NOT NULL,
+                updated_at {time} NOT NULL,
+                expired_at {time},
                 status TEXT NOT NULL,
-                importance REAL NOT NULL,
-                strength REAL NOT NULL,
-                last_accessed TEXT,
+                importance {real} NOT NULL,
+                strength {real} NOT NULL,
+                last_accessed {time},
                 access_count INTEGER NOT NULL DEFAULT 0,
                 version INTEGER NOT NULL DEFAULT 1,
-                metadata TEXT NOT NULL DEFAULT '{}'
+                metadata {json} NOT NULL DEFAULT '{{}}'
             )""",
             "CREATE INDEX memories_by_scope ON memories (user_id, kind, status, event_time)",
             "CREATE INDEX memories_by_session ON memories (user_id, session_id, kind)",
@@ -75,7 +82,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 kind TEXT NOT NULL,
                 text TEXT NOT NULL,
                 model_id TEXT,
-                vector BLOB,
+                vector {blob},
                 PRIMARY KEY (memory_id, position)
             )""",
             """CREATE TABLE entities (
@@ -96,18 +103,18 @@ MIGRATIONS: tuple[Migration, ...] = (
                 source_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
                 target_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
                 type TEXT NOT NULL,
-                weight REAL NOT NULL DEFAULT 1.0,
+                weight {real} NOT NULL DEFAULT 1.0,
                 PRIMARY KEY (source_id, target_id, type)
             )""",
             "CREATE INDEX links_by_target ON links (target_id)",
             """CREATE TABLE history (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {autoid},
                 memory_id TEXT NOT NULL,
                 action TEXT NOT NULL,
-                at TEXT NOT NULL,
+                at {time} NOT NULL,
                 old_text TEXT,
                 new_text TEXT,
-                details TEXT NOT NULL DEFAULT '{}'
+                details {json} NOT NULL DEFAULT '{{}}'
             )""",
             "CREATE INDEX history_by_memory ON history (memory_id, id)",
         ),
@@ -134,18 +141,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE memories ADD COLUMN object TEXT",
             "ALTER TABLE memories ADD COLUMN slot TEXT",
             "ALTER TABLE memories ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",
-            "ALTER TABLE memories ADD COLUMN expires_at TEXT",
+            "ALTER TABLE memories ADD COLUMN expires_at {time}",
             "CREATE INDEX memories_by_slot ON memories (user_id, slot) WHERE slot IS NOT NULL",
             """CREATE TABLE llm_calls (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {autoid},
                 user_id TEXT,
                 purpose TEXT NOT NULL,
                 model TEXT NOT NULL,
-                started_at TEXT NOT NULL,
-                duration_ms REAL NOT NULL,
+                started_at {time} NOT NULL,
+                duration_ms {real} NOT NULL,
                 prompt_tokens INTEGER NOT NULL,
                 completion_tokens INTEGER NOT NULL,
-                cost REAL NOT NULL,
+                cost {real} NOT NULL,
                 ok INTEGER NOT NULL,
                 attempts INTEGER NOT NULL,
                 error TEXT
@@ -159,14 +166,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             # Keys of the REST server: only the SHA-256 of each secret is stored.
             """CREATE TABLE api_keys (
+                {rowid}
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
                 hash TEXT NOT NULL UNIQUE,
                 users TEXT NOT NULL DEFAULT '[]',
                 admin INTEGER NOT NULL DEFAULT 0,
-                created_at TEXT NOT NULL,
-                revoked_at TEXT,
-                last_used_at TEXT
+                created_at {time} NOT NULL,
+                revoked_at {time},
+                last_used_at {time}
             )""",
         ),
     ),
@@ -178,15 +186,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             # user's memories advances, and per memory the head value of its last change
             # (erased: its row is gone). Processes bring their in-memory indexes up to date
             # from it (kenning.index.registry).
-            "ALTER TABLE scopes ADD COLUMN feed_head INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE scopes ADD COLUMN feed_head {int} NOT NULL DEFAULT 0",
             # keys_seq: the head of the memory's last change of keys (text, vectors,
             # expansions); a later change of fields alone (status, access statistics) needs
             # no re-indexing of its keys.
             """CREATE TABLE changes (
                 user_id TEXT NOT NULL,
                 memory_id TEXT NOT NULL,
-                seq INTEGER NOT NULL,
-                keys_seq INTEGER NOT NULL DEFAULT 0,
+                seq {int} NOT NULL,
+                keys_seq {int} NOT NULL DEFAULT 0,
                 erased INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (user_id, memory_id)
             )""",
@@ -194,7 +202,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             # Who derives an episode: the add that stored it, or, after its lease ran out
             # (or its process died), whoever claims it.
             "ALTER TABLE episodes ADD COLUMN claimed_by TEXT",
-            "ALTER TABLE episodes ADD COLUMN claim_expires TEXT",
+            "ALTER TABLE episodes ADD COLUMN claim_expires {time}",
             "DROP INDEX episodes_pending",
             "CREATE INDEX episodes_pending ON episodes (user_id, seq) WHERE processed_at IS NULL",
         ),

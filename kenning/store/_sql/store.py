@@ -1,0 +1,13 @@
+"""The SQL store: the contract's every operation, over a backend's four primitives."""
+
+from __future__ import annotations
+
+from kenning.store._sql.episodes import EpisodeQueries
+from kenning.store._sql.memories import MemoryQueries
+from kenning.store._sql.records import RecordQueries
+
+
+class SQLStore(EpisodeQueries, MemoryQueries, RecordQueries):
+    """:class:`~kenning.store.base.Store` in SQL; a backend subclasses it with a connection,
+    transactions and a dialect (:class:`~kenning.store.sqlite.SQLiteStore`,
+    :class:`~kenning.store.postgres.PostgresStore`)."""
