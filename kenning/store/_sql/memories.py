@@ -47,14 +47,18 @@ class MemoryQueries(SQLBase):
                 f"INSERT INTO memories ({R.MEMORY_COLUMNS}) VALUES ({marks(values)})", values
             )
         self._many(
-            "INSERT INTO memory_episodes (memory_id, episode_id, position) VALUES (?, ?, ?)",
-            [(item.id, episode_id, pos) for pos, episode_id in enumerate(item.episode_ids)],
+            "INSERT INTO memory_episodes (user_id, memory_id, episode_id, position) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (item.user_id, item.id, episode_id, pos)
+                for pos, episode_id in enumerate(item.episode_ids)
+            ],
         )
         self._many(
-            "INSERT INTO memory_keys (memory_id, position, kind, text, model_id, vector) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO memory_keys (user_id, memory_id, position, kind, text, model_id, vector) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (item.id, pos, key.kind.value, key.text, memory.model_id, key.vector)
+                (item.user_id, item.id, pos, key.kind.value, key.text, memory.model_id, key.vector)
                 for pos, key in enumerate(memory.keys)
             ],
         )

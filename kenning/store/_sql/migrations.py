@@ -219,4 +219,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP INDEX memories_by_slot",
         ),
     ),
+    Migration(
+        7,
+        "user keys and transfers",
+        (
+            # Every table of a user's data carries its user id, so that the store can be
+            # distributed by user (Citus: co-located tables, one shard per user's rows; see
+            # docs/scaling.md). Rows of a memory take its owner.
+            *(
+                statement
+                for table in ("memory_episodes", "memory_keys", "mentions", "links", "history")
+                for statement in (
+                    f"ALTER TABLE {table} ADD COLUMN user_id TEXT",
+                    f"UPDATE {table} SET user_id = (SELECT m.user_id FROM memories m WHERE "
+                    f"m.id = {table}.{'source_id' if table == 'links' else 'memory_id'})",
+                    f"CREATE INDEX {table}_by_user ON {table} (user_id)",
+                )
+            ),
+            # Copies made by `kenning migrate`: which source, and whether the copy finished
+            # (an unfinished one resumes).
+            """CREATE TABLE transfers (
+                source TEXT PRIMARY KEY,
+                started_at {time} NOT NULL,
+                finished_at {time}
+            )""",
+        ),
+    ),
 )

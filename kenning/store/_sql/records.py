@@ -13,6 +13,10 @@ from kenning.store._sql import rows as R
 from kenning.store._sql.core import Row, SQLBase, chunks, marks
 from kenning.store.base import HistoryRecord
 
+# The owner of the memory a row belongs to (the contract's links, mentions and history name
+# memories only): every table carries its user id (migration 7).
+_OWNER = "(SELECT user_id FROM memories WHERE id = ?)"
+
 
 class RecordQueries(SQLBase):
     # -- LLM usage -------------------------------------------------------------------
@@ -72,16 +76,20 @@ class RecordQueries(SQLBase):
     def put_mentions(self, mentions: Iterable[tuple[str, str]]) -> None:
         with self.atomic():
             self._many(
-                "INSERT INTO mentions (memory_id, entity_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                sorted(set(mentions)),
+                f"INSERT INTO mentions (user_id, memory_id, entity_id) VALUES ({_OWNER}, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(m, m, e) for m, e in sorted(set(mentions))],
             )
 
     def put_links(self, links: Sequence[Link]) -> None:
         with self.atomic():
             self._many(
-                "INSERT INTO links (source_id, target_id, type, weight) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                [(link.source_id, link.target_id, link.type.value, link.weight) for link in links],
+                "INSERT INTO links (user_id, source_id, target_id, type, weight) "
+                f"VALUES ({_OWNER}, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [
+                    (link.source_id, link.source_id, link.target_id, link.type.value, link.weight)
+                    for link in links
+                ],
             )
 
     def links_of(self, memory_id: str) -> list[Link]:
@@ -98,10 +106,11 @@ class RecordQueries(SQLBase):
     def add_history(self, records: Sequence[HistoryRecord]) -> None:
         with self.atomic():
             self._many(
-                "INSERT INTO history (memory_id, action, at, old_text, new_text, details) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO history (user_id, memory_id, action, at, old_text, new_text, details) "
+                f"VALUES ({_OWNER}, ?, ?, ?, ?, ?, ?)",
                 [
                     (
+                        r.memory_id,
                         r.memory_id,
                         r.action.value,
                         self._time(r.at),
@@ -156,14 +165,13 @@ class RecordQueries(SQLBase):
                 params,
             )
         }
-        owned = "" if user_id is None else " JOIN memories m ON m.id = {} WHERE m.user_id = ?"
         return Stats(
             users=self._count("SELECT COUNT(*) FROM scopes" + mine, params),
             episodes=self._count("SELECT COUNT(*) FROM episodes" + mine, params),
             memories=kinds,
             entities=self._count("SELECT COUNT(*) FROM entities" + mine, params),
-            links=self._count("SELECT COUNT(*) FROM links" + owned.format("source_id"), params),
-            history=self._count("SELECT COUNT(*) FROM history" + owned.format("memory_id"), params),
+            links=self._count("SELECT COUNT(*) FROM links" + mine, params),
+            history=self._count("SELECT COUNT(*) FROM history" + mine, params),
             llm=self._llm_usage(user_id),
         )
 
