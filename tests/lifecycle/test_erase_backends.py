@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rawdb import raw_sql
+
 from kenning import Memory
 from kenning.store.postgres import is_postgres_url
 from kenning.store.transfer import TABLES
 from kenning.testing import HashEmbedder
-from rawdb import raw_sql
 
 SECRET = "Zyxwvut-7731"
 

@@ -3,8 +3,9 @@ on every backend, filled by every write path."""
 
 from __future__ import annotations
 
-from kenning import Memory
 from rawdb import raw_sql
+
+from kenning import Memory
 
 USER_TABLES = (
     "scopes",
