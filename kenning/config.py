@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         "newer; needs kenning[postgres]) to use instead of the SQLite file; several servers "
         "and hosts may share it. A sqlite:///path URL names a SQLite file.",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="A streaming replica of database_url (postgresql://...) that serves "
+        "reads once it has replayed what the reader must see: this process's writes and the "
+        "client's Kenning-Read-After token; otherwise reads go to database_url.",
+    )
     db_pool_size: int = Field(
         default=10,
         ge=1,
@@ -350,10 +356,15 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(
-            ("postgresql://", "postgres://", "sqlite:///")
-        ):
+        if value and not value.startswith(("postgresql://", "postgres://", "sqlite:///")):
             raise ValueError("must start with postgresql://, postgres:// or sqlite:///")
+        return value or None
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _postgres_replica(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// or postgres://")
         return value or None
 
     @property

@@ -86,6 +86,7 @@ _FIXED_SETTINGS = frozenset(
     {
         "db_path",
         "database_url",
+        "database_read_url",
         "db_pool_size",
         "embedder",
         "embedding_model",
@@ -186,6 +187,7 @@ class Memory:
             store = opened = open_store(
                 path if path is not None else self.settings.database,
                 pool_size=self.settings.db_pool_size,
+                replica_url=self.settings.database_read_url,
             )
         self._store = store
         if embedder is None:

@@ -22,7 +22,7 @@ from kenning import Memory
 from kenning.store import Store, open_store
 from kenning.store.postgres import PostgresStore
 from kenning.testing import HashEmbedder
-from kenning.testing.postgres import LocalPostgres
+from kenning.testing.postgres import LocalPostgres, StreamingReplica
 
 StoreOpener = Callable[[], Store]
 _TEMPLATE = "kenning_template"
@@ -36,6 +36,18 @@ def local_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPo
         yield server
 
 
+@pytest.fixture(scope="session")
+def local_replica(
+    local_postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StreamingReplica]:
+    """A streaming replica of the session's PostgreSQL (every database on it)."""
+    replica = local_postgres.replica(tmp_path_factory.mktemp("replica"))
+    try:
+        yield replica
+    finally:
+        replica.close()
+
+
 def _sqlite_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(tmp_path / "s.db")
 
@@ -43,8 +55,7 @@ def _sqlite_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _postgres_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     server: LocalPostgres = request.getfixturevalue("local_postgres")
     url = server.create_database(template=_TEMPLATE)
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    request.addfinalizer(lambda: server.drop_database(name))
+    request.addfinalizer(lambda: server.drop_database(url))
     return url
 
 

@@ -12,6 +12,8 @@ naming the field, a 404 as :class:`~kenning.errors.NotFound`; 401/403 raise
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -67,26 +69,65 @@ def _kinds(kinds: Iterable[MemoryKind | str] | MemoryKind | str | None) -> list[
     return [k.value if isinstance(k, MemoryKind) else str(k) for k in kinds]
 
 
+READ_AFTER = "Kenning-Read-After"
+
+
+def _position(token: str) -> tuple[int, int]:
+    high, _, low = token.partition("/")
+    try:
+        return int(high, 16), int(low or "0", 16)
+    except ValueError:
+        return (-1, -1)
+
+
 class RemoteMemory:
     """A Kenning server seen as a :class:`kenning.Memory` (per-call ``user_id`` as there)."""
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         api_key: str | None = None,
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """``url``: one server, or several sharing one database, asked in turn (round robin).
+        Whichever answers, a read sees this client's earlier writes (the servers'
+        ``Kenning-Read-After`` token is sent back with every request)."""
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(
-            base_url=url.rstrip("/") + "/v1", headers=headers, timeout=timeout, transport=transport
-        )
+        urls = [url] if isinstance(url, str) else list(url)
+        if not urls:
+            raise ValidationError("url", "must name at least one server")
+        self._clients = [
+            httpx.Client(
+                base_url=u.rstrip("/") + "/v1",
+                headers=headers,
+                timeout=timeout,
+                transport=transport,
+            )
+            for u in urls
+        ]
+        self._turn = itertools.count()
+        self._token: str | None = None
+        self._lock = threading.Lock()
 
     # -- plumbing ------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self._client.close()
+        """Close the HTTP connection pools."""
+        for client in self._clients:
+            client.close()
+
+    @property
+    def _client(self) -> httpx.Client:
+        return self._clients[next(self._turn) % len(self._clients)]
+
+    def _remember(self, token: str | None) -> None:
+        """Keep the latest write token seen (write-ahead-log positions: ``16/B374D848``)."""
+        if not token:
+            return
+        with self._lock:
+            if self._token is None or _position(token) >= _position(self._token):
+                self._token = token
 
     def __enter__(self) -> Self:
         return self
@@ -100,10 +141,13 @@ class RemoteMemory:
         self.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._token is not None:
+            kwargs["headers"] = {**kwargs.get("headers", {}), READ_AFTER: self._token}
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise RemoteError(0, f"cannot reach the server: {exc}") from exc
+        self._remember(response.headers.get(READ_AFTER))
         if response.status_code < 400:
             return response.json() if response.content else None
         try:

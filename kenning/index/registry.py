@@ -229,7 +229,7 @@ class IndexRegistry:
 
     def _catch_up(self, user_id: str, loaded: _Loaded) -> _Loaded:
         changes = self._store.changes_since(user_id, loaded.position)
-        if changes.head == loaded.position:
+        if changes.head <= loaded.position:  # below: a read replica behind this index
             return loaded
         if changes.erased:
             log.debug("user %s: %d memories erased; rebuilding", user_id, len(changes.erased))

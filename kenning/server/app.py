@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kenning import __version__
 from kenning.errors import ConfigError
@@ -21,6 +21,7 @@ from kenning.server._errors import CatchAllMiddleware, error_response, install_e
 from kenning.server._limits import BodyLimitMiddleware, Limits, RateLimiter
 from kenning.server._routes import ROUTERS
 from kenning.server.keys import LOCAL, ApiKeys, Principal
+from kenning.store import Store
 
 OPEN_NOTICE = "no API keys: open to local processes only"
 WEB = Path(__file__).parent / "web"  # the page at "/": static files calling the same /v1 API
@@ -75,6 +76,7 @@ def create_app(
         return FileResponse(WEB / "index.html")
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
+    app.add_middleware(ReadAfter, store=memory.store)
     app.add_middleware(CatchAllMiddleware)  # added last: the outermost
     return app
 
@@ -111,6 +113,42 @@ class KeyRequired:
                 return
             scope.setdefault("state", {})["principal"] = found
         await self.app(scope, receive, send)
+
+
+READ_AFTER = "kenning-read-after"
+
+
+class ReadAfter:
+    """ASGI wrapper: a client reads its own writes through any server.
+
+    Every response carries ``Kenning-Read-After``, a token for the writes the server has
+    committed (with a read replica: a write-ahead-log position); a request that sends it
+    back is answered from a replica only once the replica has replayed that far, else from
+    the primary. Without a replica nothing is added: every read sees every write.
+    """
+
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = dict(scope["headers"]).get(READ_AFTER.encode(), b"").decode("latin-1")
+
+        async def send_with_token(message: Message) -> None:
+            written = self.store.consistency_token()
+            if message["type"] == "http.response.start" and written is not None:
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (READ_AFTER.encode(), written.encode()),
+                ]
+            await send(message)
+
+        # The token reaches the endpoint's thread: the thread pool copies the context.
+        with self.store.read_after(token or None):
+            await self.app(scope, receive, send_with_token)
 
 
 def is_loopback(host: str) -> bool:

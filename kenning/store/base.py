@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -110,6 +110,18 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def schema_version(self) -> int:
         """Number of the last migration applied."""
+
+    # -- read replicas -------------------------------------------------------------
+    def read_after(self, token: str | None) -> AbstractContextManager[None]:
+        """Within the block, reads reflect at least the writes a :meth:`consistency_token`
+        stood for (a client reading its own writes through another server). A backend
+        without read replicas reads its one database: nothing to do."""
+        return nullcontext()
+
+    def consistency_token(self) -> str | None:
+        """A token for the writes this process has committed, to pass to :meth:`read_after`
+        (None: every read sees every committed write)."""
+        return None
 
     # -- episodes ----------------------------------------------------------------
     @abc.abstractmethod

@@ -6,13 +6,20 @@ and transactions. A transaction holds one pooled connection for its thread until
 connection for one statement. Several processes and hosts share one database: writers of
 one user take turns on the user's scope row (see ``SQLBase._lock_scopes``), migrations on
 an advisory lock.
+
+With a streaming replica (``replica_url``), reads outside a transaction go to it when it
+has replayed this process's last commit and the caller's :meth:`read_after` token (both
+write-ahead-log positions); otherwise to the primary. A client thus reads its own writes,
+whichever server it asks; other clients' writes reach replica reads within the lag.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,10 +30,25 @@ from kenning.store._sql.store import SQLStore
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg_pool import ConnectionPool
+
+log = logging.getLogger(__name__)
 
 # pg_advisory_xact_lock key of schema migrations (any constant; "kenning" in ASCII).
 _MIGRATION_LOCK = 0x6B656E6E696E67
 URL_SCHEMES = ("postgresql://", "postgres://")
+# The write-ahead-log position the current request must read (a client's token).
+_READ_AFTER: ContextVar[int] = ContextVar("kenning_read_after", default=0)
+
+
+def parse_lsn(token: str) -> int:
+    """A PostgreSQL LSN (``16/B374D848``) as an integer; ValueError if it is not one."""
+    high, _, low = token.strip().partition("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def format_lsn(value: int) -> str:
+    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
 
 
 def is_postgres_url(location: str) -> bool:
@@ -47,7 +69,7 @@ class PostgresStore(SQLStore):
 
     dialect = POSTGRES
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, replica_url: str | None = None) -> None:
         try:
             import psycopg
             from psycopg_pool import ConnectionPool
@@ -59,23 +81,21 @@ class PostgresStore(SQLStore):
         self.location = redact(url)
         self._errors: tuple[type[BaseException], ...] = (psycopg.Error,)
         self._local = threading.local()
-        self._pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            # Times come back in UTC; statements outside a transaction commit on their own.
-            kwargs={"autocommit": True, "options": "-c timezone=UTC"},
-            open=False,
-            name="kenning",
-        )
+        self._pool = _open_pool(ConnectionPool, url, pool_size, "kenning")
+        self._replica: ConnectionPool[Any] | None = None
+        # This process's last commit and the replica's last replay seen (LSNs), and how many
+        # reads the replica served.
+        self._written = 0
+        self._replayed = 0
+        self.replica_reads = 0
         try:
-            self._pool.open(wait=True, timeout=30)
-        except Exception as exc:
-            self._pool.close()
-            raise StoreError(f"cannot connect to {self.location}: {exc}") from exc
-        try:
+            # The replica first: reads after the migrations must see them.
+            if replica_url is not None:
+                self._replica = _open_pool(ConnectionPool, replica_url, pool_size, "replica")
             self._migrate()
         except BaseException:
+            if self._replica is not None:
+                self._replica.close()
             self._pool.close()
             raise
 
@@ -102,16 +122,59 @@ class PostgresStore(SQLStore):
                         yield
                 finally:
                     self._local.conn = None
+                if self._replica is not None:  # what a replica must replay to read it
+                    self._note_written(conn)
         except self._errors as exc:
             raise StoreError(f"transaction failed on {self.location}: {exc}") from exc
 
+    def _note_written(self, conn: psycopg.Connection[Any]) -> None:
+        row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        if row is not None:
+            self._written = max(self._written, parse_lsn(row[0]))
+
+    # -- read replicas -----------------------------------------------------------------
     @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def read_after(self, token: str | None) -> Iterator[None]:
+        try:
+            position = parse_lsn(token) if token else 0
+        except ValueError:
+            position = 0  # not a token of ours: no constraint (and no error for a header)
+        reset = _READ_AFTER.set(max(_READ_AFTER.get(), position))
+        try:
+            yield
+        finally:
+            _READ_AFTER.reset(reset)
+
+    def consistency_token(self) -> str | None:
+        return format_lsn(self._written) if self._replica is not None else None
+
+    def _replica_for_read(self) -> ConnectionPool[Any] | None:
+        """The replica, if it has replayed what this read must see; else None (primary)."""
+        if self._replica is None:
+            return None
+        needed = max(self._written, _READ_AFTER.get())
+        if needed > self._replayed:
+            try:
+                with self._replica.connection() as conn:
+                    row = conn.execute("SELECT pg_last_wal_replay_lsn()::text").fetchone()
+            except self._errors as exc:
+                log.warning("replica unavailable, reading the primary: %s", exc)
+                return None
+            if row is None or row[0] is None:
+                return None
+            self._replayed = max(self._replayed, parse_lsn(row[0]))
+        return self._replica if needed <= self._replayed else None
+
+    @contextmanager
+    def _connection(self, *, read: bool = False) -> Iterator[psycopg.Connection[Any]]:
         held = self._held()
         if held is not None:
             yield held
             return
-        with self._pool.connection() as conn:
+        replica = self._replica_for_read() if read else None
+        if replica is not None:
+            self.replica_reads += 1
+        with (replica or self._pool).connection() as conn:
             yield conn
 
     def _fail(self, exc: BaseException, sql: str) -> StoreError:
@@ -119,7 +182,9 @@ class PostgresStore(SQLStore):
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
-            with self._connection() as conn:
+            # A statement returning rows without a transaction is a read (a write that
+            # returns rows, UPDATE ... RETURNING, always runs in one).
+            with self._connection(read=True) as conn:
                 cursor = conn.execute(self.dialect.sql(sql), params or None)
                 return cursor.fetchall() if cursor.description else []
         except self._errors as exc:
@@ -143,4 +208,24 @@ class PostgresStore(SQLStore):
             raise self._fail(exc, sql) from exc
 
     def close(self) -> None:
+        if self._replica is not None:
+            self._replica.close()
         self._pool.close()
+
+
+def _open_pool(pool_class: Any, url: str, size: int, name: str) -> ConnectionPool[Any]:
+    pool: ConnectionPool[Any] = pool_class(
+        url,
+        min_size=1,
+        max_size=size,
+        # Times come back in UTC; statements outside a transaction commit on their own.
+        kwargs={"autocommit": True, "options": "-c timezone=UTC"},
+        open=False,
+        name=name,
+    )
+    try:
+        pool.open(wait=True, timeout=30)
+    except Exception as exc:
+        pool.close()
+        raise StoreError(f"cannot connect to {redact(url)}: {exc}") from exc
+    return pool

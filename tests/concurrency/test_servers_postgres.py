@@ -5,18 +5,15 @@ no answer of the others."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from itertools import cycle
+from pathlib import Path
 
 import httpx
 import pytest
 
+from concurrency.server_process import servers as running
 from kenning.testing.postgres import LocalPostgres
 
 pytestmark = pytest.mark.slow
@@ -27,59 +24,14 @@ ADDS = 20
 USERS = ("ana", "bo", "cy")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _start(url: str, port: int, log: object) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KENNING_")}
-    env |= {
-        "KENNING_EMBEDDER": "hash",
-        "KENNING_EMBEDDING_CACHE_PATH": "",
-        "KENNING_SERVER_RATE_LIMIT": "100000",
-    }
-    command = [sys.executable, "-m", "kenning.cli", "serve", "--host", "127.0.0.1"]
-    return subprocess.Popen(
-        [*command, "--port", str(port), "--db", url], env=env, stdout=log, stderr=log
-    )
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "a server exited while starting"
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{base} did not start within 120 s")
-
-
 @pytest.fixture
-def servers(local_postgres: LocalPostgres, tmp_path: object) -> Iterator[list[str]]:
+def servers(local_postgres: LocalPostgres, tmp_path: Path) -> Iterator[list[str]]:
     url = local_postgres.create_database()
-    processes: list[subprocess.Popen[bytes]] = []
-    bases = []
-    log = open(os.path.join(str(tmp_path), "servers.log"), "wb")  # noqa: SIM115
     try:
-        for _ in range(SERVERS):
-            port = _free_port()
-            processes.append(_start(url, port, log))
-            bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, processes, strict=True):
-            _wait_ready(base, process)
-        yield bases
+        with running(url, SERVERS, tmp_path) as bases:
+            yield bases
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-        log.close()
-        local_postgres.drop_database(url.rsplit("/", 1)[1].split("?", 1)[0])
+        local_postgres.drop_database(url)
 
 
 def _client_adds(bases: list[str], client: int, acked: list[tuple[str, str]]) -> None:

@@ -84,4 +84,4 @@ def test_postgres_data_files_hold_erased_text_until_vacuum_full(
         assert SECRET.encode() not in files
         assert b"Hello there" in files  # the check can fail: live text is still there
     finally:
-        local_postgres.drop_database(url.rsplit("/", 1)[1].split("?", 1)[0])
+        local_postgres.drop_database(url)

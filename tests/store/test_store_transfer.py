@@ -53,8 +53,7 @@ QUERIES = ["where does she live?", "who got married?", "dog", "Lisbon", "beach w
 @pytest.fixture
 def pg_url(local_postgres: LocalPostgres, request: pytest.FixtureRequest) -> str:
     url = local_postgres.create_database()
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    request.addfinalizer(lambda: local_postgres.drop_database(name))
+    request.addfinalizer(lambda: local_postgres.drop_database(url))
     return url
 
 
