@@ -1,28 +1,23 @@
 """First-stage search candidates in PostgreSQL or in the process, measured on the same data.
 
-PostgreSQL side: pgvector HNSW over ``halfvec`` (cosine, m=16, ef_construction=128) queried
-with ``ORDER BY v <=> q LIMIT 200`` at ``hnsw.ef_search`` 200 and 512, and full-text search
-(``to_tsvector('english', text)`` in a GIN index, top 200 by ``ts_rank_cd``), through psycopg 3
-(binary parameters, prepared after 5 uses, ``jit=off``) over the Unix socket. In-process side,
-as the engine does it: ``kenning.index.dense.DenseIndex`` (usearch HNSW over int8, each
-distinct vector once, m=16, expansion_add=128, re-scored against float16 rows, top 200) at
-search depth 200 and 512 (the engine's), and ``kenning.index.lexical.BM25Index`` (postings,
-positive scores, top 200). Both builds use the machine's cores (usearch threads=0; pgvector
-with one parallel maintenance worker, maintenance_work_mem 2GB).
+PostgreSQL (through psycopg 3 on the Unix socket, binary parameters, jit off): pgvector HNSW
+over ``halfvec`` (cosine, m=16, ef_construction=128), ``ORDER BY v <=> q LIMIT 200`` at each
+``--depth`` as ``hnsw.ef_search``; full text as ``to_tsvector('english', text)`` in a GIN index,
+top 200 by ``ts_rank_cd`` (``plainto_tsquery`` with its AND made OR). In process, as the engine
+does it: ``DenseIndex.nearest`` (usearch HNSW over int8, each distinct vector once, m=16,
+expansion_add=128) at each ``--depth``, re-scored against the float16 rows, top 200; and
+``BM25Index.matches``, top 200. Builds use both cores (usearch threads=0; pgvector one parallel
+maintenance worker, maintenance_work_mem 2GB). A local server gets shared_buffers=1GB.
 
-Data: every LoCoMo-10 turn (``"Speaker: content"``, about 5,900), then ``kenning bench``
-synthetic chat (``kenning.bench.corpus``, seed 0) up to each ``--size``; all embedded with the
-default embedder (ONNX all-MiniLM-L6-v2, 384 dimensions) through the embedding cache. Queries:
-``--queries`` LoCoMo questions (categories 1-4), evenly spaced. For each query the six
-searches run one after another in an order rotated per query (noise hits all alike). Dense
-recall@200: the share of the exact cosine top 200 (numpy, float32, ties counted) returned.
-Lexical overlap: ``|pg ∩ BM25| / max(|pg|, |BM25|)`` of their top 200. Evidence recall@10: per
-LoCoMo conversation (each its own scope), all questions with evidence, PostgreSQL rankings
-(tsquery of ``plainto_tsquery`` with AND made OR; and as is) against BM25. A local server
-gets shared_buffers=1GB (set, then restarted); ``--url`` uses a server as it is configured.
+Data: every LoCoMo-10 turn (``"Speaker: content"``), then ``kenning bench`` synthetic chat up to
+each ``--size``, embedded with the default ONNX MiniLM through the embedding cache; queries are
+``--queries`` LoCoMo questions, evenly spaced. Per query every search runs, in an order rotated
+per query. Dense recall@200: share of the exact (numpy) cosine top 200 returned, ties counted.
+Lexical overlap: ``|pg ∩ BM25| / max(|pg|, |BM25|)``. Evidence recall@10: each LoCoMo
+conversation its own corpus, every question with evidence, BM25 against PostgreSQL rankings.
 
-Run (about 12 minutes on 2 shared cores, plus about 2.5 minutes the first time to embed the
-synthetic texts into the cache)::
+Run (about 2 minutes on 2 shared cores, plus about 2.5 minutes the first time to embed
+the synthetic texts into the cache)::
 
     .venv/bin/python benchmarks/pg_candidates.py --size 10000 --size 100000
     .venv/bin/python benchmarks/pg_candidates.py --size 20000 --url postgresql://... --json o.json
@@ -56,10 +51,11 @@ from kenning.index.dense import DenseIndex
 from kenning.index.lexical import BM25Index, tokenize
 
 K = 200  # kenning.config.Settings.search_candidates
-DEPTHS = (200, 512)  # pgvector ef_search / usearch search depth (512: the engine's default)
 Vectors = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.int64]
 Search = Callable[[int], Ids]
+ROUND_TRIP = "psycopg round trip (SELECT 1)"
+BUILD = {"pgvector": "dense", "usearch": "local dense", "pg": "lexical", "BM25Index": "local lexical"}  # fmt: skip
 OR_QUERY = "replace(plainto_tsquery('english', %s)::text, '&', '|')::tsquery"
 PG_RANKINGS = {  # name -> (tsquery, rank expression); the first is the one timed per size
     "pg ts_rank_cd, OR query": (OR_QUERY, "ts_rank_cd(tsv, q)"),
@@ -140,43 +136,29 @@ def build_pg(
     conn.execute(f"CREATE TABLE pgc_docs (id int4, text text, v halfvec({vectors.shape[1]}))")
     conn.execute("SET maintenance_work_mem = '2GB'")
     conn.execute("SET max_parallel_maintenance_workers = 1")
-    times = {"load": time.perf_counter()}
+    marks = [time.perf_counter()]
     with conn.cursor().copy("COPY pgc_docs (id, text, v) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["int4", "text", "halfvec"])
         for row, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
             copy.write_row((row, text, vector))
-    times["dense"] = time.perf_counter()
-    conn.execute(
-        "CREATE INDEX pgc_docs_v ON pgc_docs USING hnsw (v halfvec_cosine_ops) "
-        "WITH (m = 16, ef_construction = 128)"
-    )
-    times["lexical"] = time.perf_counter()
-    conn.execute(
-        "CREATE TABLE pgc_lex AS SELECT id, to_tsvector('english', text) AS tsv FROM pgc_docs"
-    )
-    conn.execute("CREATE INDEX pgc_lex_tsv ON pgc_lex USING gin (tsv)")
-    end = time.perf_counter()
+    marks.append(time.perf_counter())
+    conn.execute("CREATE INDEX ON pgc_docs USING hnsw (v halfvec_cosine_ops) WITH (m = 16, ef_construction = 128)")  # fmt: skip
+    marks.append(time.perf_counter())
+    conn.execute("CREATE TABLE pgc_lex AS SELECT id, to_tsvector('english', text) AS tsv FROM pgc_docs")  # fmt: skip
+    conn.execute("CREATE INDEX ON pgc_lex USING gin (tsv)")
+    marks.append(time.perf_counter())
     conn.execute("VACUUM ANALYZE pgc_docs")
     conn.execute("VACUUM ANALYZE pgc_lex")
-    return {"load": times["dense"] - times["load"], "dense": times["lexical"] - times["dense"],
-            "lexical": end - times["lexical"]}  # fmt: skip
+    return dict(zip(("load", "dense", "lexical"), np.diff(marks).tolist(), strict=True))
 
 
-def top(rows: Ids, scores: npt.NDArray[np.float32], k: int) -> Ids:
-    """The ``k`` rows with the highest positive scores (any order), as the engine picks them."""
-    kept = scores > 0
-    rows, scores = rows[kept], scores[kept]
-    return rows if len(rows) <= k else rows[np.argpartition(-scores, k - 1)[:k]]
-
-
-def searches(
-    url: str, dense: DenseIndex, bm25: BM25Index, vectors: Vectors, questions: Sequence[str]
-) -> tuple[dict[str, Search], list[psycopg.Connection[Any]]]:
-    """The six searches of one query (by number), and the connections they use."""
-    conns = [connect(url) for _ in DEPTHS]
-    out: dict[str, Search] = {}
+def searches(url: str, depths: Sequence[int], dense: DenseIndex, bm25: BM25Index, vectors: Vectors,
+             questions: Sequence[str]) -> tuple[dict[str, Search], list[psycopg.Connection[Any]]]:  # fmt: skip
+    """The searches of one query (by number), and the connections they use."""
+    conns = [connect(url) for _ in depths]
+    out: dict[str, Search] = {ROUND_TRIP: lambda j: np.asarray(conns[0].execute("SELECT 1").fetchall())}  # fmt: skip
     dense_sql = f"SELECT id FROM pgc_docs ORDER BY v <=> %b LIMIT {K}"
-    for depth, conn in zip(DEPTHS, conns, strict=True):
+    for depth, conn in zip(depths, conns, strict=True):
         conn.execute(f"SET hnsw.ef_search = {depth}")
 
         def pg_dense(j: int, conn: psycopg.Connection[Any] = conn) -> Ids:
@@ -195,8 +177,10 @@ def searches(
     def pg_lexical(j: int) -> Ids:
         return np.asarray([r[0] for r in conns[0].execute(lex_sql, (questions[j],))], np.int64)
 
-    def local_lexical(j: int) -> Ids:
-        return top(*bm25.matches(Counter(tokenize(questions[j]))), K)
+    def local_lexical(j: int) -> Ids:  # the positive scores' top K, as the engine picks them
+        rows, scores = bm25.matches(Counter(tokenize(questions[j])))
+        rows, scores = rows[scores > 0], scores[scores > 0]
+        return rows if len(rows) <= K else rows[np.argpartition(-scores, K - 1)[:K]]
 
     out["pg ts_rank_cd, OR query"] = pg_lexical
     out["BM25Index"] = local_lexical
@@ -253,13 +237,10 @@ def evidence_recall(
             copy.write_row((row, conv, text))
     conn.execute("ANALYZE pgc_turns")
     dia = [d for _, d, _ in turns]
-    rows_of: dict[int, list[int]] = {}
-    for row, (conv, _, _) in enumerate(turns):
-        rows_of.setdefault(conv, []).append(row)
+    rows_of = {c: [r for r, t in enumerate(turns) if t[0] == c] for c in {t[0] for t in turns}}
     bm25 = {c: BM25Index() for c in rows_of}
-    for conv, rows in rows_of.items():
-        for row in rows:
-            bm25[conv].add(turns[row][2])
+    for conv, _, text in turns:  # a conversation's turns are its index's rows 0, 1, ...
+        bm25[conv].add(text)
     recall: dict[str, list[float]] = {name: [] for name in ["BM25Index", *PG_RANKINGS]}
     for conv, question, gold in asked:
         scores = bm25[conv].scores(question)
@@ -276,10 +257,27 @@ def evidence_recall(
     return {name: float(np.mean(v)) for name, v in recall.items()}
 
 
+def build_local(
+    texts: Sequence[str], vectors: Vectors
+) -> tuple[DenseIndex, BM25Index, dict[str, float]]:
+    started = time.perf_counter()
+    dense = DenseIndex(vectors.shape[1], capacity=len(vectors))
+    dense.add(vectors)
+    dense.graph()
+    middle = time.perf_counter()
+    bm25 = BM25Index()
+    with bm25.deferred_merges():
+        for text in texts:
+            bm25.add(text)
+    built = {"local dense": middle - started, "local lexical": time.perf_counter() - middle}
+    return dense, bm25, built
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, action="append", help="rows (repeatable)")
-    parser.add_argument("--queries", type=int, default=300, help="LoCoMo questions timed")
+    parser.add_argument("--depth", type=int, action="append", help="ef_search / search depth")
+    parser.add_argument("--queries", type=int, default=500, help="LoCoMo questions timed")
     parser.add_argument("--warmup", type=int, default=30, help="untimed queries first")
     parser.add_argument("--url", help="an existing PostgreSQL with pgvector (default: local)")
     parser.add_argument("--data", type=Path, default=_bench.DEFAULT_LOCOMO, help="locomo10.json")
@@ -287,10 +285,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     sizes = sorted(set(args.size or [10_000, 100_000]))
+    depths = sorted(set(args.depth or [200, 512, 1000]))  # 512: the engine's; 1000: pgvector's max
     env = _bench.environment()
     print(f"command: {env['command']}\n{env['date']}, {env['cpu_count']} cores, load "
           f"{env['load_average_at_start']}, git {env['git_revision']}")  # fmt: skip
-
     turns: list[tuple[int, str, str]] = []  # (conversation, dia_id, "Speaker: content")
     asked: list[tuple[int, str, tuple[str, ...]]] = []  # (conversation, question, evidence)
     for conv, conversation in enumerate(load_locomo(args.data)):
@@ -299,63 +297,54 @@ def main() -> None:
     extra = max(0, max(sizes) - len(turns))
     texts = [t for _, _, t in turns] + [f"{m.speaker}: {m.text}" for m in chat_messages(extra)]
     questions = [asked[i][1] for i in np.linspace(0, len(asked) - 1, args.queries).astype(int)]
-    settings = Settings() if args.embedding_cache is None else Settings(embedding_cache_path=args.embedding_cache)  # fmt: skip
-    embedder = build_embedder(settings)
+    cache = {} if args.embedding_cache is None else {"embedding_cache_path": args.embedding_cache}
+    embedder = build_embedder(Settings(**cache))
     vectors, asked_vectors = embed(embedder, texts), embed(embedder, questions)
     results: dict[str, Any] = {"environment": env, "embedder": embedder.model_id, "sizes": []}
-    dense_rows: list[tuple[object, ...]] = []
-    lexical_rows: list[tuple[object, ...]] = []
+    tables: dict[bool, list[tuple[object, ...]]] = {False: [], True: []}  # lexical? -> rows
     with postgres(args.url) as url:
         with connect(url) as conn:
-            server = [conn.execute(f"SHOW {s}").fetchone()[0]  # type: ignore[index]
-                      for s in ("server_version", "shared_buffers")]  # fmt: skip
-            pgvector = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-            server.append(pgvector.fetchone()[0])  # type: ignore[index]
-        print(f"PostgreSQL {server[0]}, shared_buffers {server[1]}, pgvector {server[2]}; "
-              f"embedder {embedder.model_id}; {len(questions)} queries, top {K}\n")  # fmt: skip
+            server = conn.execute(
+                "SELECT current_setting('server_version'), current_setting('shared_buffers'), "
+                "(SELECT extversion FROM pg_extension WHERE extname = 'vector')"
+            ).fetchone()
+        print(f"PostgreSQL {server}: version, shared_buffers, pgvector; embedder "
+              f"{embedder.model_id}; {len(questions)} queries, top {K}\n")  # fmt: skip
         for size in sizes:
             rows, matrix = texts[:size], vectors[:size]
-            distinct = len(np.unique(matrix, axis=0))
             with connect(url) as conn:
                 built = build_pg(conn, rows, matrix)
-            started = time.perf_counter()
-            dense = DenseIndex(matrix.shape[1], capacity=size)
-            dense.add(matrix)
-            dense.graph()
-            bm25 = BM25Index()
-            built["local dense"] = time.perf_counter() - started
-            with bm25.deferred_merges():
-                for text in rows:
-                    bm25.add(text)
-            built["local lexical"] = time.perf_counter() - started - built["local dense"]
-            systems, conns = searches(url, dense, bm25, asked_vectors, questions)
+            dense, bm25, local = build_local(rows, matrix)
+            built.update(local)
+            systems, conns = searches(url, depths, dense, bm25, asked_vectors, questions)
             found, seconds = interleaved(systems, len(questions), args.warmup)
             for conn in conns:
                 conn.close()
             exact = matrix @ asked_vectors.T
-            locomo = min(size, len(turns))
+            locomo, distinct = min(size, len(turns)), len(np.unique(matrix, axis=0))
+            trip = _bench.quantiles_ms(seconds.pop(ROUND_TRIP), (50, 95))
             print(f"size {size:,}: {locomo:,} LoCoMo turns + {size - locomo:,} synthetic, "
-                  f"{distinct:,} distinct vectors; PostgreSQL COPY {built['load']:.1f} s")  # fmt: skip
+                  f"{distinct:,} distinct vectors; PostgreSQL COPY {built['load']:.2f} s; "
+                  f"{ROUND_TRIP} p50 {trip['p50']:.3f} ms, p95 {trip['p95']:.3f} ms")  # fmt: skip
             figures: dict[str, Any] = {"size": size, "distinct": distinct, "build_s": built}
+            found.pop(ROUND_TRIP)
             for name, ids in found.items():
                 q = _bench.quantiles_ms(seconds[name], (50, 95))
-                lexical = name in ("BM25Index", "pg ts_rank_cd, OR query")
-                side = ("local " if name.startswith(("usearch", "BM25")) else "") + (
-                    "lexical" if lexical else "dense"
-                )
+                side = BUILD[name.split(",")[0].split(" ")[0]]
+                lexical = side.endswith("lexical")
                 quality = overlap(ids, found["BM25Index"]) if lexical else dense_recall(ids, exact)
                 returned = float(np.mean([len(i) for i in ids]))
                 row = (f"{size:,}", name, built[side], q["p50"], q["p95"], quality, returned)
-                (lexical_rows if lexical else dense_rows).append(row)
-                figures[name] = {"p50_ms": q["p50"], "p95_ms": q["p95"], "quality": quality,
-                                 "rows": returned, "build_s": built[side]}  # fmt: skip
+                tables[lexical].append(row)
+                figures[name] = dict(zip(["build_s", "p50_ms", "p95_ms", "quality", "rows"], row[2:], strict=True))  # fmt: skip
             results["sizes"].append(figures)
-        print()
         columns = ["size", "system", "build s", "p50 ms", "p95 ms"]
-        print(f"dense top {K} (recall@{K}: share of the exact cosine top {K} returned)")
-        _bench.print_table([*columns, f"recall@{K}", "rows"], dense_rows)
+        print(f"\ndense top {K} (recall@{K}: share of the exact cosine top {K} returned)")
+        _bench.print_table([*columns, f"recall@{K}", "rows"], tables[False])
         print(f"\nlexical top {K} (overlap: |pg ∩ BM25| / max of the two list sizes)")
-        _bench.print_table([*columns, "overlap w/ BM25", "rows"], lexical_rows)
+        _bench.print_table([*columns, "overlap w/ BM25", "rows"], tables[True])
+        with connect(url) as conn:
+            conn.execute("DROP TABLE IF EXISTS pgc_docs, pgc_lex")
         evidence = evidence_recall(url, turns, asked)
     print(f"\nLoCoMo evidence recall@10, {len(asked)} questions, each conversation alone")
     _bench.print_table(["ranking", "recall@10"], list(evidence.items()))

@@ -58,6 +58,7 @@ def test_the_walk_finds_every_command() -> None:
         "delete",
         "import",
         "stats",
+        "migrate",
         "eval locomo",
         "eval longmemeval",
         "eval hipporag",
