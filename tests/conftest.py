@@ -12,6 +12,7 @@ A new backend is added in one place: write a location maker below and list it in
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,9 +73,23 @@ def embedder() -> HashEmbedder:
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes fresh, empty databases of each backend (a SQLite file path or a PostgreSQL
+    URL), as many as a test needs; all on one backend per test."""
+    made = itertools.count()
+
+    def make() -> str:
+        folder = tmp_path / f"db{next(made)}"
+        folder.mkdir()
+        return BACKENDS[request.param](request, folder)
+
+    return make
+
+
+@pytest.fixture
+def db_location(new_database: Callable[[], str]) -> str:
     """A fresh, empty database of each backend: a SQLite file path or a PostgreSQL URL."""
-    return BACKENDS[request.param](request, tmp_path)
+    return new_database()
 
 
 @pytest.fixture

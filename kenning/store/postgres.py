@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -117,15 +117,26 @@ class PostgresStore(SQLStore):
         try:
             with self._pool.connection() as conn:
                 self._local.conn = conn
+                self._local.locked = set()
                 try:
                     with conn.transaction():
                         yield
                 finally:
                     self._local.conn = None
+                    self._local.locked = None
                 if self._replica is not None:  # what a replica must replay to read it
                     self._note_written(conn)
         except self._errors as exc:
             raise StoreError(f"transaction failed on {self.location}: {exc}") from exc
+
+    def _write(self) -> AbstractContextManager[None]:
+        # A savepoint is two round trips; an add runs some twenty operations in one
+        # transaction (see SQLBase._write).
+        return nullcontext() if self._held() is not None else self.atomic()
+
+    def _scopes_locked(self) -> set[str] | None:
+        locked: set[str] | None = getattr(self._local, "locked", None)
+        return locked
 
     def _note_written(self, conn: psycopg.Connection[Any]) -> None:
         row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()

@@ -4,7 +4,6 @@ come from rules, standing in for a remote model (the only stand-in the project a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,9 @@ from kenning.testing import FakeOpenAIServer, HashEmbedder
 
 
 @pytest.fixture
-def llm_memory(tmp_path: Path) -> Iterator[Callable[..., tuple[Memory, FakeOpenAIServer]]]:
+def llm_memory(
+    new_database: Callable[[], str],
+) -> Iterator[Callable[..., tuple[Memory, FakeOpenAIServer]]]:
     """Builds a Memory with fact_extraction=llm against a fresh scripted server."""
     opened: list[tuple[Memory, FakeOpenAIServer]] = []
 
@@ -23,8 +24,8 @@ def llm_memory(tmp_path: Path) -> Iterator[Callable[..., tuple[Memory, FakeOpenA
     ) -> tuple[Memory, FakeOpenAIServer]:
         server = FakeOpenAIServer(chat_responder=llm).start()
         memory = Memory(
+            new_database(),
             settings=Settings(
-                db_path=tmp_path / f"llm{len(opened)}.db",
                 embedder="hash",
                 embedding_cache_path="",
                 fact_extraction="llm",

@@ -26,16 +26,17 @@ T1 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 T2 = datetime(2024, 11, 1, 9, 0, tzinfo=UTC)
 
 
-def _memory(path: Path, **settings: object) -> Memory:
+def _memory(location: str | Path, **settings: object) -> Memory:
     return Memory(
-        settings=Settings(db_path=path, embedder="hash", embedding_cache_path="", **settings),  # type: ignore[arg-type]
+        location,
+        settings=Settings(embedder="hash", embedding_cache_path="", **settings),  # type: ignore[arg-type]
         embedder=HashEmbedder(),
     )
 
 
 @pytest.fixture
-def m(tmp_path: Path) -> Memory:
-    memory = _memory(tmp_path / "m.db")
+def m(db_location: str) -> Memory:
+    memory = _memory(db_location)
     yield memory  # type: ignore[misc]
     memory.close()
 

@@ -42,19 +42,21 @@ KEY_USERS = {"Bearer key-ana": {"ana"}, "Bearer key-bob": {"bob"}}
 Session = Callable[[ClientSession], Awaitable[None]]
 
 
-def _server_env(db: Path) -> dict[str, str]:
-    """The environment of the server subprocess: this checkout first on the path, no model."""
+def _server_env(db: str) -> dict[str, str]:
+    """The environment of the server subprocess: this checkout first on the path, no model,
+    the store a SQLite path or a PostgreSQL URL."""
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    store = "KENNING_DATABASE_URL" if "://" in db else "KENNING_DB_PATH"
     return {
         "PYTHONPATH": path,
-        "KENNING_DB_PATH": str(db),
+        store: db,
         "KENNING_EMBEDDER": "hash",
         "KENNING_EMBEDDING_CACHE_PATH": "",
     }
 
 
 @asynccontextmanager
-async def _stdio_session(db: Path, *args: str) -> AsyncIterator[ClientSession]:
+async def _stdio_session(db: str, *args: str) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "kenning.mcp", *args], env=_server_env(db), cwd=REPO
     )
@@ -67,7 +69,7 @@ async def _stdio_session(db: Path, *args: str) -> AsyncIterator[ClientSession]:
             yield session
 
 
-def _run_stdio(db: Path, body: Session, *args: str) -> None:
+def _run_stdio(db: str, body: Session, *args: str) -> None:
     """Run ``body`` against a fresh server; its failure is raised as is (not in a group)."""
     failures: list[Exception] = []
 
@@ -105,7 +107,7 @@ async def _remember_all(session: ClientSession, user: str = "ana") -> list[str]:
     return list(stored["memory_ids"])
 
 
-def test_tools_are_listed_with_descriptions_and_bounded_schemas(tmp_path: Path) -> None:
+def test_tools_are_listed_with_descriptions_and_bounded_schemas(db_location: str) -> None:
     async def body(session: ClientSession) -> None:
         tools = {t.name: t for t in (await session.list_tools()).tools}
         assert set(tools) == TOOLS
@@ -124,10 +126,10 @@ def test_tools_are_listed_with_descriptions_and_bounded_schemas(tmp_path: Path) 
         assert tools["recall"].annotations is not None
         assert tools["recall"].annotations.read_only_hint is True
 
-    _run_stdio(tmp_path / "m.db", body)
+    _run_stdio(db_location, body)
 
 
-def test_remember_recall_budget_pages_forget_and_errors(tmp_path: Path) -> None:
+def test_remember_recall_budget_pages_forget_and_errors(db_location: str) -> None:
     async def body(session: ClientSession) -> None:
         await _remember_all(session)
         said = {"content": "I moved to Porto", "timestamp": "2024-05-01T10:00:00Z"}
@@ -219,25 +221,25 @@ def test_remember_recall_budget_pages_forget_and_errors(tmp_path: Path) -> None:
         no_user = await session.call_tool("recall", {"query": "dog"})
         assert no_user.is_error and "user_id" in _text(no_user)
 
-    _run_stdio(tmp_path / "m.db", body)
+    _run_stdio(db_location, body)
 
 
-def test_default_user_from_the_command_line(tmp_path: Path) -> None:
+def test_default_user_from_the_command_line(db_location: str) -> None:
     async def body(session: ClientSession) -> None:
         stored = _data(await session.call_tool("remember", {"text": "I live in Porto"}))
         assert stored["user_id"] == "ana"
         found = _data(await session.call_tool("recall", {"query": "where do I live?"}))
         assert found["user_id"] == "ana" and "Porto" in found["memories"][0]["text"]
 
-    _run_stdio(tmp_path / "m.db", body, "--user", "ana")
+    _run_stdio(db_location, body, "--user", "ana")
 
 
 @pytest.fixture
-def http_url(tmp_path: Path) -> Iterator[str]:
+def http_url(db_location: str) -> Iterator[str]:
     """``streamable_http_app`` served by uvicorn on a free localhost port, each call scoped
     by the bearer key of its HTTP request (as the REST server's API keys would)."""
     uvicorn = pytest.importorskip("uvicorn")
-    memory = Memory(tmp_path / "h.db", embedder=HashEmbedder())
+    memory = Memory(db_location, embedder=HashEmbedder())
 
     def key_allows(user: str, request: Any) -> bool:
         return user in KEY_USERS.get(request.headers.get("authorization", ""), ())

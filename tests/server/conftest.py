@@ -7,7 +7,6 @@ tests talk to it over HTTP with httpx, exactly as an agent would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +17,15 @@ from kenning.server import ApiKeys
 
 
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[ServerFactory]:
-    """Start a server on a fresh database; ``setup(keys)`` runs before it starts."""
+def make_server(new_database: Callable[[], str]) -> Iterator[ServerFactory]:
+    """Start a server on a fresh database (of each backend); ``setup(keys)`` runs before it
+    starts."""
     stack: list[Iterator[Server]] = []
     memories: list[Memory] = []
 
     def start(setup: Callable[[ApiKeys], Any] | None = None, **overrides: Any) -> Server:
-        settings = Settings(
-            embedder="hash",
-            embedding_cache_path="",
-            db_path=tmp_path / f"server{len(memories)}.db",
-            **overrides,
-        )
-        memory = Memory(settings.db_path, settings=settings)
+        settings = Settings(embedder="hash", embedding_cache_path="", **overrides)
+        memory = Memory(new_database(), settings=settings)
         memories.append(memory)
         keys = ApiKeys(memory.store)
         if setup is not None:

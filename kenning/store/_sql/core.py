@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +68,18 @@ class SQLBase(Store):
     def _after_erase(self) -> None:
         """Called inside an erase's transaction; a backend may clean up after its commit."""
 
+    def _write(self) -> AbstractContextManager[None]:
+        """The transaction of one contract operation: :meth:`atomic` (a savepoint when
+        nested). A backend whose savepoints cost a round trip joins the caller's open
+        transaction instead: an operation that fails raises, and every caller lets the
+        exception end its transaction."""
+        return self.atomic()
+
+    def _scopes_locked(self) -> set[str] | None:
+        """Users whose scope rows this thread's open transaction has locked (None: no
+        record kept, lock every time)."""
+        return None
+
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
@@ -124,7 +137,10 @@ class SQLBase(Store):
         of locking memories in different orders and deadlocking."""
         if not self.dialect.row_locks:
             return
-        users = sorted(set(user_ids))
+        locked = self._scopes_locked()
+        users = sorted(set(user_ids) - (locked or set()))
+        if locked is not None:
+            locked.update(users)
         for chunk in chunks(users):
             self._rows(
                 f"SELECT user_id FROM scopes WHERE user_id IN ({marks(chunk)}) "

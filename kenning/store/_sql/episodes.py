@@ -23,7 +23,7 @@ class EpisodeQueries(SQLBase):
             return []
         owner, until = (claim.owner, self._time(claim.until)) if claim else (None, None)
         stored: list[Episode] = []
-        with self.atomic():
+        with self._write():
             users = [e.user_id for e in episodes]
             self._ensure_scopes(users)
             self._lock_scopes(users)
@@ -134,7 +134,7 @@ class EpisodeQueries(SQLBase):
         )
 
     def release_claims(self, episode_ids: Sequence[str], owner: str) -> None:
-        with self.atomic():
+        with self._write():
             for chunk in chunks(list(episode_ids)):
                 self._exec(
                     "UPDATE episodes SET claimed_by = NULL, claim_expires = NULL "
@@ -165,7 +165,7 @@ class EpisodeQueries(SQLBase):
         # One statement: SQLite runs it under BEGIN IMMEDIATE; PostgreSQL re-checks the
         # condition on a row another transaction changed meanwhile, so no episode is
         # claimed twice.
-        with self.atomic():
+        with self._write():
             if user_id is not None:
                 self._lock_scopes([user_id])
             rows = self._rows(sql + f" RETURNING {R.EPISODE_COLUMNS}", params)
@@ -175,7 +175,7 @@ class EpisodeQueries(SQLBase):
         self, episode_ids: Sequence[str], at: datetime, *, owner: str | None = None
     ) -> None:
         stamp = self._time(at)
-        with self.atomic():
+        with self._write():
             for chunk in chunks(list(episode_ids)):
                 if owner is None:
                     self._exec(

@@ -66,7 +66,7 @@ class MemoryQueries(SQLBase):
     def put_memories(self, memories: Sequence[StoredMemory]) -> None:
         if not memories:
             return
-        with self.atomic():
+        with self._write():
             users = [m.item.user_id for m in memories]
             self._ensure_scopes(users)
             self._lock_scopes(users)
@@ -75,7 +75,7 @@ class MemoryQueries(SQLBase):
             self._note_changes(((m.item.user_id, m.item.id) for m in memories), keys=True)
 
     def replace_memory(self, memory: StoredMemory) -> None:
-        with self.atomic():
+        with self._write():
             self._lock_scopes([memory.item.user_id])
             self._write_memory_rows(memory, existing=True)
             self._note_changes([(memory.item.user_id, memory.item.id)], keys=True)
@@ -83,7 +83,7 @@ class MemoryQueries(SQLBase):
     def update_items(self, items: Sequence[MemoryItem]) -> None:
         if not items:
             return
-        with self.atomic():
+        with self._write():
             self._lock_scopes(item.user_id for item in items)
             for item in items:
                 self._update_fields(item)
@@ -93,7 +93,7 @@ class MemoryQueries(SQLBase):
         self, counts: Mapping[str, int], at: datetime, *, strength_gain: float = 0.0
     ) -> None:
         stamp = self._time(at)
-        with self.atomic():
+        with self._write():
             owners: list[tuple[str, str]] = []
             for chunk in chunks(sorted(counts)):
                 owners += [
@@ -309,7 +309,7 @@ class MemoryQueries(SQLBase):
 
     # -- erasure -----------------------------------------------------------------------
     def delete_episodes(self, user_id: str, episode_ids: Sequence[str]) -> int:
-        with self.atomic():
+        with self._write():
             self._lock_scopes([user_id])
             doomed = [m.id for m in self.memories_of_episodes(user_id, episode_ids)]
             for chunk in chunks(doomed):

@@ -21,7 +21,7 @@ _OWNER = "(SELECT user_id FROM memories WHERE id = ?)"
 class RecordQueries(SQLBase):
     # -- LLM usage -------------------------------------------------------------------
     def put_llm_calls(self, user_id: str | None, calls: Sequence[LLMCall]) -> None:
-        with self.atomic():
+        with self._write():
             self._many(
                 "INSERT INTO llm_calls (user_id, purpose, model, started_at, duration_ms, "
                 "prompt_tokens, completion_tokens, cost, ok, attempts, error) "
@@ -64,7 +64,7 @@ class RecordQueries(SQLBase):
 
     # -- entities and links ------------------------------------------------------------
     def put_entities(self, entities: Sequence[Entity]) -> None:
-        with self.atomic():
+        with self._write():
             self._ensure_scopes(e.user_id for e in entities)
             self._many(
                 "INSERT INTO entities (id, user_id, name, aliases, kind) VALUES (?, ?, ?, ?, ?) "
@@ -74,7 +74,7 @@ class RecordQueries(SQLBase):
             )
 
     def put_mentions(self, mentions: Iterable[tuple[str, str]]) -> None:
-        with self.atomic():
+        with self._write():
             self._many(
                 f"INSERT INTO mentions (user_id, memory_id, entity_id) VALUES ({_OWNER}, ?, ?) "
                 "ON CONFLICT DO NOTHING",
@@ -82,7 +82,7 @@ class RecordQueries(SQLBase):
             )
 
     def put_links(self, links: Sequence[Link]) -> None:
-        with self.atomic():
+        with self._write():
             self._many(
                 "INSERT INTO links (user_id, source_id, target_id, type, weight) "
                 f"VALUES ({_OWNER}, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -104,7 +104,7 @@ class RecordQueries(SQLBase):
 
     # -- history -----------------------------------------------------------------------
     def add_history(self, records: Sequence[HistoryRecord]) -> None:
-        with self.atomic():
+        with self._write():
             self._many(
                 "INSERT INTO history (user_id, memory_id, action, at, old_text, new_text, details) "
                 f"VALUES ({_OWNER}, ?, ?, ?, ?, ?, ?)",
@@ -143,7 +143,7 @@ class RecordQueries(SQLBase):
         return R.history(sorted(rows, key=lambda row: int(row[0])))
 
     def delete_history(self, entry_ids: Sequence[int]) -> None:
-        with self.atomic():
+        with self._write():
             self._many("DELETE FROM history WHERE id = ?", [(i,) for i in entry_ids])
 
     # -- scopes and stats --------------------------------------------------------------
@@ -177,7 +177,7 @@ class RecordQueries(SQLBase):
 
     # -- API keys ------------------------------------------------------------------------
     def put_api_key(self, key: ApiKey) -> None:
-        with self.atomic():
+        with self._write():
             self._exec(
                 f"INSERT INTO api_keys ({R.KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -201,7 +201,7 @@ class RecordQueries(SQLBase):
         return [R.api_key(row) for row in rows]
 
     def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
-        with self.atomic():
+        with self._write():
             self._exec(
                 "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 (self._time(at), key_id),
@@ -210,7 +210,7 @@ class RecordQueries(SQLBase):
         return R.api_key(row) if row else None
 
     def touch_api_key(self, key_id: str, at: datetime) -> None:
-        with self.atomic():
+        with self._write():
             self._exec(
                 "UPDATE api_keys SET last_used_at = ? WHERE id = ?", (self._time(at), key_id)
             )
