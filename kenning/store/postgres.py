@@ -88,6 +88,7 @@ class PostgresStore(SQLStore):
         self._written = 0
         self._replayed = 0
         self.replica_reads = 0
+        self._positions = threading.Lock()
         try:
             # The replica first: reads after the migrations must see them.
             if replica_url is not None:
@@ -141,7 +142,8 @@ class PostgresStore(SQLStore):
     def _note_written(self, conn: psycopg.Connection[Any]) -> None:
         row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
         if row is not None:
-            self._written = max(self._written, parse_lsn(row[0]))
+            with self._positions:
+                self._written = max(self._written, parse_lsn(row[0]))
 
     # -- read replicas -----------------------------------------------------------------
     @contextmanager
@@ -171,31 +173,47 @@ class PostgresStore(SQLStore):
             except self._errors as exc:
                 log.warning("replica unavailable, reading the primary: %s", exc)
                 return None
-            if row is None or row[0] is None:
+            if row is None or row[0] is None:  # not a standby
                 return None
-            self._replayed = max(self._replayed, parse_lsn(row[0]))
+            with self._positions:
+                self._replayed = max(self._replayed, parse_lsn(row[0]))
         return self._replica if needed <= self._replayed else None
 
     @contextmanager
-    def _connection(self, *, read: bool = False) -> Iterator[psycopg.Connection[Any]]:
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
         held = self._held()
         if held is not None:
             yield held
             return
-        replica = self._replica_for_read() if read else None
-        if replica is not None:
-            self.replica_reads += 1
-        with (replica or self._pool).connection() as conn:
+        with self._pool.connection() as conn:
             yield conn
+
+    def _read_replica(self, sql: str, params: Sequence[Any]) -> list[Row] | None:
+        """The rows from the replica, or None when it may not or cannot answer."""
+        if self._held() is not None or (replica := self._replica_for_read()) is None:
+            return None
+        try:
+            with replica.connection() as conn:
+                cursor = conn.execute(self.dialect.sql(sql), params or None)
+                rows = cursor.fetchall() if cursor.description else []
+        except self._errors as exc:
+            log.warning("replica read failed, reading the primary: %s", exc)
+            return None
+        with self._positions:
+            self.replica_reads += 1
+        return rows
 
     def _fail(self, exc: BaseException, sql: str) -> StoreError:
         return StoreError(f"{exc} (in: {sql.split('(')[0].strip()[:60]})")
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        # A statement returning rows outside a transaction is a read (a write that returns
+        # rows, UPDATE ... RETURNING, always runs in one): a caught-up replica may answer.
+        replicated = self._read_replica(sql, params) if self._replica is not None else None
+        if replicated is not None:
+            return replicated
         try:
-            # A statement returning rows without a transaction is a read (a write that
-            # returns rows, UPDATE ... RETURNING, always runs in one).
-            with self._connection(read=True) as conn:
+            with self._connection() as conn:
                 cursor = conn.execute(self.dialect.sql(sql), params or None)
                 return cursor.fetchall() if cursor.description else []
         except self._errors as exc:
