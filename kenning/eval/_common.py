@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.metadata
 import json
 import math
@@ -163,11 +164,15 @@ def check_ks(ks: Iterable[int]) -> tuple[int, ...]:
 
 
 def read_json(path: str | Path) -> Any:
-    """Parse a JSON file; a missing or malformed file raises ``ValidationError``."""
+    """Parse a JSON file, gzip-compressed when its name ends in ``.gz``; a missing or
+    malformed file raises ``ValidationError``."""
     try:
+        if str(path).endswith(".gz"):
+            with gzip.open(path, "rt", encoding="utf-8") as compressed:
+                return json.load(compressed)
         with Path(path).open(encoding="utf-8") as handle:
             return json.load(handle)
-    except OSError as exc:
+    except (OSError, EOFError) as exc:
         raise ValidationError("path", f"cannot read {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ValidationError("path", f"{path} is not valid JSON: {exc}") from exc

@@ -49,6 +49,7 @@ __all__ = [
     "gold_sessions",
     "gold_turns",
     "load_longmemeval",
+    "opaque_session_ids",
     "parse_longmemeval_date",
     "run_longmemeval",
     "score_longmemeval",
@@ -176,17 +177,30 @@ def load_longmemeval(path: str | Path) -> list[LongMemEvalQuestion]:
     ]
 
 
-def session_messages(session: LongMemEvalSession) -> list[dict[str, Any]]:
-    """The ``add`` messages for one session: its non-empty user turns, with official turn ids."""
+def session_messages(
+    session: LongMemEvalSession, opaque_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The ``add`` messages for one session: its non-empty user turns, with official turn ids
+    built on ``opaque_id`` (default: the session's own id). Only role, content and the turn
+    id reach the engine: never ``has_answer``, which only evidence sessions carry."""
     return [
         {
             "role": "user",
             "content": turn.content,
-            "metadata": {"turn_id": turn_id(session.session_id, index)},
+            "metadata": {"turn_id": turn_id(opaque_id or session.session_id, index)},
         }
         for index, turn in enumerate(session.turns)
         if turn.role == "user" and turn.content.strip()
     ]
+
+
+def opaque_session_ids(question: LongMemEvalQuestion) -> dict[str, str]:
+    """Haystack session id -> the id the engine sees (``s<position>``).
+
+    Evidence sessions' ids begin with ``answer_`` in the released files: handed to the engine
+    as they are, they would label the evidence (session ids are stored, and turn ids are
+    built on them)."""
+    return {session.session_id: f"s{index}" for index, session in enumerate(question.sessions)}
 
 
 def gold_sessions(question: LongMemEvalQuestion) -> frozenset[str]:
@@ -232,6 +246,11 @@ def score_longmemeval(
     return out
 
 
+def _opaque_turn(official: str, opaque: Mapping[str, str]) -> str:
+    session, _, number = official.rpartition("_")
+    return f"{opaque[session]}_{number}"
+
+
 def _session_of(hit: Hit) -> object:
     return hit.memory.session_id
 
@@ -248,8 +267,9 @@ def run_longmemeval(
     """Ingest each question's haystack into its own scope and score session and turn retrieval.
 
     Scope: ``user_id = question_id`` in the one ``memory`` given. Each haystack session is one
-    ``add`` call of its user turns (``session_id`` = haystack session id, ``timestamp`` = its
-    date, ``metadata={"turn_id": ...}``). Then two searches with ``limit=max(ks)``: kinds
+    ``add`` call of its user turns (``session_id`` = an opaque id, ``s<position>``, since the
+    released ids name the evidence sessions; ``timestamp`` = its date,
+    ``metadata={"turn_id": ...}`` on the opaque id). Then two searches with ``limit=max(ks)``: kinds
     ``[SESSION]`` ranked by ``hit.memory.session_id``, and kinds ``[TURN]`` ranked by the
     ``turn_id`` metadata. Abstention questions are skipped before ingestion; ``limit_questions``
     counts the questions taken from the file, abstention ones included. A level whose gold is
@@ -273,19 +293,23 @@ def run_longmemeval(
         else:
             per_type_count[question.question_type] += 1
             user_id = question.question_id
+            opaque = opaque_session_ids(question)
             for session in question.sessions:
-                messages = session_messages(session)
+                messages = session_messages(session, opaque[session.session_id])
                 if messages:
                     timer.add(
                         memory,
                         messages,
                         user_id=user_id,
-                        session_id=session.session_id,
+                        session_id=opaque[session.session_id],
                         timestamp=session.date,
                     )
+            # Gold in the engine's ids: the scorer alone knows which sessions they were.
+            session_gold = frozenset(opaque[s] for s in gold_sessions(question))
+            turn_gold = frozenset(_opaque_turn(t, opaque) for t in gold_turns(question))
             levels = (
-                (MemoryKind.SESSION, _session_of, gold_sessions(question), session_rows, "session"),
-                (MemoryKind.TURN, metadata_key("turn_id"), gold_turns(question), turn_rows, "turn"),
+                (MemoryKind.SESSION, _session_of, session_gold, session_rows, "session"),
+                (MemoryKind.TURN, metadata_key("turn_id"), turn_gold, turn_rows, "turn"),
             )
             for name, changes in plan.items():
                 with configured(memory, changes):

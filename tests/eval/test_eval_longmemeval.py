@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,15 +148,18 @@ def test_runner_on_hand_made_file(hand_path: Path, fake_memory: Any) -> None:
     assert {c.user_id for c in fake_memory.adds} == {"q1"}
     assert {s.user_id for s in fake_memory.searches} == {"q1"}
     assert "ABSTENTION HAYSTACK" not in repr([c.messages for c in fake_memory.adds])
+    # Opaque session ids: the released ones begin with "answer_" for the evidence sessions.
     assert [(c.session_id, c.timestamp) for c in fake_memory.adds] == [
-        ("sharegpt_aa_1", datetime(2023, 5, 20, 2, 21, tzinfo=UTC)),
-        ("answer_q1_1", datetime(2023, 5, 21, 14, 5, tzinfo=UTC)),
-        ("answer_q1_2", datetime(2023, 5, 22, 9, 0, tzinfo=UTC)),
+        ("s0", datetime(2023, 5, 20, 2, 21, tzinfo=UTC)),
+        ("s1", datetime(2023, 5, 21, 14, 5, tzinfo=UTC)),
+        ("s2", datetime(2023, 5, 22, 9, 0, tzinfo=UTC)),
     ]
+    assert "answer" not in repr(fake_memory.adds)  # no evidence label in any field it got
     for call in fake_memory.adds:
         for message in call.messages:
             assert message["role"] == "user"
-            assert set(message) == {"role", "content", "metadata"}  # no has_answer
+            assert set(message) == {"role", "content", "metadata"}  # no has_answer key
+            assert set(message["metadata"]) == {"turn_id"}
     assert [(s.kinds, s.limit) for s in fake_memory.searches] == [
         ([MemoryKind.SESSION], 50),
         ([MemoryKind.TURN], 50),
@@ -268,3 +272,13 @@ def test_runner_on_sample(tmp_path: Path, fake_memory: Any) -> None:
 
     limited = run_longmemeval(path, fake_memory, limit_questions=2)
     assert limited["questions"] == 2
+
+
+def test_a_gzip_file_loads_as_its_json(hand_path: Path, tmp_path: Path) -> None:
+    packed = tmp_path / "longmemeval_s_cleaned.json.gz"
+    packed.write_bytes(gzip.compress(hand_path.read_bytes()))
+    assert load_longmemeval(packed) == load_longmemeval(hand_path)
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(gzip.compress(hand_path.read_bytes())[:40])
+    with pytest.raises(ValidationError, match="cannot read"):
+        load_longmemeval(broken)
