@@ -710,6 +710,35 @@ def eval_longmemeval(
     )
 
 
+@eval_app.command("realmem")
+def eval_realmem(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            file_okay=False,
+            help="RealMem folder: dataset/*_dialogues_256k.json and realmem_queries_derived.json",
+        ),
+    ],
+    out: JsonOut = None,
+    limit_persons: Annotated[int | None, typer.Option(help="Only the first N histories.")] = None,
+    limit_queries: Annotated[int | None, typer.Option(help="Only the first N queries.")] = None,
+    db: EvalDb = None,
+) -> None:
+    """RealMem retrieval: each query over the history before it, session and turn level."""
+    from kenning.eval import run_realmem
+
+    with _eval_memory(db) as memory, progress_bar("realmem queries", None) as advance:
+        result = run_realmem(
+            folder,
+            memory,
+            limit_persons=limit_persons,
+            limit_queries=limit_queries,
+            progress=advance,
+        )
+    _report(result, out, [("session", result["session"]), ("turn", result["turn"])])
+
+
 @eval_app.command("hipporag")
 def eval_hipporag(
     questions: Annotated[

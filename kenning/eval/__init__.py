@@ -26,6 +26,7 @@ from .metrics import (
     recall_at_k,
     summarize,
 )
+from .realmem import load_realmem, run_realmem
 from .synthetic import write_sample_longmemeval
 from .updates import UpdateStory, generate_update_stories, run_updates, write_update_stories
 
@@ -43,6 +44,7 @@ __all__ = [
     "load_hipporag_questions",
     "load_locomo",
     "load_longmemeval",
+    "load_realmem",
     "ndcg_any_at_k",
     "ndcg_at_k",
     "recall_all_at_k",
@@ -51,6 +53,7 @@ __all__ = [
     "run_hipporag",
     "run_locomo",
     "run_longmemeval",
+    "run_realmem",
     "run_updates",
     "stamp",
     "summarize",

@@ -61,6 +61,7 @@ def test_the_walk_finds_every_command() -> None:
         "migrate",
         "eval locomo",
         "eval longmemeval",
+        "eval realmem",
         "eval hipporag",
         "eval sample-longmemeval",
         "eval updates",
