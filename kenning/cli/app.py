@@ -724,6 +724,7 @@ def eval_realmem(
     limit_persons: Annotated[int | None, typer.Option(help="Only the first N histories.")] = None,
     limit_queries: Annotated[int | None, typer.Option(help="Only the first N queries.")] = None,
     db: EvalDb = None,
+    ablation: AblationFlag = True,
 ) -> None:
     """RealMem retrieval: each query over the history before it, session and turn level."""
     from kenning.eval import run_realmem
@@ -735,8 +736,14 @@ def eval_realmem(
             limit_persons=limit_persons,
             limit_queries=limit_queries,
             progress=advance,
+            variants=_variants(ablation),
         )
     _report(result, out, [("session", result["session"]), ("turn", result["turn"])])
+    _print_ablation(
+        result,
+        ("session recall_any@5", "turn recall_any@10", "session ndcg_any@5"),
+        categories=False,
+    )
 
 
 @eval_app.command("hipporag")

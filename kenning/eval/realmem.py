@@ -44,6 +44,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
+from .ablation import DEFAULT, configured, variant_plan
 from .longmemeval import score_longmemeval
 from .metrics import Scored, summarize
 
@@ -220,36 +221,29 @@ def run_realmem(
     limit_persons: int | None = None,
     limit_queries: int | None = None,
     progress: Progress | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Ingest each person's history up to each query, then score session and turn retrieval
-    (``recall_any``, ``recall_all`` and ``ndcg_any`` at each k); see the module docstring."""
+    (``recall_any``, ``recall_all`` and ``ndcg_any`` at each k); see the module docstring.
+    With ``variants`` (see :mod:`kenning.eval.ablation`) every query is also answered under
+    each variant at the same point of the history, and ``result["ablation"]`` compares them."""
     cut_offs = check_ks(ks)
-    limit = max(cut_offs)
     histories = load_realmem(folder)[:limit_persons]
     timer = Timer()
-    rows: dict[str, list[Scored]] = {"session": [], "turn": []}
+    plan = variant_plan(variants)
+    rows: dict[str, dict[str, list[Scored]]] = {n: {"session": [], "turn": []} for n in plan}
     pairs = list(_queries(histories, limit_queries))
     ingests: dict[str, _Ingest] = {}
     for done, (history, query) in enumerate(pairs, start=1):
         ingest = ingests.setdefault(history.person, _Ingest(memory, timer, history))
         ingest.up_to(query.session, query.turn)
-        levels = (
-            ("session", MemoryKind.SESSION, _session_id, query.gold_sessions),
-            ("turn", MemoryKind.TURN, metadata_key("turn"), query.gold_turns),
-        )
-        for level, kind, key, gold in levels:
-            if not gold:
-                continue
-            hits = timer.search(
-                memory, query.question, user_id=history.person, limit=limit, kind=kind
-            )
-            rows[level].append(
-                Scored(query.category, score_longmemeval(ranked_ids(hits, key), gold, cut_offs))
-            )
+        for name, changes in plan.items():
+            with configured(memory, changes):
+                _answer(memory, timer, history.person, query, cut_offs, rows[name], name)
         if progress is not None:
             progress(done, len(pairs))
-    summaries = {level: summarize(scored) for level, scored in rows.items()}
-    return {
+    summaries = {level: summarize(scored) for level, scored in rows[DEFAULT].items()}
+    result: dict[str, Any] = {
         "dataset": "realmem",
         "path": str(folder),
         "questions": len(pairs),
@@ -263,7 +257,7 @@ def run_realmem(
         "config": {
             **describe(memory),
             "ks": list(cut_offs),
-            "limit": limit,
+            "limit": max(cut_offs),
             "persons": [h.person for h in histories],
             "limit_queries": limit_queries,
             "scored": {level: summary.overall.count for level, summary in summaries.items()},
@@ -274,6 +268,48 @@ def run_realmem(
             **stamp(),
         },
     }
+    if len(plan) > 1:
+        result["ablation"] = {
+            name: {
+                "changes": dict(plan[name]),
+                "overall": {
+                    f"{level} {metric}": value
+                    for level, scored in levels.items()
+                    for metric, value in summarize(scored).overall.as_dict().items()
+                },
+            }
+            for name, levels in rows.items()
+        }
+    return result
+
+
+def _answer(
+    memory: SupportsMemory,
+    timer: Timer,
+    person: str,
+    query: RealMemQuery,
+    cut_offs: tuple[int, ...],
+    rows: dict[str, list[Scored]],
+    variant: str,
+) -> None:
+    """Search the query at both levels (a level without gold is skipped) and score it."""
+    levels = (
+        ("session", MemoryKind.SESSION, _session_id, query.gold_sessions),
+        ("turn", MemoryKind.TURN, metadata_key("turn"), query.gold_turns),
+    )
+    for level, kind, key, gold in levels:
+        if not gold:
+            continue
+        hits = timer.search(
+            memory,
+            query.question,
+            user_id=person,
+            limit=max(cut_offs),
+            kind=kind,
+            record=variant == DEFAULT,
+        )
+        scores = score_longmemeval(ranked_ids(hits, key), gold, cut_offs)
+        rows[level].append(Scored(query.category, scores))
 
 
 def _session_id(hit: Any) -> object:

@@ -128,3 +128,12 @@ def test_a_query_in_an_unknown_session_is_refused(folder: Path) -> None:
     (folder / "realmem_queries_derived.json").write_text(json.dumps(queries))
     with pytest.raises(ValidationError, match="no session"):
         load_realmem(folder)
+
+
+def test_variants_answer_every_query_at_the_same_point(folder: Path, fake_memory: Any) -> None:
+    result = run_realmem(folder, fake_memory, ks=(1, 3), variants={"no graph": {"graph": False}})
+    assert len(fake_memory.adds) == 3  # ingested once
+    assert len(fake_memory.searches) == 8  # 2 queries x 2 levels x 2 variants
+    assert {"graph": False} in fake_memory.configured
+    assert set(result["ablation"]) == {"default", "no graph"}
+    assert result["ablation"]["default"]["overall"]["turn recall_any@3"] == 1.0
