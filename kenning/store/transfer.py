@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kenning.errors import StoreError
+from kenning.ids import new_id
 from kenning.store._codec import decode_json, decode_time, encode_json, encode_time
 from kenning.store._sql.core import Row, SQLBase
 from kenning.store.base import Store
@@ -187,6 +188,24 @@ def checksum(store: Store, table: Table) -> tuple[int, str]:
     return rows, f"{total % 2**256:064x}"
 
 
+def _same_database(a: SQLBase, b: SQLBase) -> bool:
+    """One database under two handles: a row committed through one is read through the other
+    (a probe row in ``transfers``, which is not copied, deleted again at once)."""
+    if a.location == b.location:
+        return True
+    probe = f"kenning-transfer-probe-{new_id()}"
+    with a.atomic():
+        a._exec(
+            "INSERT INTO transfers (source, started_at) VALUES (?, ?)",
+            (probe, a.dialect.time(datetime.now(UTC))),
+        )
+    try:
+        return b._one("SELECT 1 FROM transfers WHERE source = ?", (probe,)) is not None
+    finally:
+        with a.atomic():
+            a._exec("DELETE FROM transfers WHERE source = ?", (probe,))
+
+
 def _count(store: SQLBase, table: str) -> int:
     row = store._one(f"SELECT COUNT(*) FROM {table}")
     return int(row[0]) if row else 0
@@ -237,6 +256,8 @@ def transfer(source: Store, destination: Store, *, replace: bool = False) -> Tra
     completed; any other is refused unless ``replace`` (which erases it first).
     """
     src, dest = _sql(source), _sql(destination)
+    if _same_database(src, dest):
+        raise TransferRefused(f"{src.location} is both the source and the destination")
     if src.schema_version != dest.schema_version:
         raise StoreError(
             f"schema versions differ ({src.schema_version} and {dest.schema_version}): "

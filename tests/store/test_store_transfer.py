@@ -202,3 +202,16 @@ def test_cli_migrate_reports_json_and_refuses_with_exit_2(filled: str, pg_url: s
     again = run_cli("migrate", filled, pg_url)
     assert again.returncode == 2
     assert "not empty" in again.stderr and "--replace" in again.stderr
+
+
+def test_a_store_is_never_copied_onto_itself(filled: str) -> None:
+    same = filled.replace("source.db", "./source.db")  # another spelling of the same file
+    src, dest = open_store(filled), open_store(same)
+    try:
+        assert src.location != dest.location
+        with pytest.raises(TransferRefused, match="both the source and the destination"):
+            transfer(src, dest, replace=True)
+        assert dest.list_users() == ["ana", "bo"]  # nothing was erased
+    finally:
+        src.close()
+        dest.close()
