@@ -155,6 +155,11 @@ def metadata_key(name: str) -> Callable[[Hit], object]:
     return read
 
 
+def session_key(hit: Hit) -> object:
+    """A ``ranked_ids`` key reading the hit's session id (session-level retrieval)."""
+    return hit.memory.session_id
+
+
 def check_ks(ks: Iterable[int]) -> tuple[int, ...]:
     """Sorted unique cut-offs, each at least 1."""
     values = tuple(sorted(set(ks)))

@@ -7,13 +7,21 @@ headline metrics beside the default's, so every component's contribution is visi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 from ._protocol import SupportsMemory
+from .metrics import Scored, summarize
 
-__all__ = ["ABLATIONS", "DEFAULT", "SupportsConfigure", "configured", "variant_plan"]
+__all__ = [
+    "ABLATIONS",
+    "DEFAULT",
+    "SupportsConfigure",
+    "configured",
+    "level_ablation",
+    "variant_plan",
+]
 
 DEFAULT = "default"
 
@@ -80,3 +88,21 @@ def configured(memory: SupportsMemory, changes: Mapping[str, Any]) -> Iterator[N
         yield
     finally:
         configure(**previous)
+
+
+def level_ablation(
+    plan: Mapping[str, Mapping[str, Any]], rows: Mapping[str, Iterable[Scored]]
+) -> dict[str, Any]:
+    """``result["ablation"]`` of a runner that scores several levels (session, turn): per
+    variant its changes and its ``"<level> <metric>"`` means; each row's group is its level."""
+    return {
+        name: {
+            "changes": dict(plan[name]),
+            "overall": {
+                f"{level} {metric}": value
+                for level, group in summarize(rows[name]).groups.items()
+                for metric, value in group.as_dict().items()
+            },
+        }
+        for name in plan
+    }

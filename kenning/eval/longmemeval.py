@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kenning.errors import ValidationError
-from kenning.models import Hit, MemoryKind
+from kenning.models import MemoryKind
 
 from ._common import (
     Progress,
@@ -35,10 +35,11 @@ from ._common import (
     optional_text,
     ranked_ids,
     read_json,
+    session_key,
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured, variant_plan
+from .ablation import DEFAULT, configured, level_ablation, variant_plan
 from .metrics import Scored, ndcg_any_at_k, recall_all_at_k, recall_any_at_k, summarize
 
 __all__ = [
@@ -251,10 +252,6 @@ def _opaque_turn(official: str, opaque: Mapping[str, str]) -> str:
     return f"{opaque[session]}_{number}"
 
 
-def _session_of(hit: Hit) -> object:
-    return hit.memory.session_id
-
-
 def run_longmemeval(
     path: str | Path,
     memory: SupportsMemory,
@@ -308,7 +305,7 @@ def run_longmemeval(
             session_gold = frozenset(opaque[s] for s in gold_sessions(question))
             turn_gold = frozenset(_opaque_turn(t, opaque) for t in gold_turns(question))
             levels = (
-                (MemoryKind.SESSION, _session_of, session_gold, session_rows, "session"),
+                (MemoryKind.SESSION, session_key, session_gold, session_rows, "session"),
                 (MemoryKind.TURN, metadata_key("turn_id"), turn_gold, turn_rows, "turn"),
             )
             for name, changes in plan.items():
@@ -365,15 +362,5 @@ def run_longmemeval(
         },
     }
     if len(plan) > 1:
-        result["ablation"] = {
-            name: {
-                "changes": dict(plan[name]),
-                "overall": {
-                    f"{level} {k}": v
-                    for level, group in summarize(rows).groups.items()
-                    for k, v in group.as_dict().items()
-                },
-            }
-            for name, rows in variant_rows.items()
-        }
+        result["ablation"] = level_ablation(plan, variant_rows)
     return result

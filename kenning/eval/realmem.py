@@ -41,10 +41,11 @@ from ._common import (
     metadata_key,
     ranked_ids,
     read_json,
+    session_key,
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured, variant_plan
+from .ablation import DEFAULT, configured, level_ablation, variant_plan
 from .longmemeval import score_longmemeval
 from .metrics import Scored, summarize
 
@@ -269,17 +270,13 @@ def run_realmem(
         },
     }
     if len(plan) > 1:
-        result["ablation"] = {
-            name: {
-                "changes": dict(plan[name]),
-                "overall": {
-                    f"{level} {metric}": value
-                    for level, scored in levels.items()
-                    for metric, value in summarize(scored).overall.as_dict().items()
-                },
-            }
-            for name, levels in rows.items()
+        levels = {
+            name: [
+                Scored(level, row.metrics) for level, scored in by_level.items() for row in scored
+            ]
+            for name, by_level in rows.items()
         }
+        result["ablation"] = level_ablation(plan, levels)
     return result
 
 
@@ -294,7 +291,7 @@ def _answer(
 ) -> None:
     """Search the query at both levels (a level without gold is skipped) and score it."""
     levels = (
-        ("session", MemoryKind.SESSION, _session_id, query.gold_sessions),
+        ("session", MemoryKind.SESSION, session_key, query.gold_sessions),
         ("turn", MemoryKind.TURN, metadata_key("turn"), query.gold_turns),
     )
     for level, kind, key, gold in levels:
@@ -310,7 +307,3 @@ def _answer(
         )
         scores = score_longmemeval(ranked_ids(hits, key), gold, cut_offs)
         rows[level].append(Scored(query.category, scores))
-
-
-def _session_id(hit: Any) -> object:
-    return hit.memory.session_id

@@ -138,8 +138,10 @@ class ReadAfter:
         token = dict(scope["headers"]).get(READ_AFTER.encode(), b"").decode("latin-1")
 
         async def send_with_token(message: Message) -> None:
-            written = self.store.consistency_token()
-            if message["type"] == "http.response.start" and written is not None:
+            written = (
+                self.store.consistency_token() if message["type"] == "http.response.start" else None
+            )
+            if written is not None:
                 message["headers"] = [
                     *message.get("headers", []),
                     (READ_AFTER.encode(), written.encode()),

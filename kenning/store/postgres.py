@@ -77,7 +77,6 @@ class PostgresStore(SQLStore):
             raise StoreError(
                 "PostgreSQL needs the postgres extra: pip install 'kenning[postgres]'"
             ) from exc
-        self.url = url
         self.location = redact(url)
         self._errors: tuple[type[BaseException], ...] = (psycopg.Error,)
         self._local = threading.local()

@@ -118,31 +118,40 @@ def _columns(store: SQLBase, table: str) -> list[str]:
     return [name for name in names if name != "rowid"]
 
 
-def _canonical(column: str, value: Any) -> Any:
-    """A value as the domain sees it: what both backends must agree on."""
+def _decoded(column: str, value: Any) -> Any:
+    """A stored value as the domain reads it, whichever backend stored it."""
     if value is None:
         return None
     if column in TIME_COLUMNS:
-        return encode_time(decode_time(value))
+        return decode_time(value)
     if column in JSON_COLUMNS:
-        return encode_json(decode_json(value))
-    if isinstance(value, memoryview):
-        return bytes(value)
-    return value
+        return decode_json(value)
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def _canonical(column: str, value: Any) -> Any:
+    """A value as the domain sees it, in one spelling: what both backends must agree on."""
+    decoded = _decoded(column, value)
+    if decoded is not None and column in TIME_COLUMNS:
+        return encode_time(decoded)
+    if decoded is not None and column in JSON_COLUMNS:
+        return encode_json(decoded)
+    return decoded
 
 
 def _converter(columns: Sequence[str], dest: SQLBase) -> Callable[[Row], tuple[Any, ...]]:
+    """A source row as the destination's driver takes it."""
+
+    def encode(column: str, value: Any) -> Any:
+        decoded = _decoded(column, value)
+        if decoded is not None and column in TIME_COLUMNS:
+            return dest.dialect.time(decoded)
+        if decoded is not None and column in JSON_COLUMNS:
+            return dest.dialect.json(decoded)
+        return decoded
+
     def convert(row: Row) -> tuple[Any, ...]:
-        out: list[Any] = []
-        for column, value in zip(columns, row, strict=True):
-            if value is not None and column in TIME_COLUMNS:
-                value = dest.dialect.time(decode_time(value))
-            elif value is not None and column in JSON_COLUMNS:
-                value = dest.dialect.json(decode_json(value))
-            elif isinstance(value, memoryview):
-                value = bytes(value)
-            out.append(value)
-        return tuple(out)
+        return tuple(encode(c, v) for c, v in zip(columns, row, strict=True))
 
     return convert
 

@@ -17,6 +17,7 @@ from kenning import Memory
 from kenning.store.postgres import is_postgres_url
 from kenning.store.transfer import TABLES
 from kenning.testing import HashEmbedder
+from kenning.testing.postgres import LocalPostgres
 
 SECRET = "Zyxwvut-7731"
 
@@ -63,11 +64,8 @@ def _table_files(url: str) -> bytes:
 
 
 def test_postgres_data_files_hold_erased_text_until_vacuum_full(
-    local_postgres: object, tmp_path: Path
+    local_postgres: LocalPostgres,
 ) -> None:
-    from kenning.testing.postgres import LocalPostgres
-
-    assert isinstance(local_postgres, LocalPostgres)
     url = local_postgres.create_database()
     try:
         assert is_postgres_url(url)
