@@ -162,6 +162,13 @@ class Settings(BaseSettings):
     )
 
     # -- retrieval components (docs/retrieval.md); each can be switched off ----------------
+    passage_words: int = Field(
+        default=0,
+        ge=0,
+        description="Messages and documents longer than this many words and a half are also "
+        "indexed under overlapping passages of this many words, each a dense key (the model "
+        "reads only the first 256 word pieces); 0 = off. Applies to memories added after.",
+    )
     key_expansion: bool = Field(
         default=True,
         description="Index memories under their expansion keys too (rewrites, keyphrases, "
@@ -253,6 +260,30 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Score multiplier of a memory whose validity ended (superseded facts).",
+    )
+    agreement_guard: bool = Field(
+        default=True,
+        description="A memory first on both dense and BM25 search is never pushed down by "
+        "signals that only re-order the best candidates (lifts, graph, feedback, subject).",
+    )
+    newest_wins: bool = Field(
+        default=True,
+        description="For questions that ask for the present state ('now', 'these days', "
+        "'still'), of two competing statements among the best hits (similar in meaning, both "
+        "good answers) the newer ranks first.",
+    )
+    competitor_similarity: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity at or above which two statements compete (newest_wins).",
+    )
+    competitor_ratio: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="A newer statement competes only if it scores at least this share of the "
+        "older one (newest_wins).",
     )
     recency_weight: float = Field(
         default=0.4,

@@ -55,6 +55,7 @@ from kenning.store import (
     open_store,
 )
 from kenning.write.changes import Changes, diff, restore, retry_stale
+from kenning.write.derive import passages
 from kenning.write.expand import memory_expansions
 from kenning.write.facts import FactExtractor
 from kenning.write.ingest import Ingestor, LinkOptions
@@ -218,6 +219,7 @@ class Memory:
                 links=self.settings.links,
                 link_threshold=self.settings.link_threshold,
                 link_neighbours=self.settings.link_neighbours,
+                passage_words=self.settings.passage_words,
             ),
         )
         self._search_settings = SearchSettings.from_settings(self.settings)
@@ -458,6 +460,9 @@ class Memory:
             )
             with timed(Stage.ASSEMBLY):
                 self._note_access(user, (h.memory.id for h in hits))
+        if where.as_of is not None:
+            # As of then: without the keywords that newer memories gave these since.
+            hits = [replace(h, memory=h.memory.as_seen_at(where.as_of)) for h in hits]
         return SearchResult(query=query, hits=hits)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
@@ -579,8 +584,14 @@ class Memory:
         details: Mapping[str, Any] | None = None,
     ) -> MemoryItem:
         """Store a new version of a memory with keys rebuilt from its text."""
-        vector = vectors_to_bytes(self._embedder.embed([new.text]))[0]
-        keys = [IndexKey(text=new.text, kind=KeyKind.TEXT, vector=vector)]
+        texts = [new.text]
+        if new.kind in (MemoryKind.TURN, MemoryKind.DOCUMENT):
+            texts += passages(new.text, self.settings.passage_words)
+        vectors = vectors_to_bytes(self._embedder.embed(texts))
+        keys = [
+            IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
+            for t, v in zip(texts, vectors, strict=True)
+        ]
         if new.kind in (MemoryKind.TURN, MemoryKind.DOCUMENT, MemoryKind.FACT):
             keys += [IndexKey(text=t, kind=k) for k, t in memory_expansions(new).items()]
         stored = StoredMemory(item=new, keys=tuple(keys), model_id=self._embedder.model_id)

@@ -7,7 +7,7 @@ Times are timezone-aware UTC ``datetime`` values everywhere.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +109,11 @@ class IndexKey:
     vector: bytes | None = None  # float32 little-endian; None until embedded
 
 
+EVOLVED = "evolved"
+"""Metadata key of the keywords a memory gained from newer related memories (A-MEM
+evolution): a list of ``{"keyword", "by", "at"}``, ``at`` the time the newer memory was said."""
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryItem:
     """A retrievable unit derived from episodes."""
@@ -142,6 +147,17 @@ class MemoryItem:
     slot: str | None = None
     pinned: bool = False  # never fades, never archived by forgetting
     expires_at: datetime | None = None  # TTL: not searched after this record time
+
+    def as_seen_at(self, at: datetime) -> MemoryItem:
+        """This memory without the evolved keywords said after ``at`` (a view as of then)."""
+        entries = self.metadata.get(EVOLVED)
+        if not entries:
+            return self
+        kept = [e for e in entries if datetime.fromisoformat(str(e["at"])) <= at]
+        if len(kept) == len(entries):
+            return self
+        metadata = {k: v for k, v in self.metadata.items() if k != EVOLVED}
+        return replace(self, metadata={**metadata, EVOLVED: kept} if kept else metadata)
 
 
 @dataclass(frozen=True, slots=True)

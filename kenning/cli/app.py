@@ -687,7 +687,10 @@ def eval_longmemeval(
         typer.Argument(exists=True, dir_okay=False, help="longmemeval_s.json (or same format)"),
     ],
     out: JsonOut = None,
-    limit_questions: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    limit_questions: Annotated[
+        int | None,
+        typer.Option(help="Only N questions, spread evenly over the file (every type)."),
+    ] = None,
     db: EvalDb = None,
     ablation: AblationFlag = True,
 ) -> None:
@@ -771,6 +774,107 @@ def eval_hipporag(
         )
     _report(result, out, [("overall", result["overall"])])
     _print_ablation(result, ("recall@5", "recall@2"), categories=False)
+
+
+@eval_app.command("matrix")
+def eval_matrix(
+    data_dir: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            file_okay=False,
+            help="Data folder: locomo/, longmemeval/, realmem/, hipporag/ (as shared/data).",
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder of the per-dataset result files.")
+    ] = Path("eval-matrix"),
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Comma-separated datasets (default: every one found): locomo, "
+            "longmemeval_s, realmem, hotpotqa, musique.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--no-resume",
+            help="Load a dataset's finished file from --out (same limits and variants) "
+            "instead of running it again.",
+        ),
+    ] = True,
+    limit_locomo: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N LoCoMo conversations.")
+    ] = None,
+    limit_longmemeval: Annotated[
+        int | None, typer.Option(min=1, help="Only N LongMemEval questions, spread evenly.")
+    ] = None,
+    limit_realmem_persons: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N RealMem histories.")
+    ] = None,
+    limit_realmem_queries: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N RealMem queries.")
+    ] = None,
+    limit_hipporag: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N HotpotQA / MuSiQue questions.")
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the tables as markdown here.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every development dataset under every variant (one fresh store each), and the figure of
+    each under the variant chosen on the others (leave-one-dataset-out)."""
+    import functools
+
+    from kenning.cli import _matrix
+    from kenning.eval.matrix import MatrixLimits, run_matrix, select_datasets
+
+    limits = MatrixLimits(
+        locomo_conversations=limit_locomo,
+        longmemeval_questions=limit_longmemeval,
+        realmem_persons=limit_realmem_persons,
+        realmem_queries=limit_realmem_queries,
+        hipporag_questions=limit_hipporag,
+    )
+    command = _matrix.command_line(
+        data_dir,
+        out=out,
+        only=only,
+        resume=resume,
+        limits=limits,
+        markdown=markdown,
+        as_json=as_json,
+    )
+    (errors if as_json else console).print(command, markup=False, highlight=False, soft_wrap=True)
+    try:
+        names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+        selection = select_datasets(data_dir, only=names)
+        for note in selection.notes:
+            errors.print(note, markup=False, highlight=False)
+        report = run_matrix(
+            selection.datasets,
+            functools.partial(_eval_memory, None),
+            out=out,
+            limits=limits,
+            resume=resume,
+            progress=lambda dataset: progress_bar(dataset.name, None),
+            on_done=lambda o: errors.print(_matrix.describe_outcome(o), markup=False),
+        )
+    except KenningError as exc:
+        print_error(exc)
+        raise typer.Exit(2) from exc
+    tables = _matrix.matrix_tables(report)
+    if as_json:
+        print_json(_matrix.report_json(report, command))
+    else:
+        _matrix.print_tables(tables)
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(_matrix.markdown(tables, command), encoding="utf-8")
+        errors.print(f"markdown written to {markdown}", markup=False, highlight=False)
 
 
 @eval_app.command("sample-longmemeval")

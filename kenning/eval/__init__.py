@@ -13,6 +13,7 @@ from ._protocol import SupportsMemory
 from .hipporag import load_hipporag_corpus, load_hipporag_questions, run_hipporag
 from .locomo import load_locomo, run_locomo
 from .longmemeval import load_longmemeval, run_longmemeval
+from .matrix import leave_one_out, run_matrix
 from .metrics import (
     GroupedSummary,
     MetricSummary,
@@ -40,6 +41,7 @@ __all__ = [
     "any_at_k",
     "generate_update_stories",
     "git_revision",
+    "leave_one_out",
     "load_hipporag_corpus",
     "load_hipporag_questions",
     "load_locomo",
@@ -53,6 +55,7 @@ __all__ = [
     "run_hipporag",
     "run_locomo",
     "run_longmemeval",
+    "run_matrix",
     "run_realmem",
     "run_updates",
     "stamp",

@@ -17,6 +17,7 @@ from .metrics import Scored, summarize
 __all__ = [
     "ABLATIONS",
     "DEFAULT",
+    "PARAMETERS",
     "SupportsConfigure",
     "configured",
     "level_ablation",
@@ -35,6 +36,7 @@ _ALL_OFF: dict[str, Any] = {
     "diversity": False,
     "adaptive_granularity": False,
     "lifecycle": False,
+    "agreement_guard": False,
 }
 
 ABLATIONS: dict[str, dict[str, Any]] = {
@@ -47,6 +49,8 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no pseudo-relevance feedback": {"prf": False},
     "no entity feedback (term feedback kept)": {"entity_feedback_weight": 0.0},
     "no lifecycle (facts, validity, retention)": {"lifecycle": False},
+    "no agreement guard": {"agreement_guard": False},
+    "no newest-wins": {"newest_wins": False},
     "with MMR diversity": {"diversity": True},
     "with adaptive granularity": {"adaptive_granularity": True},
     "BM25 only": {**_ALL_OFF, "dense_weight": 0.0},
@@ -54,6 +58,19 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "dense + BM25 (no components)": _ALL_OFF,
 }
 """Variant name -> settings changed from the engine's own configuration."""
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "dense weight 0.5": {"dense_weight": 0.5},
+    "dense weight 0.7": {"dense_weight": 0.7},
+    "lifts x0.5": {"turn_weight": 0.25, "round_weight": 0.5, "session_weight": 0.35},
+    "lifts x1.5": {"turn_weight": 0.75, "round_weight": 1.5, "session_weight": 1.05},
+    "graph x0.5": {"graph_weight": 0.1},
+    "feedback x0.5": {"prf_weight": 0.05, "entity_feedback_weight": 0.25},
+    "feedback x2": {"prf_weight": 0.2, "entity_feedback_weight": 1.0},
+}
+"""Parameter variants around the defaults (search-time settings only, so one ingest serves
+them all): the development matrix's leave-one-dataset-out choice picks among these and the
+component variants of :data:`ABLATIONS`."""
 
 
 def variant_plan(

@@ -11,7 +11,6 @@ turns' ``has_answer`` flags, which only the scorer reads. Abstention questions (
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -235,6 +234,14 @@ def gold_turns(question: LongMemEvalQuestion) -> frozenset[str]:
     )
 
 
+def spread(questions: list[LongMemEvalQuestion], n: int | None) -> list[LongMemEvalQuestion]:
+    """``n`` of the questions at evenly spaced places, in file order (all without ``n``)."""
+    if n is None or n >= len(questions):
+        return questions
+    step = len(questions) / n
+    return [questions[int(i * step)] for i in range(n)]
+
+
 def score_longmemeval(
     ranked: list[str], gold: frozenset[str], ks: Iterable[int]
 ) -> dict[str, float]:
@@ -269,14 +276,15 @@ def run_longmemeval(
     ``metadata={"turn_id": ...}`` on the opaque id). Then two searches with ``limit=max(ks)``: kinds
     ``[SESSION]`` ranked by ``hit.memory.session_id``, and kinds ``[TURN]`` ranked by the
     ``turn_id`` metadata. Abstention questions are skipped before ingestion; ``limit_questions``
-    counts the questions taken from the file, abstention ones included. A level whose gold is
+    takes that many questions spread evenly over the file, abstention ones included (the file
+    is sorted by question type: a prefix would hold one or two types only). A level whose gold is
     empty for a question is skipped for that level and counted in ``config["skipped"]``.
     With ``variants`` (see :mod:`kenning.eval.ablation`), every question is also answered under
     each variant and ``result["ablation"]`` compares them (flattened ``"<level> <metric>"``).
     """
     cut_offs = check_ks(ks)
     limit = max(cut_offs)
-    questions = list(itertools.islice(load_longmemeval(path), limit_questions))
+    questions = spread(load_longmemeval(path), limit_questions)
     timer = Timer()
     plan = variant_plan(variants)
     variant_rows: dict[str, list[Scored]] = {name: [] for name in plan}

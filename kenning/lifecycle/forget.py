@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from kenning.models import (
+    EVOLVED,
     ForgetResult,
     HistoryAction,
     HistoryEntry,
@@ -90,13 +91,11 @@ def _revert(store: Store, caused: Sequence[HistoryEntry], now: datetime) -> None
         item = current[0]
         before, after = entry.details.get("before", {}), entry.details.get("after", {})
         if entry.action is HistoryAction.EVOLVE and "metadata" in after:
-            added = set(after["metadata"].get("keywords", [])) - set(
-                (before.get("metadata") or {}).get("keywords", [])
-            )
-            keywords = [k for k in item.metadata.get("keywords", []) if k not in added]
-            metadata = {**item.metadata, "keywords": keywords}
-            if not keywords:
-                metadata.pop("keywords")
+            brought = entry.details.get("by")
+            evolved = [e for e in item.metadata.get(EVOLVED, ()) if e.get("by") != brought]
+            metadata = {k: v for k, v in item.metadata.items() if k != EVOLVED}
+            if evolved:
+                metadata[EVOLVED] = evolved
             store.update_items(
                 [replace(item, metadata=metadata, updated_at=now, version=item.version + 1)]
             )

@@ -47,11 +47,32 @@ def _speaker(episode: Episode) -> tuple[str, str | None]:
     return (episode.role, episode.name)
 
 
-def _message_draft(kind: MemoryKind, episode: Episode, now: datetime) -> Draft:
-    """A turn or document memory with its text key and expansion keys."""
+def passages(text: str, words: int) -> list[str]:
+    """Overlapping windows of ``words`` words (at least a quarter shared with the next)
+    covering a text longer than one window and a half; none for a shorter one or ``words`` 0.
+
+    The embedding model reads only the start of a long message (MiniLM: 256 word pieces,
+    about 180 words): a detail further down would be found by BM25 alone. Each passage is one
+    more dense key of the message, whose dense score is its best key's.
+    """
+    tokens = text.split()
+    if words <= 0 or len(tokens) <= words + words // 2:
+        return []
+    stride = words - words // 4
+    starts = [
+        *range(0, len(tokens) - words, stride),
+        len(tokens) - words,
+    ]  # the last one ends the text
+    return [" ".join(tokens[start : start + words]) for start in starts]
+
+
+def _message_draft(kind: MemoryKind, episode: Episode, now: datetime, passage_words: int) -> Draft:
+    """A turn or document memory with its text key, passage keys and expansion keys."""
     speaker = episode.name or (None if kind is MemoryKind.DOCUMENT else episode.role)
     item = replace(_new_item(kind, episode.content, [episode], now), speaker=speaker)
-    return Draft(item, (speaker_line(episode),), expansions=memory_expansions(item))
+    prefix = f"{episode.name}: " if episode.name else ""
+    keys = (speaker_line(episode), *(prefix + p for p in passages(episode.content, passage_words)))
+    return Draft(item, keys, expansions=memory_expansions(item))
 
 
 def _fact_draft(episode: Episode, now: datetime) -> Draft:
@@ -103,8 +124,11 @@ def _new_item(
     )
 
 
-def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Draft]:
-    """Drafts for a batch of one user's new episodes (in ``seq`` order)."""
+def derive(
+    store: Store, episodes: Sequence[Episode], now: datetime, *, passage_words: int = 0
+) -> list[Draft]:
+    """Drafts for a batch of one user's new episodes (in ``seq`` order); messages longer
+    than ``passage_words`` and a half are also indexed under their :func:`passages`."""
     drafts: list[Draft] = []
     sessions: dict[str | None, list[Episode]] = {}
     # The latest episode seen per session: pending episodes are the tail of the user's
@@ -118,9 +142,9 @@ def derive(store: Store, episodes: Sequence[Episode], now: datetime) -> list[Dra
         previous = latest.get(episode.session_id)
         latest[episode.session_id] = episode
         if episode.role == DOCUMENT_ROLE:
-            drafts.append(_message_draft(MemoryKind.DOCUMENT, episode, now))
+            drafts.append(_message_draft(MemoryKind.DOCUMENT, episode, now, passage_words))
             continue
-        drafts.append(_message_draft(MemoryKind.TURN, episode, now))
+        drafts.append(_message_draft(MemoryKind.TURN, episode, now, passage_words))
         if previous is None:
             previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
         if (

@@ -54,11 +54,13 @@ Vector = npt.NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class LinkOptions:
-    """A-MEM linking of new memories (see :mod:`kenning.write.links`)."""
+    """A-MEM linking of new memories (see :mod:`kenning.write.links`), and how long
+    messages are cut into passages (:func:`kenning.write.derive.passages`)."""
 
     links: bool = True
     link_threshold: float = 0.7
     link_neighbours: int = 3
+    passage_words: int = 0
 
 
 class Ingestor:
@@ -210,7 +212,7 @@ class Ingestor:
         model or network call is made under it. A commit that finds a row changed by someone
         else (:class:`StaleWrite`) is redone from a fresh read, with the same vectors.
         """
-        derived = derive(self._store, episodes, now)
+        derived = derive(self._store, episodes, now, passage_words=self._options.passage_words)
         sessions = [d for d in derived if d.item.kind is MemoryKind.SESSION]
         drafts = [d for d in derived if d.item.kind is not MemoryKind.SESSION]
         pending_vectors = self._embedding.submit(self._key_vectors, user_id, drafts)
@@ -485,23 +487,23 @@ class Ingestor:
     ) -> None:
         """Related links from each new memory, and its neighbours' evolved note attributes."""
         expansions = {d.item.id: d.expansions for d in drafts}
+        said = {d.item.id: d.item.event_time or d.item.created_at for d in drafts}
         for memory_id, found in neighbours.items():
             if memory_id in changes.dropped:
                 continue
             phrases = keyphrases_of(expansions.get(memory_id))
+            step = _keyword_step(
+                phrases, memory_id, said.get(memory_id) or changes.now, changes.now
+            )
             for neighbour, score in found:
                 changes.links.append(
                     Link(memory_id, neighbour.id, LinkType.RELATED, weight=round(score, 4))
                 )
                 current = changes.current(neighbour)
-                metadata = evolved_keywords(current, phrases) if phrases else None
-                if metadata is not None:
+                evolved = step(current) if phrases else None
+                if evolved is not None:
                     changes.change(
-                        current,
-                        evolve(current, metadata, changes.now),
-                        HistoryAction.EVOLVE,
-                        {"by": memory_id},
-                        redo=_keyword_step(phrases, changes.now),
+                        current, evolved, HistoryAction.EVOLVE, {"by": memory_id}, redo=step
                     )
         known = {n.id: n for found in neighbours.values() for n, _ in found}
         for memory_id, attributes in llm_updates.items():
@@ -525,13 +527,13 @@ def _centroid(vectors: Sequence[Vector]) -> Vector:
 
 
 def _keyword_step(
-    phrases: Sequence[str], now: datetime
+    phrases: Sequence[str], by: str, at: datetime, now: datetime
 ) -> Callable[[MemoryItem], MemoryItem | None]:
-    """Adding keywords to a neighbour, redone on a newer version of it (A-MEM evolution
-    merges: another writer's keywords stay)."""
+    """Adding the keywords memory ``by`` (said at ``at``) brings to a neighbour, redone on a
+    newer version of it (A-MEM evolution merges: another writer's keywords stay)."""
 
     def step(item: MemoryItem) -> MemoryItem | None:
-        metadata = evolved_keywords(item, phrases)
+        metadata = evolved_keywords(item, phrases, by=by, at=at)
         return evolve(item, metadata, now) if metadata is not None else None
 
     return step

@@ -3,8 +3,8 @@
 A new message (or document, or explicitly added fact) gets ``related`` links to at most
 ``link_neighbours`` memories whose text-key cosine is at least ``link_threshold``;
 memories that share its message (its own round, facts) are not candidates. The linked
-neighbours then *evolve*: without an LLM their keyword set gains the new memory's
-keyphrases; with one, the extraction call may rewrite their tags and context. Evolution
+neighbours then *evolve*: without an LLM they record the new memory's keyphrases, each
+with the time it was said (``metadata["evolved"]``); with one, the extraction call may rewrite their tags and context. Evolution
 changes are recorded in history with before/after values, so they can be undone.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kenning.index.scope import Eligibility, ScopeIndex
-from kenning.models import KeyKind, MemoryItem, MemoryKind
+from kenning.models import EVOLVED, KeyKind, MemoryItem, MemoryKind
 
 LINKABLE = (MemoryKind.TURN, MemoryKind.DOCUMENT, MemoryKind.FACT, MemoryKind.NOTE)
 # Search depth of the HNSW graph for link candidates in large scopes: a link needs a close
@@ -110,14 +110,26 @@ def keyphrases_of(expansions: dict[KeyKind, str] | None) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-def evolved_keywords(neighbour: MemoryItem, keywords: Sequence[str]) -> dict[str, Any] | None:
-    """The neighbour's metadata with these keywords added, or None if nothing is new."""
-    current = [str(k) for k in neighbour.metadata.get("keywords", ())]
-    known = {k.casefold() for k in current}
-    added = [k for k in keywords if k.casefold() not in known]
+def evolved_keywords(
+    neighbour: MemoryItem, keywords: Sequence[str], *, by: str, at: datetime
+) -> dict[str, Any] | None:
+    """The neighbour's metadata with these keywords added to its ``evolved`` list, or None if
+    nothing is new.
+
+    Each entry records the keyword, the memory that brought it (``by``) and when that memory
+    was said (``at``): a view of the neighbour as of an earlier time leaves it out
+    (:meth:`kenning.models.MemoryItem.as_seen_at`), and an erase takes back what the erased
+    memory brought. Evolved keywords describe the note; they are not index keys, so words said
+    later never make an old statement match them.
+    """
+    entries = [dict(e) for e in neighbour.metadata.get(EVOLVED, ())]
+    own = [str(k) for k in neighbour.metadata.get("keywords", ())]
+    known = {k.casefold() for k in own} | {str(e.get("keyword", "")).casefold() for e in entries}
+    stamp = at.isoformat()
+    added = [{"keyword": k, "by": by, "at": stamp} for k in keywords if k.casefold() not in known]
     if not added:
         return None
-    return {**neighbour.metadata, "keywords": (current + added)[-_MAX_KEYWORDS:]}
+    return {**neighbour.metadata, EVOLVED: (entries + added)[-_MAX_KEYWORDS:]}
 
 
 def evolve(neighbour: MemoryItem, metadata: dict[str, Any], now: datetime) -> MemoryItem:

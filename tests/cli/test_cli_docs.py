@@ -63,6 +63,7 @@ def test_the_walk_finds_every_command() -> None:
         "eval longmemeval",
         "eval realmem",
         "eval hipporag",
+        "eval matrix",
         "eval sample-longmemeval",
         "eval updates",
         "fact",

@@ -9,12 +9,15 @@ with a scripted LLM behind a real OpenAI-compatible server.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from stories import LIFE_CHANGES, LifeChange
+from stories_blind import BLIND_LIFE_CHANGES
 
 from kenning import Memory, MemoryKind, Settings
 from kenning.embed import OnnxEmbedder
@@ -50,22 +53,30 @@ def _ingest(memory: Memory, story: LifeChange) -> int:
 
 
 def _perfect_llm(story: LifeChange) -> ScriptedLLM:
-    """What a capable model would extract: the story's values, attributed to its person."""
+    """What a capable model would extract: the story's values, attributed to its person; once
+    the new value is said, a passing mention of the old one ("I miss the canals in Leiden")
+    states nothing about the present."""
+    changed = False
 
     def facts_for(text: str, speaker: str | None) -> list[dict[str, Any]]:
-        for value in (story.new_value, story.old_value):
-            if mentions(text, value):
-                predicate = PREDICATES.get(story.attribute, "favorite is")
-                return [
-                    {
-                        "subject": story.person,
-                        "predicate": predicate,
-                        "object": value,
-                        "text": f"{story.person} {predicate} {value}",
-                        "attribute": story.attribute,
-                    }
-                ]
-        return []
+        nonlocal changed
+        if mentions(text, story.new_value):
+            changed = True
+            value = story.new_value
+        elif mentions(text, story.old_value) and not changed:
+            value = story.old_value
+        else:
+            return []
+        predicate = PREDICATES.get(story.attribute, "favorite is")
+        return [
+            {
+                "subject": story.person,
+                "predicate": predicate,
+                "object": value,
+                "text": f"{story.person} {predicate} {value}",
+                "attribute": story.attribute,
+            }
+        ]
 
     return ScriptedLLM(facts_for)
 
@@ -145,23 +156,34 @@ def _outcome(memory: Memory, story: LifeChange) -> Outcome:
     )
 
 
-@pytest.fixture(scope="module")
-def local_outcomes(tmp_path_factory: pytest.TempPathFactory, minilm: OnnxEmbedder) -> list[Outcome]:
+def _local_outcomes(
+    stories: list[LifeChange], folder: Path, minilm: OnnxEmbedder, name: str
+) -> list[Outcome]:
     """Every story through a fresh memory with the local extractor (no LLM)."""
     outcomes = []
-    for number, story in enumerate(LIFE_CHANGES):
-        path = tmp_path_factory.mktemp("local") / f"story{number}.db"
+    for number, story in enumerate(stories):
         with Memory(
-            settings=Settings(db_path=path, embedding_cache_path=""), embedder=minilm
+            settings=Settings(db_path=folder / f"story{number}.db", embedding_cache_path=""),
+            embedder=minilm,
         ) as memory:
             outcomes.append(_outcome(memory, story))
     # The shares docs/lifecycle.md quotes (shown with ``pytest -s``).
     print(
-        f"\nlocal extractor, {len(outcomes)} stories: current value first in "
+        f"\nlocal extractor, {len(outcomes)} {name} stories: current value first in "
         f"{sum(o.current_first for o in outcomes)}, old value first as of before the change "
         f"in {sum(o.as_of_first for o in outcomes)}"
     )
     return outcomes
+
+
+@pytest.fixture(scope="module")
+def local_outcomes(tmp_path_factory: pytest.TempPathFactory, minilm: OnnxEmbedder) -> list[Outcome]:
+    return _local_outcomes(LIFE_CHANGES, tmp_path_factory.mktemp("local"), minilm, "hand-written")
+
+
+@pytest.fixture(scope="module")
+def blind_outcomes(tmp_path_factory: pytest.TempPathFactory, minilm: OnnxEmbedder) -> list[Outcome]:
+    return _local_outcomes(BLIND_LIFE_CHANGES, tmp_path_factory.mktemp("blind"), minilm, "blind")
 
 
 def _failures(outcomes: list[Outcome], check: str) -> list[str]:
@@ -174,20 +196,37 @@ def _failures(outcomes: list[Outcome], check: str) -> list[str]:
 # regression fails; the per-story checks below hold for every story.
 
 
-def test_local_nothing_is_lost(local_outcomes: list[Outcome]) -> None:
-    assert [(o.stored, o.sent) for o in local_outcomes] == [
-        (o.sent, o.sent) for o in local_outcomes
-    ]
+def test_local_nothing_is_lost(
+    local_outcomes: list[Outcome], blind_outcomes: list[Outcome]
+) -> None:
+    for outcomes in (local_outcomes, blind_outcomes):
+        assert [(o.stored, o.sent) for o in outcomes] == [(o.sent, o.sent) for o in outcomes]
 
 
 def test_local_current_value_ranks_first_in_most_stories(local_outcomes: list[Outcome]) -> None:
     wrong = _failures(local_outcomes, "current_first")
-    assert len(wrong) <= 0.40 * len(local_outcomes), wrong
+    assert len(wrong) <= 9, wrong  # measured: 26 of 35 right
 
 
 def test_local_as_of_value_ranks_first_in_most_stories(local_outcomes: list[Outcome]) -> None:
     wrong = _failures(local_outcomes, "as_of_first")
-    assert len(wrong) <= 0.20 * len(local_outcomes), wrong
+    assert len(wrong) <= 5, wrong  # measured: 30 of 35 right
+
+
+# The 40 stories written blind to the extractor (stories_blind.py) are the held-out check: the
+# floors sit at the measured shares, far below the 32/40 and 36/40 the project aims at.
+
+
+def test_blind_current_value_ranks_first_in_half_the_stories(
+    blind_outcomes: list[Outcome],
+) -> None:
+    wrong = _failures(blind_outcomes, "current_first")
+    assert len(wrong) <= 20, wrong  # measured: 20 of 40 right
+
+
+def test_blind_as_of_value_ranks_first_in_most_stories(blind_outcomes: list[Outcome]) -> None:
+    wrong = _failures(blind_outcomes, "as_of_first")
+    assert len(wrong) <= 16, wrong  # measured: 24 of 40 right
 
 
 def test_local_history_shows_both_values_whenever_both_were_extracted(
@@ -198,14 +237,14 @@ def test_local_history_shows_both_values_whenever_both_were_extracted(
     assert _failures(both, "history_both") == []
 
 
-@pytest.mark.parametrize("story", STORIES)
-def test_scripted_llm(tmp_path: Path, minilm: OnnxEmbedder, story: LifeChange) -> None:
-    llm = _perfect_llm(story)
+@contextmanager
+def _llm_memory(path: Path, minilm: OnnxEmbedder, llm: ScriptedLLM) -> Iterator[Memory]:
+    """A memory whose facts come from ``llm`` behind a real OpenAI-compatible server."""
     with (
         FakeOpenAIServer(chat_responder=llm) as server,
         Memory(
             settings=Settings(
-                db_path=tmp_path / "llm.db",
+                db_path=path,
                 embedding_cache_path="",
                 fact_extraction="llm",
                 llm_url=server.url,
@@ -214,6 +253,36 @@ def test_scripted_llm(tmp_path: Path, minilm: OnnxEmbedder, story: LifeChange) -
             embedder=minilm,
         ) as memory,
     ):
-        _check(memory, story, _ingest(memory, story))
+        yield memory
         assert llm.extractions  # the LLM was used
         assert memory.stats(user_id="me").llm.failed == 0
+
+
+@pytest.mark.parametrize("story", STORIES)
+def test_scripted_llm(tmp_path: Path, minilm: OnnxEmbedder, story: LifeChange) -> None:
+    llm = _perfect_llm(story)
+    with _llm_memory(tmp_path / "llm.db", minilm, llm) as memory:
+        _check(memory, story, _ingest(memory, story))
+
+
+def test_scripted_llm_on_the_blind_stories(tmp_path: Path, minilm: OnnxEmbedder) -> None:
+    """With facts as a capable model would give them, the blind stories are mostly right.
+
+    Not all: measured, 33 of 40 get the current value first (and all 40 the old one as of). In the others a reply that
+    does not name the value ("Completely. Lasagne is a distant second now.") outranks the
+    fact, which a question in British spelling ("favourite") does not match lexically.
+    """
+    outcomes = []
+    for number, story in enumerate(BLIND_LIFE_CHANGES):
+        with _llm_memory(tmp_path / f"llm{number}.db", minilm, _perfect_llm(story)) as memory:
+            outcomes.append(_outcome(memory, story))
+    print(
+        f"\nscripted LLM, blind stories: current value first in "
+        f"{sum(o.current_first for o in outcomes)}, as of in {sum(o.as_of_first for o in outcomes)}"
+    )
+    assert len(_failures(outcomes, "current_first")) <= 7
+    assert _failures(outcomes, "as_of_first") == []
+    # Two stories name the new value only in the assistant's question ("Did you end up
+    # becoming a food photographer?" / "Yep, since June."): no fact states it.
+    assert _failures(outcomes, "new_fact") == ["occupation/Mateo", "favorite:sport/Ilse"]
+    assert _failures([o for o in outcomes if o.new_fact], "history_both") == []

@@ -356,11 +356,44 @@ def test_new_memories_are_linked_and_neighbours_evolve(m: Memory) -> None:
     assert related and related[0].target_id == turns[0].id
     assert 0.7 <= related[0].weight <= 1.0
     evolved = m.get(turns[0].id)
-    # The older memory gains the newer one's keyphrases ("summer" is new to it).
-    assert "summer" in evolved.metadata["keywords"]
+    # The older memory records the newer one's keyphrases ("summer" is new to it), with who
+    # brought each and when that was said.
+    entries = evolved.metadata["evolved"]
+    summer = next(e for e in entries if e["keyword"] == "summer")
+    assert summer["by"] == turns[1].id
+    assert datetime.fromisoformat(summer["at"]) == T1
+    assert "keywords" not in evolved.metadata  # its own keywords are untouched
     assert HistoryAction.EVOLVE in [e.action for e in m.history(turns[0].id)]
     m.undo(turns[0].id, user_id="ana")
-    assert "keywords" not in m.get(turns[0].id).metadata
+    assert "evolved" not in m.get(turns[0].id).metadata
+
+
+def test_evolved_keywords_are_invisible_before_they_were_said(m: Memory) -> None:
+    m.add("I love hiking in the Alps with my dog", user_id="ana", timestamp=T0)
+    m.add("I love hiking in the Alps with my dog every summer", user_id="ana", timestamp=T2)
+    old = next(t for t in m.get_all(user_id="ana", kinds="turn") if "summer" not in t.text)
+    assert "summer" in [e["keyword"] for e in m.get(old.id).metadata["evolved"]]
+
+    def seen(**when: datetime) -> dict[str, object]:
+        hits = m.search("hiking in the Alps", user_id="ana", kinds="turn", **when).hits
+        return next(h.memory.metadata for h in hits if h.memory.id == old.id)
+
+    assert "evolved" not in seen(as_of=T1)  # said at T2: not known yet at T1
+    assert "summer" in [e["keyword"] for e in seen(as_of=T2)["evolved"]]  # type: ignore[attr-defined]
+    # Evolved keywords are no index keys: a search for the later word finds the later message.
+    first = m.search("summer", user_id="ana", kinds="turn").hits[0]
+    assert first.memory.id != old.id
+
+
+def test_erasing_a_memory_takes_back_the_keywords_it_brought(m: Memory) -> None:
+    m.add("I love hiking in the Alps with my dog", user_id="ana", timestamp=T0)
+    m.add("I love hiking in the Alps with my dog every summer", user_id="ana", timestamp=T1)
+    turns = m.get_all(user_id="ana", kinds="turn")
+    old = next(t for t in turns if not t.text.endswith("summer"))
+    new = next(t for t in turns if t.text.endswith("summer"))
+    assert m.get(old.id).metadata.get("evolved")
+    m.forget(new.id, user_id="ana", hard=True)
+    assert "evolved" not in m.get(old.id).metadata
 
 
 def test_recalled_text_gives_no_facts(m: Memory) -> None:
