@@ -267,7 +267,7 @@ class Settings(BaseSettings):
         "signals that only re-order the best candidates (lifts, graph, feedback, subject).",
     )
     newest_wins: bool = Field(
-        default=True,
+        default=False,
         description="For questions that ask for the present state ('now', 'these days', "
         "'still'), of two competing statements among the best hits (similar in meaning, both "
         "good answers) the newer ranks first.",
@@ -279,7 +279,7 @@ class Settings(BaseSettings):
         description="Cosine similarity at or above which two statements compete (newest_wins).",
     )
     competitor_ratio: float = Field(
-        default=0.6,
+        default=0.8,
         ge=0.0,
         le=1.0,
         description="A newer statement competes only if it scores at least this share of the "

@@ -50,7 +50,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no entity feedback (term feedback kept)": {"entity_feedback_weight": 0.0},
     "no lifecycle (facts, validity, retention)": {"lifecycle": False},
     "no agreement guard": {"agreement_guard": False},
-    "no newest-wins": {"newest_wins": False},
+    "with newest-wins": {"newest_wins": True},
     "with MMR diversity": {"diversity": True},
     "with adaptive granularity": {"adaptive_granularity": True},
     "BM25 only": {**_ALL_OFF, "dense_weight": 0.0},

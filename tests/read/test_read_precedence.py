@@ -155,3 +155,35 @@ def test_no_query_pushes_down_a_memory_first_on_dense_and_bm25_without_a_reason(
                 guarded += "agreement" in agreed[0].signals
     assert checked >= 5  # the property was exercised
     assert guarded >= 1  # and at least once the guard had to act
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("newest_wins", [False, True])
+def test_newest_wins_puts_the_new_favourite_band_first(tmp_path: Path, newest_wins: bool) -> None:
+    """A hand-written story the local extractor does not understand ("I've got a new favourite
+    band"): with newest-wins the newer statement outranks the older fact, and says why."""
+    story = next(s for s in LIFE_CHANGES if s.person == "Rowan")
+    settings = Settings(
+        db_path=tmp_path / "rowan.db", embedding_cache_path="", newest_wins=newest_wins
+    )
+    with Memory(settings=settings, embedder=OnnxEmbedder()) as memory:
+        for index, session in enumerate(story.sessions):
+            memory.add(
+                [
+                    {"role": "assistant", "content": text}
+                    if speaker == "assistant"
+                    else {"role": "user", "name": speaker, "content": text}
+                    for speaker, text in session.messages
+                ],
+                user_id="me",
+                session_id=f"s{index}",
+                timestamp=session.date,
+            )
+        hits = memory.search(story.current_question, user_id="me").hits
+        first_new = story.new_value in hits[0].memory.text
+        assert first_new == newest_wins, [h.memory.text for h in hits[:3]]
+        capped = [h for h in hits if "newer" in h.signals and h.signals["newer"].raw == 1.0]
+        assert bool(capped) == newest_wins
+        if newest_wins:
+            assert story.old_value in capped[0].memory.text
+            assert capped[0].signals["newer"].contribution < 0
