@@ -58,7 +58,7 @@ from kenning.write.changes import Changes, diff, restore, retry_stale
 from kenning.write.derive import passages
 from kenning.write.expand import memory_expansions
 from kenning.write.facts import FactExtractor
-from kenning.write.ingest import Ingestor, LinkOptions
+from kenning.write.ingest import IngestOptions, Ingestor
 from kenning.write.messages import (
     FACT_ROLE,
     build_episodes,
@@ -215,7 +215,7 @@ class Memory:
                 self._chat,
                 batch_turns=self.settings.llm_batch_turns,
             ),
-            options=LinkOptions(
+            options=IngestOptions(
                 links=self.settings.links,
                 link_threshold=self.settings.link_threshold,
                 link_neighbours=self.settings.link_neighbours,

@@ -55,8 +55,10 @@ def passages(text: str, words: int) -> list[str]:
     about 180 words): a detail further down would be found by BM25 alone. Each passage is one
     more dense key of the message, whose dense score is its best key's.
     """
+    if words <= 0:  # off: no split of every message on the ingest path
+        return []
     tokens = text.split()
-    if words <= 0 or len(tokens) <= words + words // 2:
+    if len(tokens) <= words + words // 2:
         return []
     stride = words - words // 4
     starts = [

@@ -53,9 +53,10 @@ Vector = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
-class LinkOptions:
-    """A-MEM linking of new memories (see :mod:`kenning.write.links`), and how long
-    messages are cut into passages (:func:`kenning.write.derive.passages`)."""
+class IngestOptions:
+    """How ``add`` derives memories: A-MEM linking of new memories (see
+    :mod:`kenning.write.links`) and the passages of long messages
+    (:func:`kenning.write.derive.passages`)."""
 
     links: bool = True
     link_threshold: float = 0.7
@@ -73,13 +74,13 @@ class Ingestor:
         registry: IndexRegistry,
         *,
         facts: FactExtractor | None = None,
-        options: LinkOptions | None = None,
+        options: IngestOptions | None = None,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self._registry = registry
         self._facts = facts or FactExtractor(FactExtraction.LOCAL)
-        self._options = options or LinkOptions()
+        self._options = options or IngestOptions()
         # Embeds a batch's keys while the calling thread extracts facts from its messages.
         self._embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kenning-embed")
 

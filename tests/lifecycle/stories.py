@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 ASSISTANT = "assistant"
 
@@ -47,6 +48,19 @@ class LifeChange:
     as_of: datetime
     third_person: bool = False
     change_names_old: bool = False  # the session stating the change names the old value too
+
+    def messages(self, index: int) -> list[dict[str, Any]]:
+        """Session ``index`` as ``add`` takes it: the assistant's turns with its role, the
+        others as named users, each with an id."""
+        out = []
+        for position, (speaker, text) in enumerate(self.sessions[index].messages):
+            message: dict[str, Any] = {"content": text, "id": f"{index}-{position}"}
+            if speaker == ASSISTANT:
+                message["role"] = "assistant"
+            else:
+                message |= {"role": "user", "name": speaker}
+            out.append(message)
+        return out
 
 
 LIFE_CHANGES: list[LifeChange] = [

@@ -27,26 +27,11 @@ from kenning.testing import FakeOpenAIServer, ScriptedLLM
 
 pytestmark = pytest.mark.slow
 
-ASSISTANT = "assistant"
-
-
-def _messages(story: LifeChange, index: int) -> list[dict[str, Any]]:
-    session = story.sessions[index]
-    out = []
-    for position, (speaker, text) in enumerate(session.messages):
-        message: dict[str, Any] = {"content": text, "id": f"{index}-{position}"}
-        if speaker == ASSISTANT:
-            message["role"] = "assistant"
-        else:
-            message |= {"role": "user", "name": speaker}
-        out.append(message)
-    return out
-
 
 def _ingest(memory: Memory, story: LifeChange) -> int:
     total = 0
     for index, session in enumerate(story.sessions):
-        messages = _messages(story, index)
+        messages = story.messages(index)
         memory.add(messages, user_id="me", session_id=f"s{index}", timestamp=session.date)
         total += len(messages)
     return total

@@ -169,12 +169,7 @@ def test_newest_wins_puts_the_new_favourite_band_first(tmp_path: Path, newest_wi
     with Memory(settings=settings, embedder=OnnxEmbedder()) as memory:
         for index, session in enumerate(story.sessions):
             memory.add(
-                [
-                    {"role": "assistant", "content": text}
-                    if speaker == "assistant"
-                    else {"role": "user", "name": speaker, "content": text}
-                    for speaker, text in session.messages
-                ],
+                story.messages(index),
                 user_id="me",
                 session_id=f"s{index}",
                 timestamp=session.date,
