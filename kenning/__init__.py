@@ -14,7 +14,8 @@ import importlib
 import typing
 
 if typing.TYPE_CHECKING:
-    from kenning.client import RemoteMemory
+    from kenning.async_memory import AsyncMemory
+    from kenning.client import AsyncRemoteMemory, RemoteMemory
     from kenning.config import EmbedderKind, FactExtraction, SearchPath, Settings
     from kenning.errors import (
         ConfigError,
@@ -30,6 +31,9 @@ if typing.TYPE_CHECKING:
     from kenning.models import (
         AddResult,
         ConsolidationReport,
+        ContextBlock,
+        ContextItem,
+        ContextSection,
         EntityNode,
         Episode,
         ForgetResult,
@@ -43,27 +47,38 @@ if typing.TYPE_CHECKING:
         MemoryItem,
         MemoryKind,
         MemoryStatus,
+        ModelMismatch,
         SearchResult,
+        SessionSummary,
         SignalScore,
         Stats,
+        UserSummary,
     )
+    from kenning.store.export import ExportReport, ImportReport
 
 __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
     "AddResult": "kenning.models",
+    "ContextBlock": "kenning.models",
+    "ContextItem": "kenning.models",
+    "ContextSection": "kenning.models",
+    "AsyncMemory": "kenning.async_memory",
+    "AsyncRemoteMemory": "kenning.client",
     "ConfigError": "kenning.errors",
     "Conflict": "kenning.errors",
     "ConsolidationReport": "kenning.models",
     "EmbedderKind": "kenning.config",
     "EmbeddingError": "kenning.errors",
     "EntityNode": "kenning.models",
+    "ExportReport": "kenning.store.export",
     "Episode": "kenning.models",
     "FactExtraction": "kenning.config",
     "ForgetResult": "kenning.models",
     "HistoryAction": "kenning.models",
     "HistoryEntry": "kenning.models",
     "Hit": "kenning.models",
+    "ImportReport": "kenning.store.export",
     "KenningError": "kenning.errors",
     "LLMError": "kenning.errors",
     "LLMUsage": "kenning.models",
@@ -74,14 +89,17 @@ _LAZY: dict[str, str] = {
     "MemoryItem": "kenning.models",
     "MemoryKind": "kenning.models",
     "MemoryStatus": "kenning.models",
+    "ModelMismatch": "kenning.models",
     "NotFound": "kenning.errors",
     "RemoteMemory": "kenning.client",
     "SearchResult": "kenning.models",
     "SearchPath": "kenning.config",
+    "SessionSummary": "kenning.models",
     "Settings": "kenning.config",
     "SignalScore": "kenning.models",
     "Stats": "kenning.models",
     "StoreError": "kenning.errors",
+    "UserSummary": "kenning.models",
     "ValidationError": "kenning.errors",
 }
 
@@ -101,18 +119,25 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AddResult",
+    "AsyncMemory",
+    "AsyncRemoteMemory",
     "ConfigError",
     "Conflict",
     "ConsolidationReport",
+    "ContextBlock",
+    "ContextItem",
+    "ContextSection",
     "EmbedderKind",
     "EmbeddingError",
     "EntityNode",
     "Episode",
+    "ExportReport",
     "FactExtraction",
     "ForgetResult",
     "HistoryAction",
     "HistoryEntry",
     "Hit",
+    "ImportReport",
     "KenningError",
     "LLMError",
     "LLMUsage",
@@ -123,14 +148,17 @@ __all__ = [
     "MemoryItem",
     "MemoryKind",
     "MemoryStatus",
+    "ModelMismatch",
     "NotFound",
     "RemoteMemory",
     "SearchPath",
     "SearchResult",
+    "SessionSummary",
     "Settings",
     "SignalScore",
     "Stats",
     "StoreError",
+    "UserSummary",
     "ValidationError",
     "__version__",
 ]

@@ -119,6 +119,23 @@ class Settings(BaseSettings):
         description="How dense and BM25 scores are fused: rrf, minmax or zscore.",
     )
     search_limit: int = Field(default=10, ge=1, le=1000, description="Default number of hits.")
+    context_budget_tokens: int = Field(
+        default=1000,
+        ge=20,
+        le=1_000_000,
+        description="Default token budget of a context block (Memory.context).",
+    )
+    context_candidates: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Search hits a context block chooses from, best first, while they fit.",
+    )
+    context_tokenizer: str = Field(
+        default="estimate",
+        description="How a context block counts tokens: 'estimate' (characters / 4) or the "
+        "path of a Hugging Face tokenizer.json (the prompted model's; exact, offline).",
+    )
     dense_weight: float = Field(
         default=0.6, ge=0.0, le=1.0, description="Weight of the dense signal in score fusion."
     )
@@ -168,6 +185,19 @@ class Settings(BaseSettings):
         description="Messages and documents longer than this many words and a half are also "
         "indexed under overlapping passages of this many words, each a dense key (the model "
         "reads only the first 256 word pieces); 0 = off. Applies to memories added after.",
+    )
+    document_chunk_chars: int = Field(
+        default=1200,
+        ge=200,
+        le=1_000_000,
+        description="Documents longer than this many characters are stored whole and derived "
+        "into overlapping chunks of at most this many, on sentence boundaries, each a memory "
+        "with its offset. Applies to documents added after.",
+    )
+    document_chunk_overlap: int = Field(
+        default=200,
+        ge=0,
+        description="Characters of whole sentences each chunk repeats from the one before.",
     )
     key_expansion: bool = Field(
         default=True,

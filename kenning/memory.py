@@ -7,60 +7,73 @@ Thin on purpose: it validates arguments, then delegates to the write path
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import ValidationError as PydanticValidationError
 
-from kenning.config import FactExtraction, Settings
+from kenning._assembly import FIXED_SETTINGS, chat_client, describe, ingest_options, snapshots
+from kenning.config import Settings
 from kenning.embed.base import Embedder, load_model
-from kenning.errors import ConfigError, Conflict, NotFound, ValidationError
-from kenning.index.registry import IndexRegistry, Snapshots, vectors_to_bytes
+from kenning.errors import Conflict, NotFound, ValidationError
+from kenning.index.registry import IndexRegistry, vectors_to_bytes
 from kenning.index.scope import Eligibility
+from kenning.lifecycle.access import AccessBuffer
 from kenning.lifecycle.consolidate import consolidate
+from kenning.lifecycle.edit import mark_deleted, rewrite
 from kenning.lifecycle.forget import archive, erase, set_flags
 from kenning.lifecycle.undo import lineage_history, undoable
-from kenning.llm import ChatClient
+from kenning.lifecycle.users import erase_user, list_sessions, list_users
 from kenning.models import (
     AddResult,
     ConsolidationReport,
+    ContextBlock,
     Episode,
     ForgetResult,
     HistoryAction,
     HistoryEntry,
-    IndexKey,
-    KeyKind,
     MemoryGraph,
     MemoryItem,
     MemoryKind,
     MemoryStatus,
     SearchResult,
+    SessionSummary,
     Stats,
+    UserSummary,
 )
+from kenning.read.context import build_context
 from kenning.read.neighbourhood import memory_graph
 from kenning.read.search import SearchSettings, search_scope
 from kenning.read.stages import Stage, timed
+from kenning.read.tokens import token_counter
 from kenning.store import (
-    HistoryRecord,
     MemoryFilter,
-    SQLiteStore,
     Store,
-    StoredMemory,
     open_store,
 )
-from kenning.write.changes import Changes, diff, restore, retry_stale
-from kenning.write.derive import passages
-from kenning.write.expand import memory_expansions
+from kenning.store.export import (
+    Export,
+    ExportReport,
+    ImportReport,
+    ModelMismatch,
+    Source,
+    import_source,
+    write_export,
+)
+from kenning.store.filters import parse_filters
+from kenning.write.arguments import boolean, expiry, integer
+from kenning.write.arguments import kinds as kinds_of
+from kenning.write.changes import Changes, restore, retry_stale
+from kenning.write.explicit import FactSpec, fact_message
 from kenning.write.facts import FactExtractor
-from kenning.write.ingest import IngestOptions, Ingestor
+from kenning.write.identity import SELF, slot_versions, subject_key
+from kenning.write.ingest import Ingestor
 from kenning.write.messages import (
-    FACT_ROLE,
     build_episodes,
     normalize_messages,
     optional_id,
@@ -82,88 +95,8 @@ DEFAULT_SEARCH_KINDS: tuple[MemoryKind, ...] = (
 
 _WITHOUT_FACTS = tuple(k for k in DEFAULT_SEARCH_KINDS if k is not MemoryKind.FACT)
 
-# Settings fixed for the life of a Memory (its store and embedder are built from them).
-_FIXED_SETTINGS = frozenset(
-    {
-        "db_path",
-        "database_url",
-        "database_read_url",
-        "db_pool_size",
-        "embedder",
-        "embedding_model",
-        "embedding_url",
-        "embedding_api_key",
-        "embedding_batch_size",
-        "embedding_cache_path",
-        "bm25_k1",
-        "bm25_b",
-        "synonym_threshold",
-        "fact_extraction",
-        "links",
-        "link_threshold",
-        "link_neighbours",
-        "llm_url",
-        "llm_model",
-        "llm_api_key",
-        "llm_timeout",
-        "llm_max_retries",
-        "llm_batch_turns",
-        "llm_cost_input",
-        "llm_cost_output",
-    }
-)
-
-_ACCESS_BUFFER_SIZE = 1000
-_ACCESS_BUFFER_SECONDS = 10.0
 
 MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
-
-
-def _kinds(
-    kinds: Iterable[MemoryKind | str] | MemoryKind | str | None,
-) -> tuple[MemoryKind, ...] | None:
-    if kinds is None:
-        return None
-    if isinstance(kinds, str):
-        kinds = [kinds]
-    try:
-        return tuple(MemoryKind(k) for k in kinds)
-    except ValueError as exc:
-        raise ValidationError(
-            "kinds", f"{exc}; valid kinds: {[k.value for k in MemoryKind]}"
-        ) from exc
-
-
-def _chat_client(settings: Settings) -> ChatClient | None:
-    """The LLM client fact_extraction=llm needs (None otherwise)."""
-    if settings.fact_extraction is not FactExtraction.LLM:
-        return None
-    if not settings.llm_url or not settings.llm_model:
-        raise ConfigError(
-            "fact_extraction=llm needs llm_url and llm_model (KENNING_LLM_URL, KENNING_LLM_MODEL)"
-        )
-    return ChatClient(
-        base_url=settings.llm_url,
-        model=settings.llm_model,
-        api_key=settings.llm_api_key,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        cost_input=settings.llm_cost_input,
-        cost_output=settings.llm_cost_output,
-    )
-
-
-def _snapshots(settings: Settings, opened: Store | None) -> Snapshots | None:
-    """Where index snapshots go: ``index_dir``, else beside the SQLite file this ``Memory``
-    opened (none for an in-memory store, or a store the caller passed in)."""
-    if not settings.index_snapshots:
-        return None
-    directory = settings.index_dir
-    if directory is None:
-        if not isinstance(opened, SQLiteStore) or opened.path == ":memory:":
-            return None
-        directory = Path(f"{opened.path}.index")
-    return Snapshots(directory, min_memories=settings.index_snapshot_min)
 
 
 class Memory:
@@ -203,9 +136,9 @@ class Memory:
             b=self.settings.bm25_b,
             key_expansion=self.settings.key_expansion,
             synonym_threshold=self.settings.synonym_threshold,
-            snapshots=_snapshots(self.settings, opened),
+            snapshots=snapshots(self.settings, opened),
         )
-        self._chat = _chat_client(self.settings)
+        self._chat = chat_client(self.settings)
         self._ingestor = Ingestor(
             store,
             embedder,
@@ -215,22 +148,12 @@ class Memory:
                 self._chat,
                 batch_turns=self.settings.llm_batch_turns,
             ),
-            options=IngestOptions(
-                links=self.settings.links,
-                link_threshold=self.settings.link_threshold,
-                link_neighbours=self.settings.link_neighbours,
-                passage_words=self.settings.passage_words,
-            ),
+            options=ingest_options(self.settings),
         )
         self._search_settings = SearchSettings.from_settings(self.settings)
         self._lock = threading.RLock()
         self._closed = False
-        # Retrieval counts are buffered and written in one transaction at the next write,
-        # read of a memory, or close (or when the buffer is old or large): a durable write
-        # per search would cost more than the search itself.
-        self._access: Counter[str] = Counter()
-        self._access_at: datetime | None = None
-        self._access_since = 0.0
+        self._access = AccessBuffer(store)
 
     # -- context management --------------------------------------------------------
     def __enter__(self) -> Memory:
@@ -268,12 +191,7 @@ class Memory:
 
     def flush(self) -> None:
         """Write buffered retrieval statistics (access counts, last access) to the store."""
-        with self._lock:
-            if self._access and self._access_at is not None:
-                counts, self._access = self._access, Counter()
-                self._store.record_access(
-                    counts, self._access_at, strength_gain=self.settings.recall_gain
-                )
+        self._access.flush(self.settings.recall_gain)
 
     def _note_access(self, user_id: str, memory_ids: Iterable[str]) -> None:
         """Count retrievals (the caller holds the user's lock, which guards the index)."""
@@ -282,17 +200,7 @@ class Memory:
         index = self._registry.loaded(user_id)
         if index is not None:
             index.touch(counts, at, self.settings.recall_gain)
-        now = time.monotonic()
-        with self._lock:  # the buffer is shared by every user's calls
-            if not self._access:
-                self._access_since = now
-            self._access.update(counts)
-            self._access_at = at
-            full = (
-                len(self._access) >= _ACCESS_BUFFER_SIZE
-                or now - self._access_since >= _ACCESS_BUFFER_SECONDS
-            )
-        if full:
+        if self._access.note(counts, at):
             self.flush()
 
     @property
@@ -307,31 +215,7 @@ class Memory:
 
     def describe(self) -> dict[str, Any]:
         """The retrieval configuration in effect (stamped into evaluation results)."""
-        search = self._search_settings
-        return {
-            "embedder": self._embedder.model_id,
-            "fusion": search.method.value,
-            "search_path": {
-                "path": search.search_path.value,
-                "exact_search_max": search.exact_search_max,
-                "candidates": search.search_candidates,
-            },
-            "key_expansion": self.settings.key_expansion,
-            "components": {
-                name: getattr(search, name)
-                for name in (
-                    "granularity",
-                    "adaptive_granularity",
-                    "speaker",
-                    "time",
-                    "graph",
-                    "prf",
-                    "diversity",
-                )
-            },
-            "weights": search.weights,
-            "bm25": {"k1": self.settings.bm25_k1, "b": self.settings.bm25_b},
-        }
+        return describe(self.settings, self._search_settings, self._embedder.model_id)
 
     def configure(self, **changes: Any) -> dict[str, Any]:
         """Change settings of a live engine (retrieval components, weights); returns the old values.
@@ -340,7 +224,7 @@ class Memory:
         ingesting again; ``key_expansion`` reloads the indexes on the next search. Storage
         settings (``db_path``, the embedder) cannot change on a live engine.
         """
-        fixed = sorted(set(changes) & _FIXED_SETTINGS)
+        fixed = sorted(set(changes) & FIXED_SETTINGS)
         if fixed:
             raise ValidationError(fixed[0], "cannot change on an open Memory")
         previous = {
@@ -369,6 +253,10 @@ class Memory:
     ) -> AddResult:
         """Store messages (strings or OpenAI-style dicts) and the memories derived from them.
 
+        A message's ``content`` may be an OpenAI-style list of parts: its text parts are the
+        message's text; other parts (images, audio, files) are kept verbatim in the episode's
+        ``metadata["content_parts"]`` and listed in the result's ``skipped``.
+
         Idempotent: a message already stored (same client ``id``, or same content,
         speaker, session and time) is not stored again and counts in ``duplicates``.
         """
@@ -380,7 +268,7 @@ class Memory:
         self.flush()
         # No lock here: the ingestor claims what it stores and takes the user's lock only
         # to read the index, never while the model runs.
-        return self._ingestor.add(
+        result = self._ingestor.add(
             normalized,
             user_id=user,
             agent_id=agent,
@@ -388,6 +276,7 @@ class Memory:
             timestamp=when,
             now=datetime.now(UTC),
         )
+        return replace(result, skipped=[part for m in normalized for part in m.skipped])
 
     def process_pending(self, *, user_id: str | None = None) -> list[MemoryItem]:
         """Derive memories of episodes that an ``add`` stored but did not derive: its call
@@ -412,11 +301,13 @@ class Memory:
         end: datetime | str | None = None,
         as_of: datetime | str | None = None,
         now: datetime | str | None = None,
+        filters: Mapping[str, Any] | None = None,
     ) -> SearchResult:
         """The memories most relevant to ``query`` in the user's scope, best first.
 
         ``start``/``end`` bound the event time; ``as_of`` keeps only memories valid at
-        that time. Time expressions in the query ("last week", "in May") are read relative
+        that time; ``filters`` are conditions on their metadata (:mod:`kenning.store.filters`:
+        ``{"topic": "travel", "priority": {"gte": 2}}``). Time expressions in the query ("last week", "in May") are read relative
         to ``now`` (default: the scope's latest event time, else the clock). Each hit's
         ``signals`` says how much each retrieval signal gave.
         """
@@ -424,11 +315,11 @@ class Memory:
             raise ValidationError("query", "must be a non-empty string")
         user = require_id(user_id, "user_id")
         limit = self.settings.search_limit if limit is None else limit
-        _integer(limit, "limit", low=1, high=1000)
+        integer(limit, "limit", low=1, high=1000)
         lifecycle = self.settings.lifecycle
         default_kinds = DEFAULT_SEARCH_KINDS if lifecycle else _WITHOUT_FACTS
         where = Eligibility(
-            kinds=_kinds(kinds) or default_kinds,
+            kinds=kinds_of(kinds) or default_kinds,
             # Superseded memories stay searchable: ranked lower now, first as of their time.
             statuses=LIVE if lifecycle else (MemoryStatus.ACTIVE,),
             unexpired_at=datetime.now(UTC),
@@ -438,6 +329,19 @@ class Memory:
             end=parse_time(end, "end"),
             as_of=parse_time(as_of, "as_of"),
         )
+        if where.start is not None and where.end is not None and where.start > where.end:
+            raise ValidationError("start", "is after end: no event could match")
+        conditions = parse_filters(filters)
+        if conditions:
+            # The store answers the metadata conditions; the index keeps the ids it gave.
+            where = replace(
+                where,
+                only=frozenset(
+                    self._store.memory_ids(
+                        MemoryFilter(user_id=user, statuses=where.statuses, metadata=conditions)
+                    )
+                ),
+            )
         reference = parse_time(now, "now")
         with timed(Stage.EMBED):
             query_vector = self._embedder.embed([query])[0]  # before the lock: the model is slow
@@ -465,6 +369,60 @@ class Memory:
             hits = [replace(h, memory=h.memory.as_seen_at(where.as_of)) for h in hits]
         return SearchResult(query=query, hits=hits)
 
+    def context(
+        self,
+        query: str,
+        *,
+        user_id: str,
+        budget_tokens: int | None = None,
+        kinds: Iterable[MemoryKind | str] | MemoryKind | str | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
+        as_of: datetime | str | None = None,
+        now: datetime | str | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> ContextBlock:
+        """The best memories for ``query`` within ``budget_tokens``, ready for a prompt:
+        the user's profile on top, facts with their validity, messages grouped by session
+        and dated (:mod:`kenning.read.context`), as ``text`` and as ``items``. Filters are
+        those of :meth:`search`."""
+        budget = self.settings.context_budget_tokens if budget_tokens is None else budget_tokens
+        integer(budget, "budget_tokens", low=20, high=1_000_000)
+        found = self.search(
+            query,
+            user_id=user_id,
+            limit=self.settings.context_candidates,
+            kinds=kinds,
+            agent_id=agent_id,
+            session_id=session_id,
+            start=start,
+            end=end,
+            as_of=as_of,
+            now=now,
+            filters=filters,
+        )
+        return build_context(
+            query,
+            user_id,
+            found.hits,
+            None if as_of is not None else self._own_profile(user_id),
+            budget_tokens=budget,
+            counter=token_counter(self.settings.context_tokenizer),
+        )
+
+    def _own_profile(self, user_id: str) -> MemoryItem | None:
+        """The user's own profile memory (kenning.write.identity), once consolidation wrote it."""
+        self_name = self._store.self_name(user_id)
+        own = subject_key(SELF, self_name)
+        profiles = self._store.list_memories(
+            MemoryFilter(
+                user_id=user_id, kinds=(MemoryKind.PROFILE,), statuses=(MemoryStatus.ACTIVE,)
+            )
+        )
+        return next((p for p in profiles if subject_key(p.subject or "", self_name) == own), None)
+
     def get(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
         """One memory by id (any status). With ``user_id``, it must belong to that user."""
         self.flush()
@@ -483,12 +441,14 @@ class Memory:
         statuses: Iterable[MemoryStatus | str] | None = (MemoryStatus.ACTIVE,),
         limit: int | None = 100,
         offset: int = 0,
+        filters: Mapping[str, Any] | None = None,
     ) -> list[MemoryItem]:
-        """The user's memories in event-time order, paginated with ``limit``/``offset``."""
+        """The user's memories in event-time order, paginated with ``limit``/``offset``;
+        ``filters`` are conditions on their metadata, as in :meth:`search`."""
         user = require_id(user_id, "user_id")
         if limit is not None:
-            _integer(limit, "limit", low=0)
-        _integer(offset, "offset", low=0)
+            integer(limit, "limit", low=0)
+        integer(offset, "offset", low=0)
         try:
             status_filter = None if statuses is None else tuple(MemoryStatus(s) for s in statuses)
         except ValueError as exc:
@@ -496,10 +456,11 @@ class Memory:
         self.flush()
         where = MemoryFilter(
             user_id=user,
-            kinds=_kinds(kinds),
+            kinds=kinds_of(kinds),
             statuses=status_filter,
             session_id=session_id,
             agent_id=agent_id,
+            metadata=parse_filters(filters),
         )
         return self._store.list_memories(where, limit=limit, offset=offset)
 
@@ -514,8 +475,8 @@ class Memory:
         """The raw episodes of a user, in arrival order."""
         user = require_id(user_id, "user_id")
         if limit is not None:
-            _integer(limit, "limit", low=0)
-        _integer(offset, "offset", low=0)
+            integer(limit, "limit", low=0)
+        integer(offset, "offset", low=0)
         return self._store.list_episodes(user, session_id=session_id, limit=limit, offset=offset)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:
@@ -533,7 +494,7 @@ class Memory:
         its typed links within the user's scope, and those other memories as ``neighbours``.
         """
         user = require_id(user_id, "user_id")
-        _integer(limit, "limit", low=1)
+        integer(limit, "limit", low=1)
         with self._registry.user_lock(user):
             centre = self.get(memory_id, user_id=user)
             return memory_graph(self._store, self._registry.get(user), centre, limit=limit)
@@ -568,45 +529,20 @@ class Memory:
                 version=old.version + 1,
                 metadata={**old.metadata, **(metadata or {})},
             )
-            updated = self._rewrite(old, new, HistoryAction.UPDATE, now)
+            updated = rewrite(
+                self._store,
+                self._embedder,
+                old,
+                new,
+                HistoryAction.UPDATE,
+                now,
+                passage_words=self.settings.passage_words,
+            )
             if updated.kind is MemoryKind.TURN:
                 self._ingestor.refresh_facts(updated, now)
             return updated
 
         return retry_stale(attempt)
-
-    def _rewrite(
-        self,
-        old: MemoryItem,
-        new: MemoryItem,
-        action: HistoryAction,
-        now: datetime,
-        details: Mapping[str, Any] | None = None,
-    ) -> MemoryItem:
-        """Store a new version of a memory with keys rebuilt from its text."""
-        texts = [new.text]
-        if new.kind in (MemoryKind.TURN, MemoryKind.DOCUMENT):
-            texts += passages(new.text, self.settings.passage_words)
-        vectors = vectors_to_bytes(self._embedder.embed(texts))
-        keys = [
-            IndexKey(text=t, kind=KeyKind.TEXT, vector=v)
-            for t, v in zip(texts, vectors, strict=True)
-        ]
-        if new.kind in (MemoryKind.TURN, MemoryKind.DOCUMENT, MemoryKind.FACT):
-            keys += [IndexKey(text=t, kind=k) for k, t in memory_expansions(new).items()]
-        stored = StoredMemory(item=new, keys=tuple(keys), model_id=self._embedder.model_id)
-        record = HistoryRecord(
-            new.id,
-            action,
-            now,
-            old_text=old.text,
-            new_text=new.text,
-            details={**diff(old, new), **(details or {})},
-        )
-        with self._store.atomic():
-            self._store.replace_memory(stored)
-            self._store.add_history([record])
-        return new
 
     def delete(self, memory_id: str, *, user_id: str | None = None) -> MemoryItem:
         """Mark a memory deleted: it is never returned by search again; history records it."""
@@ -615,28 +551,7 @@ class Memory:
             old = self.get(memory_id, user_id=user_id)
             if old.status == MemoryStatus.DELETED:
                 return old
-            now = datetime.now(UTC)
-            new = replace(
-                old,
-                status=MemoryStatus.DELETED,
-                updated_at=now,
-                expired_at=now,
-                version=old.version + 1,
-            )
-            with self._store.atomic():
-                self._store.replace_memory(StoredMemory(item=new, keys=(), model_id=None))
-                self._store.add_history(
-                    [
-                        HistoryRecord(
-                            memory_id,
-                            HistoryAction.DELETE,
-                            now,
-                            old_text=old.text,
-                            details=diff(old, new),
-                        )
-                    ]
-                )
-            return new
+            return mark_deleted(self._store, old, datetime.now(UTC))
 
         return retry_stale(attempt)
 
@@ -663,41 +578,16 @@ class Memory:
         value in effect at ``valid_from`` (default: now), which stays stored with its validity
         closed. Stored as an episode first, like any input; ``ttl`` (seconds) makes it expire.
         """
-        if not isinstance(text, str) or not text.strip():
-            raise ValidationError("text", "must be a non-empty string")
         user = require_id(user_id, "user_id")
-        slot = optional_id(key, "key")
-        start = parse_time(valid_from, "valid_from")
-        end = parse_time(valid_to, "valid_to")
-        if start is not None and end is not None and end <= start:
-            raise ValidationError("valid_to", "must be later than valid_from")
-        if (
-            isinstance(importance, bool)
-            or not isinstance(importance, int | float)
-            or not 0 <= importance <= 1
-        ):
-            raise ValidationError("importance", "must be a number between 0 and 1")
         now = datetime.now(UTC)
-        expires = _expiry(ttl, now)
-        spec = {
-            "slot": slot.casefold() if slot else None,
-            "subject": subject,
-            "predicate": predicate,
-            "object": object,
-            "valid_to": end.isoformat() if end else None,
-            "importance": float(importance),
-            "pinned": bool(pinned),
-            "expires_at": expires.isoformat() if expires else None,
-        }
-        for name in ("subject", "predicate", "object"):
-            if spec[name] is not None and (
-                not isinstance(spec[name], str) or not str(spec[name]).strip()
-            ):
-                raise ValidationError(name, "must be a non-empty string when given")
-        message = normalize_messages(
-            {"role": "user", "content": text, "metadata": {**(metadata or {}), "fact": spec}}
-        )[0]
-        message = replace(message, role=FACT_ROLE, timestamp=start or now)
+        message = fact_message(
+            text,
+            FactSpec(
+                key, subject, predicate, object, valid_from, valid_to, importance, pinned, ttl
+            ),
+            metadata,
+            now,
+        )
         self.flush()
         episodes = build_episodes(
             [message],
@@ -716,7 +606,9 @@ class Memory:
         # Restating the value in effect reinforced that version instead of storing a copy.
         current = [
             m
-            for m in self._store.slot_versions(user, str(spec["slot"]))
+            for m in slot_versions(self._store, user, self._store.self_name(user))(
+                str(message.metadata["fact"]["slot"]), None
+            )
             if m.status is MemoryStatus.ACTIVE
         ]
         if current:
@@ -740,6 +632,7 @@ class Memory:
         the erased text remains in the store. Hard forgetting cannot be undone.
         """
         user = require_id(user_id, "user_id")
+        boolean(hard, "hard")  # "yes" or 1 never confirms an erase
         if (memory_id is None) == (episode_id is None):
             raise ValidationError("memory_id", "give exactly one of memory_id or episode_id")
 
@@ -767,10 +660,11 @@ class Memory:
 
     def pin(self, memory_id: str, *, user_id: str, pinned: bool = True) -> MemoryItem:
         """Pin a memory (it never fades and is never archived by forgetting), or unpin it."""
+        flag = boolean(pinned, "pinned")
 
         def attempt() -> MemoryItem:
             item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
-            return set_flags(self._store, item, datetime.now(UTC), pinned=bool(pinned))
+            return set_flags(self._store, item, datetime.now(UTC), pinned=flag)
 
         return retry_stale(attempt)
 
@@ -780,7 +674,7 @@ class Memory:
         def attempt() -> MemoryItem:
             item = self.get(memory_id, user_id=require_id(user_id, "user_id"))
             now = datetime.now(UTC)
-            return set_flags(self._store, item, now, expires_at=_expiry(ttl, now))
+            return set_flags(self._store, item, now, expires_at=expiry(ttl, now))
 
         return retry_stale(attempt)
 
@@ -802,7 +696,16 @@ class Memory:
             restored = restore(item, entry.details["before"], now)
             details = {"undoes": entry.id}
             if "text" in entry.details["before"] or item.status is MemoryStatus.DELETED:
-                return self._rewrite(item, restored, HistoryAction.RESTORE, now, details)
+                return rewrite(
+                    self._store,
+                    self._embedder,
+                    item,
+                    restored,
+                    HistoryAction.RESTORE,
+                    now,
+                    passage_words=self.settings.passage_words,
+                    details=details,
+                )
             changes = Changes(now=now)
             changes.change(item, restored, HistoryAction.RESTORE, details)
             changes.commit(self._store)
@@ -831,31 +734,61 @@ class Memory:
                 archive_below=archive_below,
             )
 
+    # -- users -----------------------------------------------------------------------
+    def users(self, *, limit: int | None = None, offset: int = 0) -> list[UserSummary]:
+        """The store's users by id, each with its counts and the span of its activity."""
+        self.flush()
+        return list_users(self._store, limit=limit, offset=offset)
 
-_MAX_INT = 2**63 - 1  # the stores' integer range (SQLite INTEGER, PostgreSQL bigint)
+    def sessions(self, *, user_id: str) -> list[SessionSummary]:
+        """The user's sessions, latest activity first, with their counts and spans."""
+        self.flush()
+        return list_sessions(self._store, require_id(user_id, "user_id"))
 
+    def delete_user(self, user_id: str) -> ForgetResult:
+        """Erase a user and everything of it, as completely as a hard forget (no undo):
+        messages, memories, keys, links, entities, history, LLM usage and its scope.
+        Every process's index follows; :class:`NotFound` if nothing of the user is stored."""
+        user = require_id(user_id, "user_id")
+        with self._registry.user_lock(user):
+            self.flush()  # retrieval counts of its memories, before they go
+            return erase_user(self._store, self._registry, user)
 
-def _integer(value: object, field: str, *, low: int, high: int = _MAX_INT) -> None:
-    """``value`` must be an int (not a bool) from ``low`` to ``high``, by default any the
-    stores can hold; the error names ``field``."""
-    if not isinstance(value, bool) and isinstance(value, int) and low <= value <= high:
-        return
-    if high != _MAX_INT:
-        raise ValidationError(field, f"must be an integer between {low} and {high}")
-    if isinstance(value, int) and not isinstance(value, bool) and value > high:
-        raise ValidationError(field, f"must be at most {high}")
-    raise ValidationError(
-        field, "must be a positive integer" if low else "must be a non-negative integer"
-    )
+    # -- export and import -------------------------------------------------------------
+    def export_lines(self, *, user_id: str | None = None) -> Export:
+        """The store (or one user) in the export format: iterate it for its JSON lines,
+        header first (docs/api.md, "Export and import"). ``NotFound`` for an unknown user."""
+        user = None if user_id is None else require_id(user_id, "user_id")
+        self.flush()
+        return Export(self._store, user_id=user, model_id=self._embedder.model_id)
 
+    def export(
+        self, destination: str | Path | TextIO, *, user_id: str | None = None
+    ) -> ExportReport:
+        """Write everything stored (or one user's data) to a JSON Lines file or text stream:
+        episodes, memories with keys, vectors and history, entities, mentions, links."""
+        return write_export(self.export_lines(user_id=user_id), destination)
 
-def _expiry(ttl: float | timedelta | None, now: datetime) -> datetime | None:
-    if ttl is None:
-        return None
-    seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
-        raise ValidationError("ttl", "must be a positive number of seconds")
-    try:
-        return now + timedelta(seconds=seconds)
-    except OverflowError:  # also infinity: past the last representable date
-        raise ValidationError("ttl", f"{seconds!r} seconds is too long") from None
+    def import_(
+        self,
+        source: Source,
+        *,
+        user_id: str | None = None,
+        model_mismatch: ModelMismatch | str = ModelMismatch.REEMBED,
+    ) -> ImportReport:
+        """Add what an export file (a path, a text stream or its lines) holds and this store
+        does not; importing it again changes nothing. ``user_id``: that user's records
+        only. Vectors of another embedding model are embedded again, or refused."""
+        try:
+            mismatch = ModelMismatch(model_mismatch)
+        except ValueError as exc:
+            raise ValidationError("model_mismatch", str(exc)) from exc
+        self.flush()
+        return import_source(
+            self._store,
+            source,
+            user_id=None if user_id is None else require_id(user_id, "user_id"),
+            model_id=self._embedder.model_id,
+            embed=lambda texts: vectors_to_bytes(self._embedder.embed(texts)),
+            model_mismatch=mismatch,
+        )

@@ -253,13 +253,66 @@ class SearchResult:
         return self.hits[index]
 
 
+class ContextSection(enum.StrEnum):
+    """Where a memory sits in a context block (``Memory.context``), in rendered order."""
+
+    PROFILE = "profile"  # who the user is: their profile, or their current facts
+    FACTS = "facts"  # statements with their validity
+    CONVERSATIONS = "conversations"  # messages, grouped by session and dated
+    DOCUMENTS = "documents"  # passages of documents
+    NOTES = "notes"  # summaries and notes
+
+
+@dataclass(frozen=True, slots=True)
+class ContextItem:
+    """One memory in a context block: its rendered line and what it cost."""
+
+    section: ContextSection
+    memory: MemoryItem
+    text: str  # the line as it appears in the block
+    tokens: int
+    score: float | None  # its search score; None for the profile
+    group: str | None = None  # the session heading a message sits under
+
+
+@dataclass(frozen=True, slots=True)
+class ContextBlock:
+    """The best memories for a query within a token budget, as prompt text and as records.
+
+    ``items`` are in the order they appear in ``text``; ``omitted`` counts the search hits
+    that did not fit; ``tokenizer`` says how tokens were counted (``estimate``: characters
+    / 4, else the tokenizer file).
+    """
+
+    query: str
+    user_id: str
+    text: str
+    items: list[ContextItem]
+    tokens: int
+    budget_tokens: int
+    omitted: int
+    tokenizer: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPart:
+    """A non-text part of a message's content list (an image, audio, a file): kept verbatim
+    in the episode's ``metadata["content_parts"]``, not read or indexed."""
+
+    message: int  # the message's place in the add call
+    part: int  # the part's place in the message's content list
+    type: str  # its "type", e.g. "image_url"
+
+
 @dataclass(frozen=True, slots=True)
 class AddResult:
-    """What one ``add`` call stored: new episodes (duplicates skipped) and derived memories."""
+    """What one ``add`` call stored: new episodes (duplicates skipped) and derived memories;
+    ``skipped`` lists the content parts that are not text (kept, not indexed)."""
 
     episodes: list[Episode]
     duplicates: int
     memories: list[MemoryItem]
+    skipped: list[SkippedPart] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +365,32 @@ class ForgetResult:
 
 
 @dataclass(frozen=True, slots=True)
+class UserSummary:
+    """One user of the store: how much it holds and when it was active.
+
+    ``first_at``/``last_at`` span the event times of the user's messages (a message without
+    a timestamp counts when it arrived), else of its memories; None when it has neither.
+    """
+
+    user_id: str
+    episodes: int = 0  # messages stored
+    memories: int = 0  # memories of any status but deleted
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """One session of a user (``session_id`` None: messages given no session)."""
+
+    session_id: str | None
+    episodes: int = 0  # messages of the session
+    memories: int = 0  # memories of the session, of any status but deleted
+    first_at: datetime | None = None  # earliest event time of its messages (else memories)
+    last_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ConsolidationReport:
     """What a consolidation pass changed in one scope."""
 
@@ -338,3 +417,10 @@ class ApiKey:
     admin: bool = False
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+
+
+class ModelMismatch(enum.StrEnum):
+    """What an import (``Memory.import_``) does with vectors another embedding model made."""
+
+    REEMBED = "reembed"  # embed the memory's text keys again with the store's model
+    REFUSE = "refuse"  # refuse the import (ImportConflict): nothing of that batch is written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kenning.client.async_remote import AsyncRemoteMemory
 from kenning.client.remote import AccessDenied, RemoteError, RemoteMemory
 
-__all__ = ["AccessDenied", "RemoteError", "RemoteMemory"]
+__all__ = ["AccessDenied", "AsyncRemoteMemory", "RemoteError", "RemoteMemory"]

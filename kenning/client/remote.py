@@ -8,76 +8,51 @@ Switching from embedded to server is one line::
 Errors come back as the same exceptions: a 400/422 as :class:`~kenning.errors.ValidationError`
 naming the field, a 404 as :class:`~kenning.errors.NotFound`; 401/403 raise
 :class:`AccessDenied`, anything else :class:`RemoteError` with the status.
+
+Each method builds its request with the function of the same name in
+:mod:`kenning.client._core`, which :class:`~kenning.client.AsyncRemoteMemory` shares.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import quote
 
 import httpx
 
-from kenning.codec import from_jsonable, to_jsonable
-from kenning.errors import KenningError, NotFound, ValidationError
+from kenning.client import _core
+from kenning.client._core import (
+    READ_AFTER,
+    AccessDenied,
+    Call,
+    KindsInput,
+    MessagesInput,
+    Plan,
+    RemoteError,
+    Session,
+    TimeInput,
+)
 from kenning.models import (
     AddResult,
     ConsolidationReport,
+    ContextBlock,
     Episode,
     ForgetResult,
     HistoryEntry,
-    Hit,
     MemoryGraph,
     MemoryItem,
-    MemoryKind,
     MemoryStatus,
     SearchResult,
+    SessionSummary,
     Stats,
+    UserSummary,
 )
 
+__all__ = ["READ_AFTER", "AccessDenied", "RemoteError", "RemoteMemory"]
+
 T = TypeVar("T")
-
-MessagesInput = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
-TimeInput = datetime | str | float | None
-
-
-class RemoteError(KenningError):
-    """The server answered with an error this client has no closer exception for."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"HTTP {status}: {message}")
-        self.status = status
-
-
-class AccessDenied(RemoteError):
-    """The API key is missing, unknown, revoked, or not allowed on this user."""
-
-
-def _time(value: TimeInput) -> str | float | None:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _kinds(kinds: Iterable[MemoryKind | str] | MemoryKind | str | None) -> list[str] | None:
-    if kinds is None:
-        return None
-    if isinstance(kinds, str):
-        return [str(kinds)]
-    return [k.value if isinstance(k, MemoryKind) else str(k) for k in kinds]
-
-
-READ_AFTER = "Kenning-Read-After"
-
-
-def _position(token: str) -> tuple[int, int]:
-    high, _, low = token.partition("/")
-    try:
-        return int(high, 16), int(low or "0", 16)
-    except ValueError:
-        return (-1, -1)
 
 
 class RemoteMemory:
@@ -94,40 +69,19 @@ class RemoteMemory:
         """``url``: one server, or several sharing one database, asked in turn (round robin).
         Whichever answers, a read sees this client's earlier writes (the servers'
         ``Kenning-Read-After`` token is sent back with every request)."""
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        urls = [url] if isinstance(url, str) else list(url)
-        if not urls:
-            raise ValidationError("url", "must name at least one server")
+        self._session = Session(url, api_key)
         self._clients = [
             httpx.Client(
-                base_url=u.rstrip("/") + "/v1",
-                headers=headers,
-                timeout=timeout,
-                transport=transport,
+                base_url=base, headers=self._session.headers, timeout=timeout, transport=transport
             )
-            for u in urls
+            for base in self._session.base_urls
         ]
-        self._turn = itertools.count()
-        self._token: str | None = None
-        self._lock = threading.Lock()
 
     # -- plumbing ------------------------------------------------------------------------
     def close(self) -> None:
         """Close the HTTP connection pools."""
         for client in self._clients:
             client.close()
-
-    @property
-    def _client(self) -> httpx.Client:
-        return self._clients[next(self._turn) % len(self._clients)]
-
-    def _remember(self, token: str | None) -> None:
-        """Keep the latest write token seen (write-ahead-log positions: ``16/B374D848``)."""
-        if not token:
-            return
-        with self._lock:
-            if self._token is None or _position(token) >= _position(self._token):
-                self._token = token
 
     def __enter__(self) -> Self:
         return self
@@ -140,39 +94,25 @@ class RemoteMemory:
     ) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        if self._token is not None:
-            kwargs["headers"] = {**kwargs.get("headers", {}), READ_AFTER: self._token}
+    def _send(self, call: Call[T]) -> T:
+        client = self._clients[self._session.next_server()]
         try:
-            response = self._client.request(method, path, **kwargs)
+            response = client.request(
+                call.method, call.path, headers=self._session.request_headers(), **call.options()
+            )
         except httpx.HTTPError as exc:
-            raise RemoteError(0, f"cannot reach the server: {exc}") from exc
-        self._remember(response.headers.get(READ_AFTER))
-        if response.status_code < 400:
-            return response.json() if response.content else None
+            raise _core.unreachable(exc) from exc
+        return self._session.finish(call, response)
+
+    def _follow(self, plan: Plan[T]) -> T:
+        """The result of a method of several requests (see :data:`kenning.client._core.Plan`)."""
         try:
-            error = response.json().get("error", {})
-        except ValueError:
-            error = {}
-        message = str(error.get("message") or response.text[:200])
-        status = response.status_code
-        if status in (400, 422):
-            raise ValidationError(str(error.get("field") or "request"), message)
-        if status == 404:
-            raise NotFound(message)
-        if status in (401, 403):
-            raise AccessDenied(status, message)
-        raise RemoteError(status, message)
-
-    @staticmethod
-    def _user(user_id: str) -> str:
-        if not isinstance(user_id, str) or not user_id.strip():
-            raise ValidationError("user_id", "must be a non-empty string")
-        return "/users/" + quote(user_id, safe="")
-
-    @staticmethod
-    def _compact(values: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in values.items() if v is not None}
+            call = next(plan)
+            while True:
+                call = plan.send(self._send(call))
+        except StopIteration as done:
+            result: T = done.value
+            return result
 
     # -- write ---------------------------------------------------------------------------
     def add(
@@ -185,18 +125,15 @@ class RemoteMemory:
         timestamp: TimeInput = None,
     ) -> AddResult:
         """Store messages (see :meth:`kenning.Memory.add`)."""
-        if isinstance(messages, str | Mapping):
-            messages = [messages]
-        body = self._compact(
-            {
-                "messages": to_jsonable(list(messages)),
-                "agent_id": agent_id,
-                "session_id": session_id,
-                "timestamp": _time(timestamp),
-            }
+        return self._send(
+            _core.add(
+                messages,
+                user_id=user_id,
+                agent_id=agent_id,
+                session_id=session_id,
+                timestamp=timestamp,
+            )
         )
-        data = self._call("POST", self._user(user_id) + "/messages", json=body)
-        return from_jsonable(AddResult, data)
 
     def add_fact(
         self,
@@ -217,25 +154,23 @@ class RemoteMemory:
         metadata: Mapping[str, Any] | None = None,
     ) -> MemoryItem:
         """Store a fact (see :meth:`kenning.Memory.add_fact`)."""
-        body = self._compact(
-            {
-                "text": text,
-                "key": key,
-                "subject": subject,
-                "predicate": predicate,
-                "object": object,
-                "valid_from": _time(valid_from),
-                "valid_to": _time(valid_to),
-                "importance": importance,
-                "pinned": pinned,
-                "ttl": ttl.total_seconds() if isinstance(ttl, timedelta) else ttl,
-                "agent_id": agent_id,
-                "session_id": session_id,
-                "metadata": dict(metadata) if metadata else None,
-            }
-        )
-        return from_jsonable(
-            MemoryItem, self._call("POST", self._user(user_id) + "/facts", json=body)
+        return self._send(
+            _core.add_fact(
+                text,
+                user_id=user_id,
+                key=key,
+                subject=subject,
+                predicate=predicate,
+                object=object,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                importance=importance,
+                pinned=pinned,
+                ttl=ttl,
+                agent_id=agent_id,
+                session_id=session_id,
+                metadata=metadata,
+            )
         )
 
     # -- read ----------------------------------------------------------------------------
@@ -245,75 +180,104 @@ class RemoteMemory:
         *,
         user_id: str,
         limit: int | None = None,
-        kinds: Iterable[MemoryKind | str] | MemoryKind | str | None = None,
+        kinds: KindsInput = None,
         agent_id: str | None = None,
         session_id: str | None = None,
         start: TimeInput = None,
         end: TimeInput = None,
         as_of: TimeInput = None,
         now: TimeInput = None,
+        filters: Mapping[str, Any] | None = None,
     ) -> SearchResult:
-        """Ranked memories for ``query`` (see :meth:`kenning.Memory.search`)."""
-        body = self._compact(
-            {
-                "query": query,
-                "limit": limit,
-                "kinds": _kinds(kinds),
-                "agent_id": agent_id,
-                "session_id": session_id,
-                "start": _time(start),
-                "end": _time(end),
-                "as_of": _time(as_of),
-                "now": _time(now),
-            }
+        """Ranked memories for ``query`` (see :meth:`kenning.Memory.search`); ``filters``:
+        conditions on their metadata (``{"topic": "travel", "priority": {"gte": 2}}``)."""
+        return self._send(
+            _core.search(
+                query,
+                user_id=user_id,
+                limit=limit,
+                kinds=kinds,
+                agent_id=agent_id,
+                session_id=session_id,
+                start=start,
+                end=end,
+                as_of=as_of,
+                now=now,
+                filters=filters,
+            )
         )
-        data = self._call("POST", self._user(user_id) + "/search", json=body)
-        return SearchResult(query=data["query"], hits=[from_jsonable(Hit, h) for h in data["hits"]])
+
+    def context(
+        self,
+        query: str,
+        *,
+        user_id: str,
+        budget_tokens: int | None = None,
+        kinds: KindsInput = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        start: TimeInput = None,
+        end: TimeInput = None,
+        as_of: TimeInput = None,
+        now: TimeInput = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> ContextBlock:
+        """The best memories for ``query`` within ``budget_tokens``, ready for a prompt (see
+        :meth:`kenning.Memory.context`)."""
+        return self._send(
+            _core.context(
+                query,
+                user_id=user_id,
+                budget_tokens=budget_tokens,
+                kinds=kinds,
+                agent_id=agent_id,
+                session_id=session_id,
+                start=start,
+                end=end,
+                as_of=as_of,
+                now=now,
+                filters=filters,
+            )
+        )
 
     def get(self, memory_id: str, *, user_id: str) -> MemoryItem:
         """One memory of the user (any status)."""
-        path = f"{self._user(user_id)}/memories/{quote(memory_id, safe='')}"
-        return from_jsonable(MemoryItem, self._call("GET", path))
+        return self._send(_core.get(memory_id, user_id=user_id))
 
     def get_all(
         self,
         *,
         user_id: str,
-        kinds: Iterable[MemoryKind | str] | MemoryKind | str | None = None,
+        kinds: KindsInput = None,
         agent_id: str | None = None,
         session_id: str | None = None,
         statuses: Iterable[MemoryStatus | str] | None = (MemoryStatus.ACTIVE,),
         limit: int | None = 100,
         offset: int = 0,
+        filters: Mapping[str, Any] | None = None,
     ) -> list[MemoryItem]:
-        """A page of the user's memories in event-time order."""
-        params: dict[str, Any] = self._compact(
-            {
-                "kind": _kinds(kinds),
-                "status": [
-                    s.value if isinstance(s, MemoryStatus) else s
-                    for s in (MemoryStatus if statuses is None else statuses)
-                ],
-                "agent_id": agent_id,
-                "session_id": session_id,
-                "limit": limit,
-                "offset": offset,
-            }
+        """A page of the user's memories in event-time order; ``filters`` as in
+        :meth:`search`."""
+        return self._send(
+            _core.get_all(
+                user_id=user_id,
+                kinds=kinds,
+                agent_id=agent_id,
+                session_id=session_id,
+                statuses=statuses,
+                limit=limit,
+                offset=offset,
+                filters=filters,
+            )
         )
-        data = self._call("GET", self._user(user_id) + "/memories", params=params)
-        return [from_jsonable(MemoryItem, m) for m in data["items"]]
 
     def history(self, memory_id: str, *, user_id: str) -> list[HistoryEntry]:
         """Every recorded change of a memory and of its other versions."""
-        path = f"{self._user(user_id)}/memories/{quote(memory_id, safe='')}/history"
-        data = self._call("GET", path)
-        items = data["items"] if isinstance(data, dict) else data
-        return [from_jsonable(HistoryEntry, e) for e in items]
+        return self._send(_core.history(memory_id, user_id=user_id))
 
     def graph(self, memory_id: str, *, user_id: str, limit: int = 10) -> MemoryGraph:
         """The entities and links around a memory (see :meth:`kenning.Memory.graph`)."""
-        path = f"{self._user(user_id)}/memories/{quote(memory_id, safe='')}/graph"
-        return from_jsonable(MemoryGraph, self._call("GET", path, params={"limit": limit}))
+        return self._send(_core.graph(memory_id, user_id=user_id, limit=limit))
 
     def episodes(
         self,
@@ -324,15 +288,13 @@ class RemoteMemory:
         offset: int = 0,
     ) -> list[Episode]:
         """The user's raw episodes in arrival order."""
-        params = self._compact({"session_id": session_id, "limit": limit, "offset": offset})
-        data = self._call("GET", self._user(user_id) + "/episodes", params=params)
-        items = data["items"] if isinstance(data, dict) else data
-        return [from_jsonable(Episode, e) for e in items]
+        return self._send(
+            _core.episodes(user_id=user_id, session_id=session_id, limit=limit, offset=offset)
+        )
 
     def stats(self, *, user_id: str | None = None) -> Stats:
         """Counts for one user (or, with an admin key, the whole store)."""
-        path = self._user(user_id) + "/stats" if user_id is not None else "/stats"
-        return from_jsonable(Stats, self._call("GET", path))
+        return self._send(_core.stats(user_id=user_id))
 
     # -- change --------------------------------------------------------------------------
     def update(
@@ -344,14 +306,11 @@ class RemoteMemory:
         metadata: Mapping[str, Any] | None = None,
     ) -> MemoryItem:
         """Replace a memory's text (the old text stays in history)."""
-        path = f"{self._user(user_id)}/memories/{quote(memory_id, safe='')}"
-        body = self._compact({"text": text, "metadata": dict(metadata) if metadata else None})
-        return from_jsonable(MemoryItem, self._call("PATCH", path, json=body))
+        return self._send(_core.update(memory_id, text, user_id=user_id, metadata=metadata))
 
     def delete(self, memory_id: str, *, user_id: str) -> MemoryItem:
         """Mark a memory deleted."""
-        path = f"{self._user(user_id)}/memories/{quote(memory_id, safe='')}"
-        return from_jsonable(MemoryItem, self._call("DELETE", path))
+        return self._send(_core.delete(memory_id, user_id=user_id))
 
     def forget(
         self,
@@ -362,36 +321,34 @@ class RemoteMemory:
         hard: bool = False,
     ) -> ForgetResult:
         """Archive (or, with ``hard``, erase) a memory or everything from one episode."""
-        if (memory_id is None) == (episode_id is None):
-            raise ValidationError("memory_id", "give exactly one of memory_id or episode_id")
-        target = (
-            f"/memories/{quote(memory_id, safe='')}"
-            if memory_id is not None
-            else f"/episodes/{quote(str(episode_id), safe='')}"
+        return self._send(
+            _core.forget(memory_id, user_id=user_id, episode_id=episode_id, hard=hard)
         )
-        data = self._call("POST", self._user(user_id) + target + "/forget", json={"hard": hard})
-        return from_jsonable(ForgetResult, data)
 
     def undo(self, memory_id: str, *, user_id: str, change: int | None = None) -> MemoryItem:
         """Revert a recorded change of a memory."""
-        path = f"{self._user(user_id)}/memories/{quote(memory_id, safe='')}/undo"
-        return from_jsonable(
-            MemoryItem, self._call("POST", path, json=self._compact({"change": change}))
-        )
+        return self._send(_core.undo(memory_id, user_id=user_id, change=change))
 
     def consolidate(
         self, *, user_id: str, archive_below: float | None = None
     ) -> ConsolidationReport:
         """Run a consolidation pass on the user's scope."""
-        body = self._compact({"archive_below": archive_below})
-        data = self._call("POST", self._user(user_id) + "/consolidate", json=body)
-        return from_jsonable(ConsolidationReport, data)
+        return self._send(_core.consolidate(user_id=user_id, archive_below=archive_below))
 
     def export(self, *, user_id: str) -> dict[str, Any]:
         """Everything stored for the user: episodes and memories of every status."""
-        data = self._call("GET", self._user(user_id) + "/export")
-        return {
-            "user_id": data["user_id"],
-            "episodes": [from_jsonable(Episode, e) for e in data["episodes"]],
-            "memories": [from_jsonable(MemoryItem, m) for m in data["memories"]],
-        }
+        return self._send(_core.export(user_id=user_id))
+
+    # -- users ---------------------------------------------------------------------------
+    def users(self, *, limit: int | None = None, offset: int = 0) -> list[UserSummary]:
+        """The server's users by id (admin key only); every one unless ``limit``, fetched
+        page by page."""
+        return self._follow(_core.all_users(limit=limit, offset=offset))
+
+    def sessions(self, *, user_id: str) -> list[SessionSummary]:
+        """The user's sessions, latest activity first (see :meth:`kenning.Memory.sessions`)."""
+        return self._send(_core.sessions(user_id=user_id))
+
+    def delete_user(self, user_id: str) -> ForgetResult:
+        """Erase the user and everything of it (see :meth:`kenning.Memory.delete_user`)."""
+        return self._send(_core.delete_user(user_id))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from kenning.models import MemoryKind, SearchResult
+from kenning.models import ContextBlock, MemoryKind, SearchResult
 
-__all__ = ["Message", "SupportsAdd", "SupportsMemory"]
+__all__ = ["Message", "SupportsAdd", "SupportsContext", "SupportsMemory"]
 
 Message = str | Mapping[str, Any]
 """A message as ``add`` takes it: a string, or an OpenAI-style dict (role, content, name, ...)."""
@@ -45,4 +45,15 @@ class SupportsMemory(SupportsAdd, Protocol):
         kinds: list[MemoryKind] | None = None,
     ) -> SearchResult:
         """Ranked hits for ``query`` in ``user_id``'s scope, best first."""
+        ...
+
+
+@runtime_checkable
+class SupportsContext(Protocol):
+    """A memory that builds context blocks (``kenning eval locomo --context-budget``)."""
+
+    def context(
+        self, query: str, *, user_id: str, budget_tokens: int | None = None
+    ) -> ContextBlock:
+        """The best memories for ``query`` within ``budget_tokens``."""
         ...

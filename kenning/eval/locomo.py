@@ -34,7 +34,7 @@ from ._common import (
     read_json,
     stamp,
 )
-from ._protocol import SupportsMemory
+from ._protocol import SupportsContext, SupportsMemory
 from .ablation import DEFAULT, configured, variant_plan
 from .metrics import Scored, all_at_k, any_at_k, ndcg_at_k, recall_at_k, summarize
 
@@ -329,6 +329,7 @@ def run_locomo(
     limit_conversations: int | None = None,
     progress: Progress | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
+    context_budget: int | None = None,
 ) -> dict[str, Any]:
     """Ingest each conversation into its own scope and score turn retrieval per question.
 
@@ -338,6 +339,9 @@ def run_locomo(
     map to ``dia_id`` through their metadata. ``progress(done, total)`` runs per conversation.
     With ``variants`` (name -> settings changes, see :mod:`kenning.eval.ablation`), every question
     is also answered under each variant and ``result["ablation"]`` compares them.
+    With ``context_budget``, each question's context block (``Memory.context`` at that many
+    tokens, default kinds) is built too, and ``result["context"]`` says for how many questions
+    it holds an evidence turn, beside how many the top 10 turn hits hold one.
     """
     cut_offs = check_ks(ks)
     limit = max(cut_offs)
@@ -349,6 +353,7 @@ def run_locomo(
     # Per variant: (category, "dev" | "test" half, metrics) of every scored question.
     rows: dict[str, list[tuple[int, str, dict[str, float]]]] = {name: [] for name in plan}
     by_conversation: list[Scored] = []
+    blocks: list[dict[str, float]] = []
     skipped = 0
     for done, conversation in enumerate(conversations, start=1):
         user_id = conversation.sample_id
@@ -381,6 +386,10 @@ def run_locomo(
                     rows[name].append((question.category, half_name, scores))
                     if name == DEFAULT:
                         by_conversation.append(Scored(user_id, scores))
+                        if context_budget is not None:
+                            blocks.append(
+                                _context_row(memory, question, user_id, context_budget, ranked)
+                            )
         if progress is not None:
             progress(done, len(conversations))
     scored, default = _summary(rows[DEFAULT])
@@ -412,6 +421,8 @@ def run_locomo(
             **stamp(),
         },
     }
+    if context_budget is not None:
+        result["context"] = _context_summary(blocks, context_budget)
     if len(plan) > 1:
         result["ablation"] = {
             name: {"changes": dict(plan[name]), **_summary(variant_rows)[1]}
@@ -432,4 +443,42 @@ def _summary(rows: list[tuple[int, str, dict[str, float]]]) -> tuple[int, dict[s
         "halves": {
             name: group.as_dict(count_key="questions") for name, group in by_half.groups.items()
         },
+    }
+
+
+def _context_row(
+    memory: SupportsMemory,
+    question: LocomoQuestion,
+    user_id: str,
+    budget: int,
+    ranked: list[str],
+) -> dict[str, float]:
+    """Whether the question's context block, and its top 10 turn hits, hold an evidence turn."""
+    if not isinstance(memory, SupportsContext):
+        raise TypeError("--context-budget needs a memory with a context() method")
+    block = memory.context(question.question, user_id=user_id, budget_tokens=budget)
+    turns = {
+        str(i.memory.metadata["dia_id"])
+        for i in block.items
+        if i.memory.kind is MemoryKind.TURN and "dia_id" in i.memory.metadata
+    }
+    gold = set(question.evidence)
+    return {
+        "block_any": float(bool(turns & gold)),
+        "top10_any": float(bool(set(ranked[:10]) & gold)),
+        "tokens": float(block.tokens),
+        "items": float(len(block.items)),
+    }
+
+
+def _context_summary(rows: list[dict[str, float]], budget: int) -> dict[str, Any]:
+    """Block recall (questions whose block holds an evidence turn) against the top 10's."""
+    count = len(rows) or 1
+    return {
+        "budget_tokens": budget,
+        "questions": len(rows),
+        "block_any": round(sum(r["block_any"] for r in rows) / count, 4),
+        "top10_any": round(sum(r["top10_any"] for r in rows) / count, 4),
+        "mean_tokens": round(sum(r["tokens"] for r in rows) / count, 1),
+        "mean_items": round(sum(r["items"] for r in rows) / count, 1),
     }

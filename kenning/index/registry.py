@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from kenning.models import KeyKind, MemoryItem, MemoryStatus
 from kenning.store import Store, StoredMemory
 
 log = logging.getLogger(__name__)
+
+# A feed position after every change: changes_since(user, it) reads the head alone.
+_AFTER_EVERY_CHANGE = 2**62
 
 # Scopes with more dense rows than this get their HNSW graph built before a snapshot is
 # written (smaller ones are searched exactly and may never need it).
@@ -37,6 +41,7 @@ class _Loaded:
 
     scope: ScopeIndex
     position: int
+    created: datetime | None  # the scope's creation (FeedChanges.scope_created)
     changed: int = 0  # memories re-indexed since the snapshot
     touched: int = 0  # memories whose fields alone changed since (access statistics...)
 
@@ -114,6 +119,14 @@ class IndexRegistry:
                 self._scopes[user_id] = loaded
             return loaded.scope
 
+    def drop(self, user_id: str) -> None:
+        """Forget the user's index and snapshot (after the user was erased): nothing of its
+        text stays in this process; a later use loads the scope anew."""
+        with self.user_lock(user_id):
+            with self._lock:
+                self._scopes.pop(user_id, None)
+            self.discard_snapshot(user_id)
+
     def loaded(self, user_id: str) -> ScopeIndex | None:
         """The user's index if it is in memory (possibly behind the store)."""
         found = self._scopes.get(user_id)
@@ -131,17 +144,18 @@ class IndexRegistry:
         )
 
     def _load(self, user_id: str) -> _Loaded:
-        # The head is read first: a change committed while the scope loads is applied
-        # (again, harmlessly) by the next catch-up.
-        head = self._store.feed_head(user_id)
-        restored = self._restore(user_id, head)
+        # The head (and the scope it counts in, read with it) first: a change committed
+        # while the scope loads is applied (again, harmlessly) by the next catch-up.
+        start = self._store.changes_since(user_id, _AFTER_EVERY_CHANGE)
+        head = start.head
+        restored = self._restore(user_id, head, start.scope_created)
         if restored is not None:
             return self._catch_up(user_id, restored)
         scope = self._fresh()
         with scope.lexical.deferred_merges():
             self._insert(scope, list(self._store.iter_indexable(user_id)))
         log.debug("loaded index of %s: %d memories at feed %d", user_id, len(scope), head)
-        loaded = _Loaded(scope, head)
+        loaded = _Loaded(scope, head, start.scope_created)
         self._save(user_id, loaded)
         return loaded
 
@@ -153,10 +167,13 @@ class IndexRegistry:
         name = hashlib.blake2b(user_id.encode(), digest_size=16).hexdigest()
         return self._snapshots.directory / f"{name}.snapshot"
 
-    def _manifest(self, user_id: str) -> dict[str, Any]:
-        """What a snapshot must have been made with to be used (see kenning.index.snapshot)."""
+    def _manifest(self, user_id: str, created: datetime | None) -> dict[str, Any]:
+        """What a snapshot must have been made with to be used (see kenning.index.snapshot):
+        ``created``, the scope's creation, keeps a deleted user's snapshot from a new scope
+        of the same id."""
         return {
             "user_id": user_id,
+            "scope_created": created.isoformat() if created else None,
             "model_id": self._embedder.model_id,
             "dim": self._embedder.dim,
             "k1": self._k1,
@@ -165,16 +182,16 @@ class IndexRegistry:
             "synonym_threshold": self._synonym_threshold,
         }
 
-    def _restore(self, user_id: str, head: int) -> _Loaded | None:
+    def _restore(self, user_id: str, head: int, created: datetime | None) -> _Loaded | None:
         path = self.snapshot_path(user_id)
         if path is None or not path.exists():
             return None
         scope = self._fresh()
-        position = snapshot.load(path, scope, self._manifest(user_id))
+        position = snapshot.load(path, scope, self._manifest(user_id, created))
         if position is None or position > head:  # another model, or another database's
             return None
         log.debug("restored index of %s: %d memories at feed %d", user_id, len(scope), position)
-        return _Loaded(scope, position)
+        return _Loaded(scope, position, created)
 
     def _save(self, user_id: str, loaded: _Loaded) -> None:
         """Write the user's snapshot (a scope big enough to be worth one)."""
@@ -188,7 +205,7 @@ class IndexRegistry:
         scope.settle()
         if len(scope.dense) > _GRAPH_FROM:
             scope.dense.graph()
-        manifest = {**self._manifest(user_id), "position": loaded.position}
+        manifest = {**self._manifest(user_id, loaded.created), "position": loaded.position}
         try:
             snapshot.save(scope, path, manifest)
         except OSError:
@@ -198,7 +215,8 @@ class IndexRegistry:
         # An erase that committed while the file was written must not leave its text in it:
         # the eraser deletes the file after its commit, and a file renamed after that
         # deletion is caught here.
-        if self._store.changes_since(user_id, loaded.position).erased:
+        after = self._store.changes_since(user_id, loaded.position)
+        if after.erased or after.scope_created != loaded.created:
             path.unlink(missing_ok=True)
 
     def save_snapshots(self) -> None:
@@ -229,6 +247,10 @@ class IndexRegistry:
 
     def _catch_up(self, user_id: str, loaded: _Loaded) -> _Loaded:
         changes = self._store.changes_since(user_id, loaded.position)
+        if changes.scope_created != loaded.created:
+            log.debug("user %s: scope deleted or made anew; rebuilding", user_id)
+            self.discard_snapshot(user_id)
+            return self._load(user_id)
         if changes.head <= loaded.position:  # below: a read replica behind this index
             return loaded
         if changes.erased:

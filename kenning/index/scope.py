@@ -64,6 +64,7 @@ class Eligibility:
     end: datetime | None = None
     as_of: datetime | None = None
     unexpired_at: datetime | None = None  # drop memories whose TTL ran out by then
+    only: frozenset[str] | None = None  # memory ids a metadata filter let through
 
 
 class ScopeIndex:
@@ -381,6 +382,11 @@ class ScopeIndex:
             mask &= event >= where.start.timestamp()
         if where.end is not None:
             mask &= event < where.end.timestamp()
+        if where.only is not None:
+            allowed = [p for p in map(self.position.get, where.only) if p is not None]
+            chosen = np.zeros(len(mask), dtype=bool)
+            chosen[np.asarray(allowed, dtype=np.int64)] = True
+            mask &= chosen
         if where.as_of is not None:
             t = where.as_of.timestamp()
             began = np.where(np.isnan(self._valid_from.view()), event, self._valid_from.view())

@@ -38,6 +38,7 @@ from kenning.models import (
 from kenning.read.retention import retention
 from kenning.store import HistoryRecord, MemoryFilter, Store, StoredMemory
 from kenning.write.changes import Changes
+from kenning.write.identity import SELF, subject_key
 from kenning.write.versions import LIVE, same_value
 
 _SUMMARY_LINES = 5
@@ -274,16 +275,23 @@ def _profiles(store: Store, user_id: str, writer: _Writer) -> int:
         )
         if f.slot and f.subject and not f.metadata.get("ended")
     ]
+    # One profile per person: the user's facts stated before they were named ("user") and
+    # after ("Ana") are one profile, named by the name (kenning.write.identity).
+    self_name = store.self_name(user_id)
     by_subject: dict[str, list[MemoryItem]] = {}
     for fact in facts:
-        by_subject.setdefault(fact.subject.casefold() if fact.subject else "", []).append(fact)
+        by_subject.setdefault(subject_key(fact.subject or "", self_name), []).append(fact)
     existing = {
-        (m.subject or "").casefold(): m for m in _existing(store, user_id, MemoryKind.PROFILE)
+        subject_key(m.subject or "", self_name): m
+        for m in _existing(store, user_id, MemoryKind.PROFILE)
     }
     written = 0
     for key, subject_facts in sorted(by_subject.items()):
         subject_facts.sort(key=lambda f: f.slot or "")
-        name = subject_facts[0].subject or key
+        if self_name is not None and key == subject_key(SELF, self_name):
+            name = self_name
+        else:
+            name = subject_facts[0].subject or key
         text = f"Profile of {name}: " + "; ".join(f.text.rstrip(".") for f in subject_facts) + "."
         draft = writer.item(
             MemoryKind.PROFILE,

@@ -23,6 +23,7 @@ from kenning.models import (
 )
 from kenning.store import Store
 from kenning.write.changes import Changes, restore
+from kenning.write.identity import slot_alias, slot_versions
 from kenning.write.ingest import Ingestor
 from kenning.write.settle import rechain
 from kenning.write.versions import LIVE
@@ -63,7 +64,9 @@ def erase(
     derived = store.memories_of_episodes(user_id, [e.id for e in found])
     doomed = {m.id for m in derived}
     sessions = {m.session_id for m in derived if m.kind is MemoryKind.SESSION}
-    slots = {m.slot for m in derived if m.slot}
+    # A slot and its other spelling (kenning.write.identity) are one chain: re-chained once.
+    self_name = store.self_name(user_id)
+    slots = {min(m.slot, slot_alias(m.slot, self_name) or m.slot) for m in derived if m.slot}
     caused = [
         e for e in store.history_caused_by(user_id, sorted(doomed)) if e.memory_id not in doomed
     ]
@@ -72,8 +75,9 @@ def erase(
         _revert(store, caused, now)
         store.delete_history([e.id for e in caused])
         changes = Changes(now=now)
+        versions_of = slot_versions(store, user_id, self_name)
         for slot in sorted(slots):
-            rechain(changes, slot, store.slot_versions(user_id, slot))
+            rechain(changes, slot, versions_of(slot, None))
         store.update_items(list(changes.updated.values()))
         store.put_links(changes.links)
         store.add_history(changes.history)

@@ -14,7 +14,6 @@ from kenning._extras import require_extra
 require_extra("server", "mcp", what="the MCP server")
 
 # The imports below need the extra checked above.
-from kenning.mcp._budget import approx_tokens
 from kenning.mcp._server import (
     AllowedUsers,
     UserCheck,
@@ -23,6 +22,7 @@ from kenning.mcp._server import (
     run_stdio,
     streamable_http_app,
 )
+from kenning.read.tokens import approx_tokens
 
 __all__ = [
     "AllowedUsers",

@@ -1,9 +1,7 @@
 """Token budgeting for tool results: pure functions, no MCP imports.
 
-Tokens are approximated as ``ceil(characters / 4)``, the usual rule of thumb for English
-text under BPE tokenizers (OpenAI's tokenizer guide: "one token is roughly 4 characters").
-It needs no tokenizer, counts every script, and overestimates code and ids, which errs on
-the side of staying within budget.
+Tokens are approximated as ``ceil(characters / 4)`` (:func:`kenning.read.tokens.approx_tokens`,
+which says why).
 """
 
 from __future__ import annotations
@@ -11,13 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-CHARS_PER_TOKEN = 4
+from kenning.read.tokens import CHARS_PER_TOKEN, approx_tokens
+
 ELLIPSIS = "…"
-
-
-def approx_tokens(text: str) -> int:
-    """Approximate token count of ``text``: ``ceil(len(text) / 4)``."""
-    return -(-len(text) // CHARS_PER_TOKEN)
 
 
 def clip(text: str, max_chars: int) -> str:

@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from kenning import __version__
 from kenning.config import Settings
 from kenning.errors import ConfigError, KenningError
-from kenning.mcp._budget import Line, approx_tokens, clip, fit_lines
+from kenning.mcp._budget import Line, clip, fit_lines
 from kenning.memory import Memory
 from kenning.models import Hit, MemoryItem, MemoryKind
+from kenning.read.tokens import approx_tokens
 
 try:
     from mcp.server.mcpserver import Context, MCPServer
@@ -331,8 +332,9 @@ def create_mcp_server(
         hard: Annotated[
             bool,
             Field(
+                strict=True,  # "yes" or 1 never confirms an erase
                 description="false: archive the memory (kept, no longer recalled, undoable). "
-                "true: erase its source messages and everything derived from them, for good."
+                "true: erase its source messages and everything derived from them, for good.",
             ),
         ] = False,
     ) -> Forgotten:

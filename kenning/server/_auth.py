@@ -8,9 +8,9 @@ guessed memory or episode id of another user is indistinguishable from a missing
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, FastAPI, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kenning.server._errors import ApiError
@@ -50,6 +50,25 @@ def principal(
 
 
 Caller = Annotated[Principal, Depends(principal)]
+
+
+def document_optional_keys(app: FastAPI) -> None:
+    """Say in the OpenAPI document that the bearer key is optional (``security`` lists
+    ``{}`` beside it): a server with no key accepts requests without one, and clients
+    generated from the document (or fuzzers checking that schema-violating requests are
+    refused) must not take its absence for an invalid request."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if operation.get("security") and {} not in operation["security"]:
+                        operation["security"].append({})
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def scoped_user(

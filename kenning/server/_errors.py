@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kenning.errors import Conflict, KenningError, NotFound, ValidationError
+from kenning.server._schemas import UNION_TAGS
 
 log = logging.getLogger("kenning.server")
 
@@ -77,7 +78,8 @@ def _kenning_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, Conflict):
         return error_response(409, exc.message, field=exc.field)
     if isinstance(exc, ValidationError):
-        return error_response(400, exc.message, type="validation_error", field=exc.field)
+        # A value the schema allows but Memory refuses: as invalid as one the schema refuses.
+        return error_response(422, exc.message, type="validation_error", field=exc.field)
     if isinstance(exc, NotFound):
         return error_response(404, str(exc))
     # StoreError, EmbeddingError, ConfigError...: the server's problem, not the caller's.
@@ -96,9 +98,16 @@ _WHERE = ("body", "query", "path", "header", "cookie")
 
 
 def _field(loc: Sequence[Any]) -> str | None:
-    # The first element says where (body, query, path, header); the rest is the field.
-    parts = [str(p) for p in loc[1:]] if loc and loc[0] in _WHERE else [str(p) for p in loc]
-    return ".".join(parts) or None
+    """``messages[0].content`` from pydantic's ``("body", "messages", "as-list", 0,
+    "as-message", "content")``: the first element says where (body, query, path, header),
+    union tags are left out, list positions are indexes, as ``Memory``'s errors name them."""
+    out = ""
+    for part in loc[1:] if loc and loc[0] in _WHERE else loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part not in UNION_TAGS:
+            out += f".{part}" if out else str(part)
+    return out or None
 
 
 def _request_validation(request: Request, exc: Exception) -> JSONResponse:

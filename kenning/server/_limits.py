@@ -2,7 +2,7 @@
 
 Each limit comes from :class:`~kenning.config.Settings` (``server_*`` fields) and fails with
 its own status: a body too large, too many messages or a text too long is 413; a search or
-page ``limit`` above the maximum is 400; too many requests is 429 with ``Retry-After``.
+page ``limit`` above the maximum is 422 (like one below the minimum); too many requests is 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ class Limits:
             )
 
     def check_messages(self, messages: Any) -> None:
-        """At most ``max_batch`` messages, each at most ``max_text_chars`` long."""
+        """At most ``max_batch`` messages, each at most ``max_text_chars`` long (except
+        documents, which are chunked)."""
         batch: Sequence[Any] = [messages] if isinstance(messages, str | Mapping) else messages
         if len(batch) > self.max_batch:
             raise ApiError(
@@ -66,10 +67,17 @@ class Limits:
             if isinstance(message, str):
                 self.check_text(message, f"messages[{index}]")
             elif isinstance(message, Mapping):
-                self.check_text(message.get("content"), f"messages[{index}].content")
+                if message.get("role") == "document":
+                    continue  # split into chunks, not refused; the body limit still holds
+                content = message.get("content")
+                where = f"messages[{index}].content"
+                self.check_text(content, where)
+                for place, part in enumerate(content if isinstance(content, list) else ()):
+                    if isinstance(part, Mapping):
+                        self.check_text(part.get("text"), f"{where}[{place}].text")
 
     def check_page(self, limit: int, maximum: int | None = None) -> None:
-        """A ``limit`` at most ``maximum`` (default: ``max_page_size``), else 400 naming it."""
+        """A ``limit`` at most ``maximum`` (default: ``max_page_size``), else 422 naming it."""
         top = self.max_page_size if maximum is None else maximum
         if limit > top:
             raise ValidationError("limit", f"must be at most {top}")

@@ -6,6 +6,7 @@ thread-safe). Results are records encoded by :func:`kenning.codec.to_json`.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -13,10 +14,12 @@ from fastapi.responses import JSONResponse
 
 from kenning import __version__
 from kenning.codec import to_json
+from kenning.errors import ValidationError
 from kenning.memory import Memory
 from kenning.models import (
     AddResult,
     ConsolidationReport,
+    ContextBlock,
     ForgetResult,
     MemoryGraph,
     MemoryItem,
@@ -30,6 +33,7 @@ from kenning.server._limits import Limits
 from kenning.server._schemas import (
     AddRequest,
     ConsolidateRequest,
+    ContextRequest,
     EpisodePage,
     ErrorBody,
     Export,
@@ -46,13 +50,16 @@ from kenning.server._schemas import (
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
-        (400, "A value was refused (`field` names it), or a limit is above the server's"),
+        (400, "The body is not valid JSON"),
         (401, "An API key is required, or the one given is unknown or revoked"),
         (403, "The key may not touch this user (or needs admin)"),
         (404, "No such memory or episode in this user's scope"),
         (409, "Nothing to undo"),
         (413, "Body, batch or text over the server's limits"),
-        (422, "The body or query does not match the schema"),
+        (
+            422,
+            "A value was refused: not in the schema, out of range or above the server's limits (`field` names it)",
+        ),
         (429, "Over the rate limit (see `Retry-After`)"),
         (500, "Internal error (details in the server log only)"),
     )
@@ -84,6 +91,16 @@ class _RecordResponse(JSONResponse):
 
 def _json(value: Any, status: int = 200) -> JSONResponse:
     return _RecordResponse(value, status_code=status)
+
+
+def _json_query(text: str | None, field: str) -> Any:
+    """A JSON value given in a query string; 422 naming ``field`` when it is not JSON."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(field, f"must be JSON: {exc}") from exc
 
 
 def _page(items: list[Any], limit: int, offset: int) -> JSONResponse:
@@ -143,6 +160,30 @@ def search(request: Request, user_id: ScopedUser, body: SearchRequest) -> JSONRe
         end=body.end,
         as_of=body.as_of,
         now=body.now,
+        filters=body.filters,
+    )
+    return _json(result)
+
+
+@memories.post(
+    "/context",
+    summary="The best memories within a token budget, as prompt text and records (Memory.context)",
+    response_model=ContextBlock,
+)
+def context(request: Request, user_id: ScopedUser, body: ContextRequest) -> JSONResponse:
+    _limits(request).check_text(body.query, "query")
+    result = _memory(request).context(
+        body.query,
+        user_id=user_id,
+        budget_tokens=body.budget_tokens,
+        kinds=body.kinds,
+        agent_id=body.agent_id,
+        session_id=body.session_id,
+        start=body.start,
+        end=body.end,
+        as_of=body.as_of,
+        now=body.now,
+        filters=body.filters,
     )
     return _json(result)
 
@@ -163,6 +204,13 @@ def list_memories(
     agent_id: Annotated[str | None, Query(description="Only this agent.")] = None,
     limit: PageLimit = 50,
     offset: Offset = 0,
+    filters: Annotated[
+        str | None,
+        Query(
+            description='Conditions on metadata as JSON: {"topic": "travel", "priority": '
+            '{"gte": 2}} (as in a search body).'
+        ),
+    ] = None,
 ) -> JSONResponse:
     _limits(request).check_page(limit)
     items = _memory(request).get_all(
@@ -173,6 +221,7 @@ def list_memories(
         agent_id=agent_id,
         limit=limit + 1,
         offset=offset,
+        filters=_json_query(filters, "filters"),
     )
     return _page(items, limit, offset)
 

@@ -1,30 +1,84 @@
 """Request bodies of the REST API (pydantic), separate from the core records.
 
-Types are kept as loose as the Python API accepts (times as ISO strings or epoch seconds,
+Shapes are as loose as the Python API accepts (times as ISO strings or epoch seconds,
 messages as strings or objects): ``Memory`` validates the values and its errors name the
-field, so the same input fails the same way embedded and over HTTP.
+field, so the same input fails the same way embedded and over HTTP. Scalars are strict: a
+boolean is ``true`` or ``false`` (never ``"yes"`` or ``1``), a number is a JSON number (never
+a string), so no input outside the OpenAPI schema is ever taken for something it is not.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
 from kenning.models import Episode, HistoryEntry, MemoryItem, MemoryKind
 
-TimeValue = str | float
+
+def _time_value(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be an ISO 8601 date/time string or epoch seconds (a number)")
+    return value
+
+
+TimeValue = Annotated[str | float, BeforeValidator(_time_value)]
 """An ISO 8601 date/time (naive = UTC) or epoch seconds."""
+
+
+def _query_bool(value: object) -> object:
+    if value in ("true", "false", True, False):
+        return value in ("true", True)
+    raise ValueError("must be true or false")
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+"""A boolean query parameter: exactly ``true`` or ``false`` (``yes``, ``1``, ``on`` are
+refused, unlike FastAPI's default, since some of them confirm an irreversible erase)."""
+
+# Union members are told apart by the value's JSON type, so that an error names the field
+# inside the member the value was meant for (``messages[0].content``), never the member
+# (``messages.str``). Error locations leave these tags out (kenning.server._errors).
+UNION_TAGS = frozenset({"as-text", "as-list", "as-message"})
+
+
+def _shape(value: object) -> str:
+    if isinstance(value, str):
+        return "as-text"
+    return "as-list" if isinstance(value, list) else "as-message"
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ContentPart(BaseModel):
+    """One part of an OpenAI-style content list: ``{"type": "text", "text": ...}``, or
+    another type (``image_url``, ``input_audio``, ``file``...) kept verbatim, not indexed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="text (or input_text, output_text), or any other type.")
+    text: str | None = Field(default=None, description="The text of a text part.")
+
+
+Content = Annotated[
+    Annotated[str, Tag("as-text")] | Annotated[list[ContentPart], Tag("as-list")],
+    Discriminator(
+        _shape,
+        custom_error_type="content_type",
+        custom_error_message="must be a string or a list of content parts",
+    ),
+]
+
+
 class MessageIn(_Body):
     """One OpenAI-style message."""
 
-    content: str = Field(description="The message text.")
+    content: Content = Field(
+        description="The message text, or an OpenAI-style list of content parts: text parts "
+        "are the text; other parts are kept in the episode and reported as skipped."
+    )
     role: str = Field(default="user", description="user, assistant, system, tool or document.")
     name: str | None = Field(default=None, description="Speaker name.")
     timestamp: TimeValue | None = Field(default=None, description="When it was said.")
@@ -32,12 +86,28 @@ class MessageIn(_Body):
     metadata: dict[str, Any] | None = Field(default=None, description="Any JSON object.")
 
 
+MessageItem = Annotated[
+    Annotated[str, Tag("as-text")] | Annotated[MessageIn, Tag("as-message")],
+    Discriminator(
+        _shape,
+        custom_error_type="message_type",
+        custom_error_message="must be a string or a message object",
+    ),
+]
+Messages = Annotated[
+    Annotated[str, Tag("as-text")] | Annotated[list[MessageItem], Tag("as-list")],
+    Discriminator(
+        _shape,
+        custom_error_type="messages_type",
+        custom_error_message="must be a string or a list of strings and message objects",
+    ),
+]
+
+
 class AddRequest(_Body):
     """Messages to remember (``Memory.add``)."""
 
-    messages: str | list[str | MessageIn] = Field(
-        description="A string, or a list of strings and message objects."
-    )
+    messages: Messages = Field(description="A string, or a list of strings and message objects.")
     agent_id: str | None = Field(default=None, description="Agent the messages belong to.")
     session_id: str | None = Field(default=None, description="Conversation/session id.")
     timestamp: TimeValue | None = Field(
@@ -47,16 +117,16 @@ class AddRequest(_Body):
     def raw_messages(self) -> str | list[str | dict[str, Any]]:
         if isinstance(self.messages, str):
             return self.messages
-        return [m if isinstance(m, str) else m.model_dump(exclude_none=True) for m in self.messages]
+        return [
+            m if isinstance(m, str) else m.model_dump(exclude_none=True, exclude_unset=True)
+            for m in self.messages
+        ]
 
 
-class SearchRequest(_Body):
-    """A search in the user's scope (``Memory.search``)."""
+class _Filters(_Body):
+    """What a search looks at: the query and the scope's filters (``Memory.search``)."""
 
     query: str = Field(description="What to look for.")
-    limit: int | None = Field(
-        default=None, ge=1, description="Number of hits (default: the search_limit setting)."
-    )
     kinds: list[MemoryKind] | None = Field(
         default=None, description="Memory kinds to search (default: turn, document, fact, ...)."
     )
@@ -67,6 +137,35 @@ class SearchRequest(_Body):
     as_of: str | None = Field(default=None, description="Only memories valid then.")
     now: str | None = Field(
         default=None, description="Reference time for 'last week' etc. in the query."
+    )
+    filters: dict[str, Any] | None = Field(
+        default=None,
+        description='Conditions on metadata: {"topic": "travel", "priority": {"gte": 2}}; '
+        "operators eq, ne, in, nin, gt, gte, lt, lte (docs/api.md).",
+    )
+
+
+class SearchRequest(_Filters):
+    """A search in the user's scope (``Memory.search``)."""
+
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        strict=True,
+        description="Number of hits (default: the search_limit setting).",
+    )
+
+
+class ContextRequest(_Filters):
+    """A context block for a prompt (``Memory.context``): a search's filters and a budget."""
+
+    budget_tokens: int | None = Field(
+        default=None,
+        ge=20,
+        le=1_000_000,
+        strict=True,
+        description="Most tokens the block's text may take (default: the "
+        "context_budget_tokens setting, 1000).",
     )
 
 
@@ -84,6 +183,7 @@ class ForgetRequest(_Body):
 
     hard: bool = Field(
         default=False,
+        strict=True,
         description="Erase the source messages and everything derived from them (no undo); "
         "default: archive (undoable).",
     )
@@ -94,6 +194,7 @@ class ConsolidateRequest(_Body):
 
     archive_below: float | None = Field(
         default=None,
+        strict=True,
         ge=0.0,
         le=1.0,
         description="Also archive memories whose retention is below this (default: none).",
@@ -104,7 +205,9 @@ class UndoRequest(_Body):
     """Which change to revert (``Memory.undo``)."""
 
     change: int | None = Field(
-        default=None, description="History entry id to revert (default: the latest change)."
+        default=None,
+        strict=True,
+        description="History entry id to revert (default: the latest change).",
     )
 
 
@@ -122,9 +225,11 @@ class FactRequest(_Body):
         default=None, description="When it became true (default: now)."
     )
     valid_to: TimeValue | None = Field(default=None, description="When it stopped being true.")
-    importance: float = Field(default=0.5, description="0 to 1.")
-    pinned: bool = Field(default=False, description="Never fades, never archived.")
-    ttl: float | None = Field(default=None, description="Expire after this many seconds.")
+    importance: float = Field(default=0.5, strict=True, description="0 to 1.")
+    pinned: bool = Field(default=False, strict=True, description="Never fades, never archived.")
+    ttl: float | None = Field(
+        default=None, strict=True, description="Expire after this many seconds."
+    )
     agent_id: str | None = Field(default=None, description="Agent it belongs to.")
     session_id: str | None = Field(default=None, description="Session it belongs to.")
     metadata: dict[str, Any] | None = Field(default=None, description="Any JSON object.")

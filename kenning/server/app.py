@@ -16,10 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kenning import __version__
 from kenning.errors import ConfigError
 from kenning.memory import Memory
-from kenning.server._auth import CHALLENGE, KEY_REQUIRED
+from kenning.server._auth import CHALLENGE, KEY_REQUIRED, document_optional_keys
 from kenning.server._errors import CatchAllMiddleware, error_response, install_error_handlers
 from kenning.server._limits import BodyLimitMiddleware, Limits, RateLimiter
 from kenning.server._routes import ROUTERS
+from kenning.server._transfer_routes import transfer as transfer_routes
+from kenning.server._user_routes import users as user_routes
 from kenning.server.keys import LOCAL, ApiKeys, Principal
 from kenning.store import Store
 
@@ -66,8 +68,11 @@ def create_app(
     app.state.limits = limits
     app.state.limiter = RateLimiter(limits.rate_limit)
     install_error_handlers(app)
+    document_optional_keys(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(transfer_routes)
+    app.include_router(user_routes)
     app.mount("/mcp", KeyRequired(mcp_app, keys))
     app.mount("/web", StaticFiles(directory=WEB), name="web")
 

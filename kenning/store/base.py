@@ -19,6 +19,7 @@ from kenning.models import (
     ApiKey,
     Entity,
     Episode,
+    ForgetResult,
     HistoryAction,
     HistoryEntry,
     IndexKey,
@@ -27,8 +28,11 @@ from kenning.models import (
     MemoryItem,
     MemoryKind,
     MemoryStatus,
+    SessionSummary,
     Stats,
+    UserSummary,
 )
+from kenning.store.filters import Condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class MemoryFilter:
     agent_id: str | None = None
     start: datetime | None = None  # event_time >= start
     end: datetime | None = None  # event_time < end
+    metadata: tuple[Condition, ...] = ()  # every one must hold (kenning.store.filters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,10 @@ class FeedChanges:
     changed: tuple[str, ...] = ()
     touched: tuple[str, ...] = ()
     erased: tuple[str, ...] = ()
+    # When the user's scope was created (None: it does not exist). Another value than an
+    # index saw before means the scope was deleted (Store.delete_user) and perhaps made
+    # anew: the old feed's positions mean nothing, the index is rebuilt.
+    scope_created: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +165,11 @@ class Store(abc.ABC):
         """The latest episode of this session that arrived before ``before_seq``."""
 
     @abc.abstractmethod
+    def self_name(self, user_id: str) -> str | None:
+        """The name on the user's earliest named ``user``-role episode: who the user is
+        (see :mod:`kenning.write.identity`); ``None`` while no message named them."""
+
+    @abc.abstractmethod
     def recent_episodes(self, user_id: str, session_id: str | None, limit: int) -> list[Episode]:
         """The session's last ``limit`` episodes, oldest first."""
 
@@ -227,6 +241,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def count_memories(self, where: MemoryFilter) -> int:
         """How many memories match the filter."""
+
+    @abc.abstractmethod
+    def memory_ids(self, where: MemoryFilter) -> set[str]:
+        """The ids of every memory matching ``where`` (a search's metadata filter)."""
 
     @abc.abstractmethod
     def find_session_memory(self, user_id: str, session_id: str | None) -> StoredMemory | None:
@@ -347,6 +365,25 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stats(self, user_id: str | None = None) -> Stats:
         """Counts for one user or the whole store."""
+
+    @abc.abstractmethod
+    def user_summaries(self, *, limit: int | None = None, offset: int = 0) -> list[UserSummary]:
+        """Every user with its counts and active span, by user id."""
+
+    @abc.abstractmethod
+    def session_summaries(self, user_id: str) -> list[SessionSummary]:
+        """The user's sessions with their counts and spans, latest activity first."""
+
+    @abc.abstractmethod
+    def delete_user(self, user_id: str) -> ForgetResult | None:
+        """Erase a user: every episode, memory, key, provenance row, mention, link, history
+        entry, entity, LLM call and change-feed row of the user, and its scope, in one
+        transaction; None if nothing of the user was stored. Processes holding an index of the scope
+        rebuild it at their next use (``FeedChanges.scope_created`` changes).
+
+        Nothing of the erased text may remain readable in the backend's files afterwards
+        (as :meth:`delete_episodes`).
+        """
 
     # -- API keys of the REST server -----------------------------------------------
     @abc.abstractmethod

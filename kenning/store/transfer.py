@@ -157,24 +157,35 @@ def _converter(columns: Sequence[str], dest: SQLBase) -> Callable[[Row], tuple[A
 
 
 def _batches(
-    store: SQLBase, table: str, columns: Sequence[str], order: Sequence[str], skip: int
+    store: SQLBase,
+    table: str,
+    columns: Sequence[str],
+    order: Sequence[str],
+    skip: int,
+    *,
+    user_id: str | None = None,
 ) -> Iterator[list[Row]]:
-    """The table's rows in ``order``, after the first ``skip``, in batches (keyset paging)."""
+    """The table's rows in ``order``, after the first ``skip``, in batches (keyset paging);
+    with ``user_id``, that user's rows only (``kenning export``)."""
     selected = ", ".join([*columns, *(f"{o} AS k_{i}" for i, o in enumerate(order))])
     ordering = ", ".join(order)
     keys = f"({ordering})" if len(order) > 1 else ordering
     marks = ", ".join("?" * len(order))
+    mine, owner = ("user_id = ?", (user_id,)) if user_id is not None else ("", ())
     after: tuple[Any, ...] | None = None
     if skip:
         row = store._one(
-            f"SELECT {ordering} FROM {table} ORDER BY {ordering} LIMIT 1 OFFSET ?", (skip - 1,)
+            f"SELECT {ordering} FROM {table}{' WHERE ' + mine if mine else ''} "
+            f"ORDER BY {ordering} LIMIT 1 OFFSET ?",
+            (*owner, skip - 1),
         )
         after = tuple(row) if row else None
     while True:
-        where = "" if after is None else f" WHERE {keys} > ({marks})"
+        clauses = [c for c in (mine, "" if after is None else f"{keys} > ({marks})") if c]
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = store._rows(
             f"SELECT {selected} FROM {table}{where} ORDER BY {ordering} LIMIT ?",
-            (*(after or ()), BATCH),
+            (*owner, *(after or ()), BATCH),
         )
         if not rows:
             return

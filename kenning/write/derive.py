@@ -18,8 +18,10 @@ from datetime import datetime
 from kenning.ids import new_id
 from kenning.models import Episode, KeyKind, MemoryItem, MemoryKind
 from kenning.store import Store
+from kenning.write.chunks import DEFAULT_CHUNKING, Chunking, chunk_document
 from kenning.write.expand import memory_expansions
-from kenning.write.messages import DOCUMENT_ROLE, FACT_ROLE
+from kenning.write.identity import resolve
+from kenning.write.messages import CONTENT_PARTS, DOCUMENT_ROLE, FACT_ROLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,35 @@ def _message_draft(kind: MemoryKind, episode: Episode, now: datetime, passage_wo
     return Draft(item, keys, expansions=memory_expansions(item))
 
 
+def _document_drafts(
+    episode: Episode, now: datetime, passage_words: int, chunking: Chunking
+) -> list[Draft]:
+    """A document's memory, or one per chunk when it is longer than a chunk: each with its
+    ``offset`` in the document (and ``chunk``/``chunks``), the document's episode its source."""
+    chunks = chunk_document(episode.content, chunking.size, chunking.overlap)
+    if len(chunks) == 1:
+        return [_message_draft(MemoryKind.DOCUMENT, episode, now, passage_words)]
+    drafts = []
+    for number, chunk in enumerate(chunks):
+        item = replace(
+            _new_item(MemoryKind.DOCUMENT, chunk.text, [episode], now),
+            speaker=episode.name,
+        )
+        item = replace(
+            item,
+            metadata={
+                **item.metadata,
+                "offset": chunk.offset,
+                "chunk": number,
+                "chunks": len(chunks),
+            },
+        )
+        prefix = f"{episode.name}: " if episode.name else ""
+        keys = (prefix + chunk.text, *(prefix + p for p in passages(chunk.text, passage_words)))
+        drafts.append(Draft(item, keys, expansions=memory_expansions(item)))
+    return drafts
+
+
 def _fact_draft(episode: Episode, now: datetime) -> Draft:
     """The fact an explicit ``add_fact`` call describes (its structure rides in metadata)."""
     metadata = dict(episode.metadata)
@@ -122,15 +153,26 @@ def _new_item(
         episode_ids=tuple(e.id for e in episodes),
         event_time=event_time,
         valid_from=event_time,
-        metadata=dict(last.metadata) if len(episodes) == 1 else {},
+        # A message's non-text parts stay in its episode only (they may be large).
+        metadata={k: v for k, v in last.metadata.items() if k != CONTENT_PARTS}
+        if len(episodes) == 1
+        else {},
     )
 
 
 def derive(
-    store: Store, episodes: Sequence[Episode], now: datetime, *, passage_words: int = 0
+    store: Store,
+    episodes: Sequence[Episode],
+    now: datetime,
+    *,
+    passage_words: int = 0,
+    self_name: str | None = None,
+    chunking: Chunking = DEFAULT_CHUNKING,
 ) -> list[Draft]:
-    """Drafts for a batch of one user's new episodes (in ``seq`` order); messages longer
-    than ``passage_words`` and a half are also indexed under their :func:`passages`."""
+    """Drafts for a batch of one user's new episodes (in ``seq`` order, already
+    :func:`~kenning.write.identity.resolve`-d with ``self_name``); messages longer than
+    ``passage_words`` and a half are also indexed under their :func:`passages`; documents
+    longer than a chunk are derived chunk by chunk (:mod:`kenning.write.chunks`)."""
     drafts: list[Draft] = []
     sessions: dict[str | None, list[Episode]] = {}
     # The latest episode seen per session: pending episodes are the tail of the user's
@@ -144,11 +186,12 @@ def derive(
         previous = latest.get(episode.session_id)
         latest[episode.session_id] = episode
         if episode.role == DOCUMENT_ROLE:
-            drafts.append(_message_draft(MemoryKind.DOCUMENT, episode, now, passage_words))
+            drafts += _document_drafts(episode, now, passage_words, chunking)
             continue
         drafts.append(_message_draft(MemoryKind.TURN, episode, now, passage_words))
         if previous is None:
-            previous = store.last_episode(episode.user_id, episode.session_id, episode.seq)
+            stored = store.last_episode(episode.user_id, episode.session_id, episode.seq)
+            previous = resolve([stored], self_name)[0] if stored is not None else None
         if (
             previous is not None
             and previous.role not in (DOCUMENT_ROLE, FACT_ROLE)

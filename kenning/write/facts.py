@@ -34,6 +34,7 @@ from kenning.llm import (
 )
 from kenning.models import LLMCall, MemoryItem, MemoryKind
 from kenning.write.derive import Draft, fact_draft
+from kenning.write.identity import SELF, subject_key
 
 log = logging.getLogger(__name__)
 
@@ -154,20 +155,24 @@ class FactExtractor:
         neighbours: Mapping[str, Sequence[MemoryItem]],
         now: datetime,
         known: Callable[[], Sequence[MemoryItem]] = lambda: (),
+        self_name: str | None = None,
     ) -> Extracted:
         """Facts and notes for these messages; ``neighbours`` are each one's related memories,
         ``known`` gives the current slot facts of the scope (for changes stated against them;
-        asked only when the local extractor has messages to read)."""
+        asked only when the local extractor has messages to read); ``self_name`` is the
+        user's name (:mod:`kenning.write.identity`)."""
         out = Extracted()
         sources = [s for s in sources if is_source(s)]
         if self.mode is FactExtraction.OFF or not sources:
             return out
         if not self.uses_llm:
-            current = _by_subject(known())
+            current = _by_subject(known(), self_name)
             for source in sources:
-                drafts = local_facts(source, now) or _replacements(source, current, now)
+                drafts = local_facts(source, now) or _replacements(
+                    source, current.get(subject_key(source.speaker or SELF, self_name), {}), now
+                )
                 out.facts.extend(drafts)
-                _remember(current, [d.item for d in drafts])
+                _remember(current, [d.item for d in drafts], self_name)
             return out
         for start in range(0, len(sources), self.batch_turns):
             self._llm_batch(sources[start : start + self.batch_turns], neighbours, now, out)
@@ -240,24 +245,24 @@ class FactExtractor:
             }
 
 
-CurrentFacts = dict[str, dict[str, MemoryItem]]  # subject -> slot -> current fact
+CurrentFacts = dict[str, dict[str, MemoryItem]]  # subject key -> slot -> current fact
 
 
-def _by_subject(facts: Sequence[MemoryItem]) -> CurrentFacts:
+def _by_subject(facts: Sequence[MemoryItem], self_name: str | None) -> CurrentFacts:
     current: CurrentFacts = {}
-    _remember(current, facts)
+    _remember(current, facts, self_name)
     return current
 
 
-def _remember(current: CurrentFacts, facts: Sequence[MemoryItem]) -> None:
+def _remember(current: CurrentFacts, facts: Sequence[MemoryItem], self_name: str | None) -> None:
     for fact in facts:
         if fact.subject and fact.slot:
-            current.setdefault(fact.subject.casefold(), {})[fact.slot] = fact
+            current.setdefault(subject_key(fact.subject, self_name), {})[fact.slot] = fact
 
 
-def _replacements(source: MemoryItem, current: CurrentFacts, now: datetime) -> list[Draft]:
-    """Facts for a change stated against a known value ("we left Seattle for Lisbon")."""
-    mine = current.get(canonical_subject(source.speaker or "user").casefold(), {})
+def _replacements(source: MemoryItem, mine: Mapping[str, MemoryItem], now: datetime) -> list[Draft]:
+    """Facts for a change stated against a known value ("we left Seattle for Lisbon"):
+    ``mine`` are the speaker's current facts by slot."""
     values = {
         f.object.casefold(): f for f in mine.values() if f.object and not f.metadata.get("ended")
     }

@@ -39,9 +39,11 @@ from kenning.models import (
 )
 from kenning.store import Claim, HistoryRecord, Store, StoredMemory
 from kenning.write.changes import Changes, retry_stale
+from kenning.write.chunks import DEFAULT_CHUNKING, Chunking
 from kenning.write.claims import LEASE, claimable, new_owner
 from kenning.write.derive import Draft, derive, session_draft, speaker_line
 from kenning.write.facts import Extracted, FactExtractor, with_note
+from kenning.write.identity import resolve, slot_versions
 from kenning.write.links import evolve, evolved_keywords, keyphrases_of, related
 from kenning.write.messages import DOCUMENT_ROLE, FACT_ROLE, Message, build_episodes
 from kenning.write.settle import near_facts, settle_contradictions, settle_slots
@@ -56,12 +58,27 @@ Vector = npt.NDArray[np.float32]
 class IngestOptions:
     """How ``add`` derives memories: A-MEM linking of new memories (see
     :mod:`kenning.write.links`) and the passages of long messages
-    (:func:`kenning.write.derive.passages`)."""
+    (:func:`kenning.write.derive.passages`), the chunks of long documents
+    (:mod:`kenning.write.chunks`)."""
 
     links: bool = True
     link_threshold: float = 0.7
     link_neighbours: int = 3
     passage_words: int = 0
+    chunking: Chunking = DEFAULT_CHUNKING
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """One user's claimed episodes on their way to the store, with their message drafts."""
+
+    user_id: str
+    self_name: str | None  # the user's name (kenning.write.identity)
+    episodes: list[Episode]
+    drafts: list[Draft]
+    sessions: list[Draft]
+    now: datetime
+    owner: str
 
 
 class Ingestor:
@@ -213,12 +230,21 @@ class Ingestor:
         model or network call is made under it. A commit that finds a row changed by someone
         else (:class:`StaleWrite`) is redone from a fresh read, with the same vectors.
         """
-        derived = derive(self._store, episodes, now, passage_words=self._options.passage_words)
+        self_name = self._store.self_name(user_id)
+        episodes = resolve(episodes, self_name)
+        derived = derive(
+            self._store,
+            episodes,
+            now,
+            passage_words=self._options.passage_words,
+            self_name=self_name,
+            chunking=self._options.chunking,
+        )
         sessions = [d for d in derived if d.item.kind is MemoryKind.SESSION]
         drafts = [d for d in derived if d.item.kind is not MemoryKind.SESSION]
         pending_vectors = self._embedding.submit(self._key_vectors, user_id, drafts)
         try:
-            local = self._extract_locally(user_id, drafts, now)
+            local = self._extract_locally(user_id, drafts, now, self_name)
             # The facts found queue behind the messages on the embedding thread.
             pending_facts = self._embedding.submit(
                 self._key_vectors, user_id, local.facts if local else []
@@ -228,38 +254,31 @@ class Ingestor:
         fact_vectors = pending_facts.result()
         return retry_stale(
             lambda: self._settle_and_commit(
-                user_id, episodes, drafts, vectors, sessions, local, fact_vectors, now, owner
+                _Batch(user_id, self_name, episodes, drafts, sessions, now, owner),
+                vectors,
+                local,
+                fact_vectors,
             )
         )
 
     def _extract_locally(
-        self, user_id: str, drafts: list[Draft], now: datetime
+        self, user_id: str, drafts: list[Draft], now: datetime, self_name: str | None
     ) -> Extracted | None:
         """Rule-based facts of the new messages (None when the LLM or nobody extracts)."""
         if self._facts.mode is FactExtraction.OFF or self._facts.uses_llm:
             return None
         with self._registry.user_lock(user_id):
             index = self._registry.get(user_id)
-            return self._facts.extract([d.item for d in drafts], {}, now, known=index.current_facts)
+            return self._facts.extract(
+                [d.item for d in drafts], {}, now, known=index.current_facts, self_name=self_name
+            )
 
-    def _settle_and_commit(
-        self,
-        user_id: str,
-        episodes: list[Episode],
-        drafts: list[Draft],
-        vectors: list[list[bytes]],
-        sessions: list[Draft],
-        local: Extracted | None,
-        local_fact_vectors: list[list[bytes]],
-        now: datetime,
-        owner: str,
-    ) -> list[MemoryItem]:
-        options = self._options
-        fresh = [
-            (d.item, np.frombuffer(v[0], dtype="<f4"))
-            for d, v in zip(drafts, vectors, strict=True)
-            if v
-        ]
+    def _extract_with_neighbours(
+        self, batch: _Batch, fresh: list[tuple[MemoryItem, Vector]], local: Extracted | None
+    ) -> tuple[Extracted, dict[str, list[tuple[MemoryItem, float]]]]:
+        """The batch's facts (``local`` if the rules already ran, else the LLM's) and each
+        new message's related memories (for links)."""
+        options, user_id = self._options, batch.user_id
         known: list[MemoryItem] = []
         neighbours: dict[str, list[tuple[MemoryItem, float]]] = {}
         llm = self._facts.uses_llm
@@ -273,17 +292,32 @@ class Ingestor:
                 if llm:
                     known = index.current_facts()
         extracted = local or self._facts.extract(
-            [d.item for d in drafts],
+            [d.item for d in batch.drafts],
             {i: [m for m, _ in found] for i, found in neighbours.items()},
-            now,
+            batch.now,
             known=lambda: known,
+            self_name=batch.self_name,
         )
-        if extracted.notes:
-            drafts = [
-                with_note(d, extracted.notes[d.item.id]) if d.item.id in extracted.notes else d
-                for d in drafts
-            ]
-        drafts = drafts + extracted.facts
+        return extracted, neighbours
+
+    def _settle_and_commit(
+        self,
+        batch: _Batch,
+        vectors: list[list[bytes]],
+        local: Extracted | None,
+        local_fact_vectors: list[list[bytes]],
+    ) -> list[MemoryItem]:
+        user_id, now = batch.user_id, batch.now
+        fresh = [
+            (d.item, np.frombuffer(v[0], dtype="<f4"))
+            for d, v in zip(batch.drafts, vectors, strict=True)
+            if v
+        ]
+        extracted, neighbours = self._extract_with_neighbours(batch, fresh, local)
+        drafts = [
+            with_note(d, extracted.notes[d.item.id]) if d.item.id in extracted.notes else d
+            for d in batch.drafts
+        ] + extracted.facts
         vectors = vectors + (
             local_fact_vectors if local is not None else self._key_vectors(user_id, extracted.facts)
         )
@@ -304,11 +338,7 @@ class Ingestor:
             if source is not None:
                 changes.links.append(Link(draft.item.id, source, LinkType.DERIVED_FROM))
         new_facts = [d.item for d in drafts if d.item.kind is MemoryKind.FACT]
-        settle_slots(
-            changes,
-            new_facts,
-            lambda slot, since: self._store.slot_versions(user_id, slot, since=since),
-        )
+        settle_slots(changes, new_facts, slot_versions(self._store, user_id, batch.self_name))
         if self._facts.client is not None:
             fact_vectors = {
                 d.item.id: np.frombuffer(v[0], dtype="<f4")
@@ -324,11 +354,11 @@ class Ingestor:
             user_id,
             changes,
             stored,
-            sessions=[(d, _of_session(d, episodes)) for d in sessions],
-            processed=[e.id for e in episodes],
-            owner=owner,
+            sessions=[(d, _of_session(d, batch.episodes)) for d in batch.sessions],
+            processed=[e.id for e in batch.episodes],
+            owner=batch.owner,
         )
-        log.debug("user %s: %d episodes -> %d memories", user_id, len(episodes), len(inserts))
+        log.debug("user %s: %d episodes -> %d memories", user_id, len(batch.episodes), len(inserts))
         return [m.item for m in inserts]
 
     def refresh_facts(self, source: MemoryItem, now: datetime) -> None:
@@ -341,7 +371,8 @@ class Ingestor:
             if old.kind is MemoryKind.FACT and extracted_before and old.status in LIVE:
                 archived = replace(old, status=MemoryStatus.ARCHIVED, updated_at=now)
                 changes.change(old, archived, HistoryAction.ARCHIVE, {"reason": "source updated"})
-        extracted = self._facts.extract([source], {}, now)
+        self_name = self._store.self_name(user_id)
+        extracted = self._facts.extract([source], {}, now, self_name=self_name)
         changes.calls.extend(extracted.calls)
         vectors = self._key_vectors(user_id, extracted.facts)
         stored = {
@@ -353,17 +384,20 @@ class Ingestor:
         settle_slots(
             changes,
             [m.item for m in stored.values()],
-            lambda slot, since: self._store.slot_versions(user_id, slot, since=since),
+            slot_versions(self._store, user_id, self_name),
         )
         self._commit(user_id, changes, stored)
 
     def rebuild_session(self, user_id: str, session_id: str | None, now: datetime) -> None:
         """Write a fresh session memory from the session's remaining messages (after an erase)."""
-        remaining = [
-            e
-            for e in self._store.list_episodes(user_id)
-            if e.session_id == session_id and e.role not in (DOCUMENT_ROLE, FACT_ROLE)
-        ]
+        remaining = resolve(
+            [
+                e
+                for e in self._store.list_episodes(user_id)
+                if e.session_id == session_id and e.role not in (DOCUMENT_ROLE, FACT_ROLE)
+            ],
+            self._store.self_name(user_id),
+        )
         if not remaining:
             return
         draft = session_draft(remaining, now)

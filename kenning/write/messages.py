@@ -14,7 +14,7 @@ from dateutil import parser as date_parser
 
 from kenning.errors import ValidationError
 from kenning.ids import new_id
-from kenning.models import Episode
+from kenning.models import Episode, SkippedPart
 from kenning.store import normalize_json
 
 ROLES = frozenset({"user", "assistant", "system", "tool", "document"})
@@ -23,6 +23,12 @@ DOCUMENT_ROLE = "document"
 # its metadata["fact"] holds the structure the caller gave (slot, subject, ...).
 FACT_ROLE = "fact"
 _ALLOWED_FIELDS = frozenset({"role", "content", "name", "timestamp", "metadata", "id"})
+# OpenAI-style content lists: the types whose ``text`` is the message's text (Chat
+# Completions' "text", the Responses API's "input_text" and "output_text").
+TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+# Where an episode keeps the parts of its content that are not text (images, audio, files),
+# verbatim, with their place in the list. Not copied to derived memories.
+CONTENT_PARTS = "content_parts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,7 @@ class Message:
     timestamp: datetime | None = None
     client_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    skipped: tuple[SkippedPart, ...] = ()  # non-text content parts, kept in the metadata
 
 
 def parse_time(value: object, field_name: str) -> datetime | None:
@@ -134,10 +141,7 @@ def normalize_messages(
         unknown = set(raw) - _ALLOWED_FIELDS
         if unknown:
             raise ValidationError(f"{where}.{sorted(unknown)[0]}", "is not a known message field")
-        content = raw.get("content")
-        if not isinstance(content, str) or not content.strip():
-            raise ValidationError(f"{where}.content", "must be a non-empty string")
-        check_encodable(content, f"{where}.content")
+        content, parts = _content(raw.get("content"), f"{where}.content")
         role = raw.get("role", "user")
         if role not in ROLES:
             raise ValidationError(f"{where}.role", f"must be one of {sorted(ROLES)}, got {role!r}")
@@ -155,6 +159,8 @@ def normalize_messages(
             raise ValidationError(
                 f"{where}.metadata", f"must be a JSON object with string keys: {exc}"
             ) from exc
+        if parts:
+            metadata = {**metadata, CONTENT_PARTS: [dict(p) for _, p in parts]}
         for text in _strings(metadata):
             check_encodable(text, f"{where}.metadata")
         client_id = raw.get("id")
@@ -168,9 +174,47 @@ def normalize_messages(
                 timestamp=parse_time(raw.get("timestamp"), f"{where}.timestamp"),
                 client_id=client_id,
                 metadata=metadata,
+                skipped=tuple(
+                    SkippedPart(message=index, part=place, type=str(part["type"]))
+                    for place, part in parts
+                ),
             )
         )
     return out
+
+
+def _content(value: object, where: str) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
+    """A message's text, and its non-text parts with their places: ``content`` is a string
+    or an OpenAI-style list of parts (``{"type": "text", "text": ...}``, images, audio...)."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValidationError(where, "must be a non-empty string")
+        check_encodable(value, where)
+        return value, []
+    if not isinstance(value, list) or not value:
+        raise ValidationError(where, "must be a non-empty string or a list of content parts")
+    texts: list[str] = []
+    others: list[tuple[int, dict[str, Any]]] = []
+    for place, part in enumerate(value):
+        if not isinstance(part, Mapping) or not isinstance(part.get("type"), str):
+            raise ValidationError(f"{where}[{place}]", 'must be an object with a "type"')
+        if part["type"] in TEXT_PARTS:
+            text = part.get("text")
+            if not isinstance(text, str):
+                raise ValidationError(f"{where}[{place}].text", "must be a string")
+            check_encodable(text, f"{where}[{place}].text")
+            texts.append(text)
+        else:
+            try:
+                others.append((place, normalize_json({**part, "index": place})))
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(f"{where}[{place}]", f"must be JSON: {exc}") from exc
+    text = "\n".join(t for t in texts if t.strip())
+    if not text:
+        raise ValidationError(
+            where, "has no text part: Kenning remembers text (add a text part, e.g. a caption)"
+        )
+    return text, others
 
 
 def build_episodes(

@@ -57,6 +57,7 @@ def test_the_walk_finds_every_command() -> None:
         "update",
         "delete",
         "import",
+        "export",
         "stats",
         "migrate",
         "eval locomo",
@@ -78,6 +79,9 @@ def test_the_walk_finds_every_command() -> None:
         "keys list",
         "keys revoke",
         "bench",
+        "users",
+        "sessions",
+        "delete-user",
     }
 
 

@@ -310,3 +310,31 @@ def test_runner_answers_every_question_under_each_variant(
         assert set(variant["overall"]) == set(result["overall"])
         assert set(variant["halves"]) <= {"dev", "test"}
         assert set(variant["per_category"]) == set(result["per_category"])
+
+
+def test_context_budget_reports_block_recall_beside_the_top_10(tiny_path: Path) -> None:
+    from kenning import Memory, Settings
+    from kenning.testing import HashEmbedder
+
+    with Memory(
+        ":memory:",
+        settings=Settings(embedder="hash", embedding_cache_path=""),  # type: ignore[arg-type]
+        embedder=HashEmbedder(),
+    ) as memory:
+        small = run_locomo(tiny_path, memory, context_budget=20)
+        large = run_locomo(tiny_path, memory, context_budget=4000)
+    for result in (small, large):
+        context = result["context"]
+        assert context["questions"] == result["questions"]
+        assert context["top10_any"] == pytest.approx(result["overall"]["any@10"], abs=1e-4)
+        assert context["mean_tokens"] <= context["budget_tokens"]
+    # A budget holding the whole tiny conversation holds every question's evidence.
+    assert large["context"]["block_any"] == 1.0
+    assert small["context"]["mean_items"] < large["context"]["mean_items"]
+
+
+def test_context_budget_needs_a_memory_that_builds_blocks(
+    tiny_path: Path, fake_memory: Any
+) -> None:
+    with pytest.raises(TypeError, match="context"):
+        run_locomo(tiny_path, fake_memory, context_budget=1000)

@@ -79,6 +79,61 @@ def test_search_returns_hits_with_signals(open_server: Server) -> None:
     assert sum(s["contribution"] for s in top["signals"].values()) == pytest.approx(top["score"])
 
 
+def test_context_block_over_http_is_the_python_apis(open_server: Server) -> None:
+    client = open_server.client()
+    _add(client)
+    body = {"query": "what is the name of Ana's dog?", "budget_tokens": 60}
+    response = client.post("/v1/users/ana/context", json=body)
+    assert response.status_code == 200, response.text
+    block = response.json()
+    local = open_server.memory.context(body["query"], user_id="ana", budget_tokens=60)
+    assert block["text"] == local.text and "Rex" in block["text"]
+    assert block["tokens"] == local.tokens <= 60
+    assert [i["memory"]["id"] for i in block["items"]] == [i.memory.id for i in local.items]
+    assert {"section", "memory", "text", "tokens", "score", "group"} == set(block["items"][0])
+    assert block["tokenizer"] == "estimate" and block["budget_tokens"] == 60
+    for budget in ("60", 10, 60.0):
+        bad = client.post("/v1/users/ana/context", json={**body, "budget_tokens": budget})
+        assert error_of(bad, 422)["field"] == "budget_tokens", budget
+
+
+def test_content_lists_over_http_report_skipped_parts(open_server: Server) -> None:
+    client = open_server.client()
+    image = {"type": "image_url", "image_url": {"url": "https://example.org/flat.png"}}
+    message = {"role": "user", "content": [{"type": "text", "text": "My new flat"}, image]}
+    response = client.post("/v1/users/ana/messages", json={"messages": [message]})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["skipped"] == [{"message": 0, "part": 1, "type": "image_url"}]
+    assert body["episodes"][0]["content"] == "My new flat"
+    assert body["episodes"][0]["metadata"]["content_parts"] == [{**image, "index": 1}]
+    bad = client.post(
+        "/v1/users/ana/messages",
+        json={"messages": [{"content": [{"type": "text", "text": 5}]}]},
+    )
+    assert error_of(bad, 422)["field"] == "messages[0].content[0].text"
+
+
+def test_metadata_filters_over_http(open_server: Server) -> None:
+    client = open_server.client()
+    messages = [
+        {"content": "Book the flight to Lisbon", "metadata": {"topic": "travel", "priority": 3}},
+        {"content": "Buy oat milk and bread", "metadata": {"topic": "shopping", "priority": 1}},
+    ]
+    assert client.post("/v1/users/ana/messages", json={"messages": messages}).status_code == 201
+    body = {"query": "flight milk", "filters": {"priority": {"gte": 2}}}
+    hits = client.post("/v1/users/ana/search", json=body).json()["hits"]
+    assert {h["memory"]["text"] for h in hits} == {"Book the flight to Lisbon"}
+    listed = client.get(
+        "/v1/users/ana/memories", params={"kind": "turn", "filters": '{"topic": "shopping"}'}
+    ).json()["items"]
+    assert [m["text"] for m in listed] == ["Buy oat milk and bread"]
+    not_json = client.get("/v1/users/ana/memories", params={"filters": "{topic"})
+    assert error_of(not_json, 422)["field"] == "filters"
+    bad = client.post("/v1/users/ana/search", json={"query": "x", "filters": {"a": {"like": 1}}})
+    assert error_of(bad, 422)["field"] == "filters.a.like"
+
+
 def test_search_filters_by_kind_and_session(open_server: Server) -> None:
     client = open_server.client()
     _add(client)
@@ -183,7 +238,7 @@ def test_graph_limit_is_bounded_and_unknown_ids_are_404(make_server: ServerFacto
     _add(client)
     path = f"/v1/users/ana/memories/{_turn(client, 'Rex')['id']}/graph"
     assert client.get(path, params={"limit": 60}).status_code == 200
-    too_many = error_of(client.get(path, params={"limit": 61}), 400)
+    too_many = error_of(client.get(path, params={"limit": 61}), 422)
     assert too_many["field"] == "limit" and "60" in too_many["message"]
     assert error_of(client.get(path, params={"limit": 0}), 422)["field"] == "limit"
     assert error_of(client.get("/v1/users/ana/memories/nope/graph"), 404)["type"] == "not_found"

@@ -1,4 +1,5 @@
-"""Fuzzing the REST API from its own OpenAPI with schemathesis: no request may yield a 5xx.
+"""Fuzzing the REST API from its own OpenAPI with schemathesis: no request may yield a 5xx,
+and no request that breaks the schema may be accepted (``negative_data_rejection``).
 
 Every operation of ``/openapi.json`` gets a bounded number of generated requests (valid ones
 and ones that break the schema), sent over HTTP to the real server; each answer must be
@@ -26,6 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -86,6 +88,7 @@ def _fuzz(
                 headers=headers,
                 checks=[
                     not_a_server_error,
+                    negative_data_rejection,
                     _json_error,
                     response_schema_conformance,
                     status_code_conformance,

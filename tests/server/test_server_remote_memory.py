@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from serving import Keys, Server
@@ -10,6 +12,9 @@ from serving import Keys, Server
 from kenning import (
     AddResult,
     ConsolidationReport,
+    ContextBlock,
+    ContextItem,
+    ContextSection,
     EntityNode,
     ForgetResult,
     HistoryAction,
@@ -23,9 +28,15 @@ from kenning import (
     ValidationError,
 )
 from kenning.client import AccessDenied, RemoteMemory
+from kenning.models import SkippedPart
 
 T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 T1 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2024, 7, 1, tzinfo=UTC)
+FLAT: list[dict[str, Any]] = [
+    {"type": "text", "text": "My flat"},
+    {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+]
 
 
 def test_one_line_switch_round_trips_every_method(open_server: Server) -> None:
@@ -108,3 +119,129 @@ def test_errors_come_back_as_the_same_exceptions(keyed: tuple[Server, Keys]) -> 
             ana.search("x", user_id="")
     with RemoteMemory(server.url, api_key="not-a-key") as stranger, pytest.raises(AccessDenied):
         stranger.stats(user_id="ana")
+
+
+def _same_block(got: ContextBlock, expected: ContextBlock) -> None:
+    """Equal blocks, but for the retention factor's clock in the scores (see ranking.py)."""
+    assert isinstance(got, ContextBlock)
+    assert all(isinstance(i, ContextItem) for i in got.items)
+    assert got.text == expected.text
+    assert [i.memory.id for i in got.items] == [i.memory.id for i in expected.items]
+    assert [i.memory for i in got.items] == [i.memory for i in expected.items]
+    assert [(i.section, i.text, i.tokens, i.group) for i in got.items] == [
+        (i.section, i.text, i.tokens, i.group) for i in expected.items
+    ]
+    for mine, theirs in zip(got.items, expected.items, strict=True):
+        assert mine.score == pytest.approx(theirs.score, abs=1e-6)
+    rest = ("query", "user_id", "tokens", "budget_tokens", "omitted", "tokenizer")
+    assert [getattr(got, k) for k in rest] == [getattr(expected, k) for k in rest]
+
+
+def _travel_notes(m: RemoteMemory) -> dict[str, MemoryItem]:
+    """Facts with metadata, and a message without any."""
+    m.add("I love riding the old trams in Lisbon", user_id="ana", session_id="s1", timestamp=T0)
+    return {
+        "lisbon": m.add_fact(
+            "Ana flew to Lisbon in May", user_id="ana", metadata={"topic": "travel", "priority": 3}
+        ),
+        "porto": m.add_fact(
+            "Ana booked a hotel in Porto",
+            user_id="ana",
+            metadata={"topic": "travel", "priority": 1},
+        ),
+        "dentist": m.add_fact(
+            "Ana sees the dentist in Lisbon on Friday",
+            user_id="ana",
+            metadata={"topic": "health", "priority": 3},
+        ),
+    }
+
+
+def test_context_over_http_equals_the_engines(open_server: Server) -> None:
+    engine = open_server.memory
+    with RemoteMemory(open_server.url) as m:
+        notes = _travel_notes(m)
+        m.add("Pixel the dog loves Lisbon beaches", user_id="ana", session_id="s2", timestamp=T1)
+        query = "what does Ana do in Lisbon?"
+        calls: list[dict[str, Any]] = [
+            {"now": NOW},
+            {"now": NOW, "budget_tokens": 20},
+            {"now": NOW, "kinds": ["turn"], "session_id": "s2"},
+            {"now": NOW, "filters": {"topic": "travel"}},
+            {"start": T1, "end": NOW, "kinds": "turn"},
+        ]
+        blocks = []
+        for arguments in calls:
+            expected = engine.context(query, user_id="ana", **arguments)
+            got = m.context(query, user_id="ana", **arguments)
+            _same_block(got, expected)
+            blocks.append(got)
+    whole, tight, s2, travel, late = blocks
+    assert whole.budget_tokens == engine.settings.context_budget_tokens
+    assert len(whole.items) >= 5 and "Lisbon" in whole.text
+    assert {ContextSection.FACTS, ContextSection.CONVERSATIONS} <= {i.section for i in whole.items}
+    assert tight.budget_tokens == 20 and tight.omitted > 0 and len(tight.items) < len(whole.items)
+    assert [i.memory.session_id for i in s2.items] == ["s2"]
+    assert {i.memory.id for i in travel.items} == {notes["lisbon"].id, notes["porto"].id}
+    assert [i.memory.event_time for i in late.items] == [T1]
+
+
+def test_filters_over_http_equal_the_engines(open_server: Server) -> None:
+    engine = open_server.memory
+    with RemoteMemory(open_server.url) as m:
+        notes = _travel_notes(m)
+        query = "Ana Lisbon Porto dentist trams"
+        cases = [
+            (None, {n.id for n in notes.values()}),
+            ({"topic": "travel"}, {notes["lisbon"].id, notes["porto"].id}),
+            ({"topic": "travel", "priority": {"gte": 2}}, {notes["lisbon"].id}),
+            ({"priority": {"in": [3]}}, {notes["lisbon"].id, notes["dentist"].id}),
+            ({"topic": {"ne": "travel"}, "priority": {"lt": 5}}, {notes["dentist"].id}),
+        ]
+        for filters, facts in cases:
+            found = m.search(query, user_id="ana", kinds="fact", filters=filters, now=NOW)
+            expected = engine.search(query, user_id="ana", kinds="fact", filters=filters, now=NOW)
+            assert [h.memory.id for h in found] == [h.memory.id for h in expected]
+            assert {h.memory.id for h in found} == facts, filters
+            listed = m.get_all(user_id="ana", kinds="fact", filters=filters)
+            assert listed == engine.get_all(user_id="ana", kinds="fact", filters=filters)
+            assert {x.id for x in listed} == facts, filters
+        # Without a kind, the message's memories (no such metadata) are in the unfiltered
+        # list only: its turn and its session's.
+        everything = m.get_all(user_id="ana")
+        assert {x.kind for x in everything} == {
+            MemoryKind.TURN,
+            MemoryKind.SESSION,
+            MemoryKind.FACT,
+        }
+        assert {x.id for x in m.get_all(user_id="ana", filters={"priority": {"gte": 1}})} == {
+            n.id for n in notes.values()
+        }
+        calls: list[Callable[[Any], Any]] = [
+            lambda bad: m.get_all(user_id="ana", filters=bad),
+            lambda bad: m.search("Ana", user_id="ana", filters=bad),
+            lambda bad: m.context("Ana", user_id="ana", filters=bad),
+        ]
+        refused: list[dict[str, Any]] = [{"priority": {"approx": 2}}, {"topic": []}]
+        for bad in refused:
+            with pytest.raises(ValidationError) as local:
+                engine.get_all(user_id="ana", filters=bad)
+            for call in calls:
+                with pytest.raises(ValidationError) as remote:
+                    call(bad)
+                assert remote.value.field == local.value.field, bad
+
+
+def test_skipped_content_parts_round_trip(open_server: Server) -> None:
+    engine = open_server.memory
+    message = {"role": "user", "content": FLAT}
+    with RemoteMemory(open_server.url) as m:
+        added = m.add(["Hello", message], user_id="ana", timestamp=T0)
+        plain = m.add("No pictures here", user_id="ana", timestamp=T1)
+        episodes = m.episodes(user_id="ana")
+    expected = engine.add(["Hello", message], user_id="bob", timestamp=T0)
+    assert added.skipped == expected.skipped == [SkippedPart(message=1, part=1, type="image_url")]
+    assert all(isinstance(part, SkippedPart) for part in added.skipped)
+    assert plain.skipped == []
+    assert [e.content for e in episodes] == ["Hello", "My flat", "No pictures here"]
+    assert episodes[1].metadata["content_parts"] == [{"index": 1, **FLAT[1]}]

@@ -81,31 +81,54 @@ def remember(client: httpx.Client, user: str, *texts: str) -> list[dict[str, Any
     return memories
 
 
+def messages_shown(page: Any) -> list[str]:
+    """The timeline's message texts, top to bottom."""
+    texts: list[str] = page.locator("#messages li.message .content").all_inner_texts()
+    return texts
+
+
+def no_sideways_scroll(page: Any) -> bool:
+    fits: bool = page.evaluate(
+        "document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
+    )
+    return fits
+
+
 def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any) -> None:
     http = open_server.client()
-    made = remember(
-        http,
-        "ana",
+    said = [
         "My sister Lucia got married in Lisbon last May.",
         "I adopted a beagle named Toby.",
         "I started a new job at the bakery on Monday.",
         "<script>alert('x')</script> is not markup here",
         "Lucia sent us the wedding photos.",
-    )
+    ]
+    made = remember(http, "ana", *said)
     sister = next(m for m in made if "Lucia" in m["text"])
     updated = "My sister Lucia got married in Porto last May."
-    response = http.patch(f"/v1/users/ana/memories/{sister['id']}", json={"text": updated})
+    # A long token in the metadata: the history shows the change's raw JSON.
+    token = "https://example.org/" + "x" * 180
+    response = http.patch(
+        f"/v1/users/ana/memories/{sister['id']}", json={"text": updated, "metadata": {"src": token}}
+    )
     assert response.status_code == 200, response.text
 
     page.goto(open_server.url + "/")
     page.fill("#user", "ana")
     page.click("#connect button")
-    page.wait_for_selector("#memories li >> nth=4")
-    page.wait_for_selector("#episodes li >> nth=4")
-    assert page.locator("#episodes li").count() == 5
+    page.wait_for_selector("#messages li.message >> nth=4")
+    # One row per message, newest first; the memories derived from each are folded under it.
+    assert messages_shown(page) == list(reversed(said))
+    assert page.locator("#messages li.message").count() == 5
+    first = page.locator("#messages li.message").first
+    assert "Lucia sent us the wedding photos." in first.locator(".derived").text_content()
+    assert not first.locator(".derived").is_visible()  # folded
     # Text is shown as text: the stored "<script>" is not markup.
-    assert page.locator("#memories .open", has_text="<script>alert").count() >= 1
+    assert page.locator("#messages .content", has_text="<script>alert").count() == 1
     assert page.locator("main script").count() == 0
+    first.locator("summary").click()
+    assert first.locator(".derived .open").first.is_visible()
+    assert page.locator("#users li[data-user='ana']").count() == 1
     shot(page, "timeline")
 
     page.fill("#query", "sister married Porto")
@@ -114,9 +137,7 @@ def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any)
     hit.wait_for()
     assert "Porto" in hit.locator(".open").inner_text()
     assert "score" in hit.locator(".meta").inner_text()
-    signals = hit.locator("table.signals tr")
-    assert signals.count() >= 2
-    names = signals.locator("td:first-child").all_inner_texts()
+    names = hit.locator("table.signals tr td:first-child").all_inner_texts()
     assert "bm25" in names, names
     shot(page, "search")
 
@@ -127,6 +148,10 @@ def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any)
     assert any("before: My sister Lucia got married in Lisbon" in e for e in history), history
     assert any(f"after: {updated}" in e for e in history), history
     assert "Lisbon" in page.locator("#provenance").inner_text()  # the episode's text
+    # The raw change, opened, wraps inside the panel: the page never scrolls sideways.
+    page.locator("#history details.raw summary").last.click()
+    assert token[:40] in page.locator("#history pre").last.inner_text()
+    assert no_sideways_scroll(page)
     # The entity graph: Lucia leads to the photos message, drawn as a node one can open.
     page.wait_for_selector("#graph-list .entity-row")
     rows = page.locator("#graph-list .entity-row").all_inner_texts()
@@ -137,7 +162,12 @@ def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any)
     assert node.count() == 1
     assert page.locator("#graph .memory.centre").get_attribute("data-id") == sister["id"]
     assert page.locator("#graph .entity").count() == len(graph["entities"])
+    # Graph labels are drawn at least as large as small text (13 px on screen).
+    label = page.locator("#graph .entity text").first.bounding_box()
+    assert label is not None and label["height"] >= 15, label
     shot(page, "detail")
+    page.locator("#graph").scroll_into_view_if_needed()  # the panel scrolls on its own
+    page.screenshot(path=str(ARTIFACTS / "web_graph.png"))
     node.dispatch_event("click")
     wait_shown(page, photos["id"])
     assert "wedding photos" in page.locator("#detail-text").inner_text()
@@ -163,7 +193,7 @@ def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any)
     page.click("#delete")
     page.wait_for_selector("#fields .status-deleted")
     assert dialogs and "Porto" in dialogs[0]
-    assert page.locator("#memories .open", has_text="Porto").count() == 0
+    assert page.locator("#messages .derived .open", has_text="Porto").count() == 0
     assert page.locator("#results .open", has_text="Porto").count() == 0
     shot(page, "deleted")
 
@@ -171,6 +201,154 @@ def test_page_searches_shows_history_and_deletes(open_server: Server, page: Any)
     assert response.json()["status"] == "deleted"
     listed = http.get("/v1/users/ana/memories").json()["items"]
     assert sister["id"] not in {m["id"] for m in listed}
+
+
+def test_the_detail_of_a_lower_result_opens_in_view(open_server: Server, page: Any) -> None:
+    http = open_server.client()
+    pets = ["dog", "cat", "parrot", "hamster", "tortoise", "rabbit", "goldfish", "ferret"]
+    remember(http, "ana", *(f"My neighbour's {pet} loves the garden in spring." for pet in pets))
+    page.goto(open_server.url + "/")
+    page.fill("#user", "ana")
+    page.click("#connect button")
+    page.wait_for_selector("#messages li.message >> nth=7")
+    page.fill("#query", "neighbour garden spring")
+    page.click("#search-form button")
+    page.wait_for_selector("#results .hit >> nth=7")
+    last = page.locator("#results .hit .open").last
+    last.scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 300  # the page did scroll down to it
+    memory_id = last.get_attribute("data-id")
+    last.click()
+    wait_shown(page, memory_id)
+    box = page.locator("#detail").bounding_box()
+    height = page.viewport_size["height"]
+    assert box is not None and 0 <= box["y"] < height / 2, box
+    text = page.locator("#detail-text").bounding_box()
+    assert text is not None and text["y"] >= 0 and text["y"] + text["height"] <= height, text
+    assert no_sideways_scroll(page)
+    page.screenshot(path=str(ARTIFACTS / "web_lower_result.png"))  # the viewport, as seen
+
+
+def test_an_unknown_user_is_told_it_has_no_memories(open_server: Server, page: Any) -> None:
+    remember(open_server.client(), "ana", "I adopted a beagle named Toby.")
+    page.goto(open_server.url + "/")
+    page.fill("#user", "nobody")
+    page.click("#connect button")
+    page.wait_for_selector("#empty:not([hidden])")
+    assert "No memories for this user (nobody)" in page.locator("#empty").inner_text()
+    assert page.locator("#messages li").count() == 0
+    page.fill("#user", "ana")  # a user with memories: no such message
+    page.click("#connect button")
+    page.wait_for_selector("#messages li.message")
+    assert page.locator("#empty").is_hidden()
+    page.fill("#user", "nobody")
+    page.click("#connect button")
+    page.wait_for_selector("#empty:not([hidden])")
+    page.fill("#query", "beagle")
+    page.click("#search-form button")
+    page.wait_for_selector("#results .empty")
+    assert page.locator("#results").inner_text() == "No matching memories."
+    shot(page, "empty")
+
+
+def test_a_memory_added_on_the_page_is_found(open_server: Server, page: Any) -> None:
+    http = open_server.client()
+    remember(http, "ana", "I adopted a beagle named Toby.")
+    page.goto(open_server.url + "/")
+    page.fill("#user", "ana")
+    page.click("#connect button")
+    page.wait_for_selector("#messages li.message")
+    page.fill("#add-text", "My favourite tea is smoky lapsang souchong.")
+    page.fill("#add-session", "tea-talk")
+    page.click("#add-form button")
+    page.wait_for_selector("#status.ok")
+    assert "Remembered" in page.locator("#status").inner_text()
+    assert messages_shown(page)[0] == "My favourite tea is smoky lapsang souchong."
+    assert page.locator("#sessions li[data-session='tea-talk']").count() == 1
+    assert page.locator("#add-text").input_value() == ""
+    page.fill("#query", "favourite tea")
+    page.click("#search-form button")
+    hit = page.locator("#results .hit").first
+    hit.wait_for()
+    assert "lapsang souchong" in hit.locator(".open").inner_text()
+    shot(page, "added")
+
+    found = http.post("/v1/users/ana/search", json={"query": "lapsang souchong"}).json()
+    top = found["hits"][0]["memory"]
+    assert "lapsang" in top["text"] and top["session_id"] == "tea-talk"
+
+
+def test_the_users_panel_lists_sessions_and_deletes_a_user(open_server: Server, page: Any) -> None:
+    http = open_server.client()
+    for session, texts in {
+        "breakfast": ["I had porridge with blueberries.", "The coffee was too strong."],
+        "travel": ["We fly to Lisbon on Friday."],
+    }.items():
+        response = http.post(
+            "/v1/users/ana/messages", json={"messages": texts, "session_id": session}
+        )
+        assert response.status_code == 201, response.text
+    remember(http, "bob", "Bob keeps bees on the roof.")
+
+    page.goto(open_server.url + "/")
+    page.wait_for_selector("#users li[data-user='bob']")
+    rows = page.locator("#users li").all_inner_texts()
+    assert [row.split()[0] for row in rows] == ["ana", "bob"]
+    assert "3 messages" in rows[0] and "1 message" in rows[1]
+    page.locator("#users li[data-user='ana'] button").click()
+    page.wait_for_selector("#sessions li[data-session='breakfast']")
+    assert page.locator("#user").input_value() == "ana"
+    sessions = {
+        s.get_attribute("data-session"): s.inner_text() for s in page.locator("#sessions li").all()
+    }
+    assert set(sessions) == {"breakfast", "travel"}
+    assert "2 messages" in sessions["breakfast"] and "1 message" in sessions["travel"]
+    page.wait_for_selector("#messages li.message >> nth=2")
+    assert page.locator("#users li.current").get_attribute("data-user") == "ana"
+    shot(page, "users")
+
+    answers = iter(["ana's typo", "ana"])  # a wrong id deletes nothing; the right one does
+    dialogs: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept(next(answers))
+
+    page.on("dialog", answer)
+    page.click("#delete-user")
+    page.wait_for_selector("#status.error")
+    assert "Not deleted" in page.locator("#status").inner_text()
+    assert http.get("/v1/users/ana/sessions").json()["items"]  # still there
+    page.click("#delete-user")
+    page.wait_for_selector("#status.ok")
+    assert "Erased user ana: 3 messages" in page.locator("#status").inner_text()
+    assert "cannot be undone" in dialogs[0]
+    page.wait_for_selector("#empty:not([hidden])")
+    assert page.locator("#users li[data-user='ana']").count() == 0
+    assert page.locator("#users li[data-user='bob']").count() == 1
+    shot(page, "user_deleted")
+
+    assert [u["user_id"] for u in http.get("/v1/users").json()["items"]] == ["bob"]
+    assert http.post("/v1/users/ana/search", json={"query": "porridge"}).json()["hits"] == []
+    assert http.get("/v1/users/ana/sessions").json()["items"] == []
+
+
+def test_the_export_button_downloads_the_user(open_server: Server, page: Any) -> None:
+    http = open_server.client()
+    if "/v1/export" not in http.get("/openapi.json").json()["paths"]:
+        pytest.fail("GET /v1/export does not exist yet")
+    remember(http, "ana", "I adopted a beagle named Toby.")
+    page.goto(open_server.url + "/")
+    page.fill("#user", "ana")
+    page.click("#connect button")
+    page.wait_for_selector("#messages li.message")
+    with page.expect_download() as download:
+        page.click("#export")
+    saved = download.value.path()
+    assert saved is not None
+    body = Path(saved).read_text(encoding="utf-8")
+    assert "I adopted a beagle named Toby." in body
+    assert "ana" in download.value.suggested_filename
 
 
 def test_page_with_api_key(keyed: tuple[Server, Keys], page: Any) -> None:
@@ -186,7 +364,11 @@ def test_page_with_api_key(keyed: tuple[Server, Keys], page: Any) -> None:
 
     page.fill("#key", keys.ana)
     page.click("#connect button")
-    page.wait_for_selector("#memories li")
+    page.wait_for_selector("#messages li.message")
+    # A key bound to ana may not list every user; it sees its own sessions.
+    page.wait_for_selector("#users-note:not([hidden])")
+    assert "admin API key" in page.locator("#users-note").inner_text()
+    assert page.locator("#sessions li").count() == 1
     page.click("#search-form button")
     page.wait_for_selector("#results .hit")
     assert "Toby" in page.locator("#results .hit").first.inner_text()
@@ -200,10 +382,13 @@ def test_page_with_api_key(keyed: tuple[Server, Keys], page: Any) -> None:
     shot(page, "keyed_forgotten")
     item = server.client(keys.ana).get(f"/v1/users/ana/memories/{made[0]['id']}").json()
     assert item["status"] == "archived"
-    assert page.locator("#memories .open", has_text="Toby").count() == 1  # the session only
+    folded = page.locator("#messages li.message .derived li")
+    assert folded.count() == 1  # the session only
+    assert "session" in folded.first.text_content()
     page.select_option("#status-filter", "active,superseded,archived")
-    page.wait_for_selector("#memories li.status-archived")
-    assert "archived" in page.locator("#memories li.status-archived").first.inner_text()
+    archived = page.locator("#messages .derived li.status-archived")
+    archived.first.wait_for(state="attached")  # folded: in the page, not shown
+    assert "turn · archived" in archived.first.text_content()
 
     page.click("#undo")  # no confirmation: an undo is itself undoable
     page.wait_for_selector("#fields .status-active")

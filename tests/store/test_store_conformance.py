@@ -30,7 +30,7 @@ from kenning.models import (
     MemoryKind,
     MemoryStatus,
 )
-from kenning.store import Claim, HistoryRecord, MemoryFilter, Store, StoredMemory
+from kenning.store import Claim, FeedChanges, HistoryRecord, MemoryFilter, Store, StoredMemory
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 MODEL = "hash:4"
@@ -190,6 +190,17 @@ def test_last_episode_is_the_latest_earlier_one_of_the_same_session(store: Store
     found = store.last_episode("u1", None, late.seq)
     assert found is not None and found.id == none_a.id
     assert store.last_episode("u2", "s1", late.seq + 10) is None
+
+
+def test_self_name_is_the_earliest_named_user_message(store: Store) -> None:
+    assert store.self_name("u1") is None
+    store.put_episodes([make_episode(content="unnamed")])
+    store.put_episodes([make_episode(content="from the assistant", role="assistant", name="Bot")])
+    assert store.self_name("u1") is None  # neither names the user
+    store.put_episodes([make_episode(content="first", name="Ana")])
+    store.put_episodes([make_episode(content="second", name="Bea")])
+    assert store.self_name("u1") == "Ana"
+    assert store.self_name("u2") is None
 
 
 def test_pending_episodes_until_marked_processed(store: Store) -> None:
@@ -942,3 +953,85 @@ def test_claims_give_each_pending_episode_to_one_owner(store: Store) -> None:
     store.release_claims([loose.id], "host:1:a")  # a failed derivation gives its claims up
     assert store.pending_claims("u1") == [(None, None)]
     assert ids(store.claim_pending(theirs, T0, user_id="u1")) == [loose.id]
+
+
+# -- users and sessions ------------------------------------------------------------------
+def test_user_and_session_summaries_count_and_span(store: Store) -> None:
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    a1 = make_episode("u1", session="s1", at=T0)
+    a2 = make_episode("u1", session="s1", at=T0 + hour, timestamp=T0 - day)  # said earlier
+    a3 = make_episode("u1", session="s2", at=T0 + 2 * hour)
+    a4 = make_episode("u1", session=None, at=T0 + 3 * hour)
+    store.put_episodes([a1, a2, a3, a4, make_episode("u2", at=T0 + 9 * hour)])
+    store.put_memories(
+        [
+            make_memory("u1", session="s1", episode_ids=(a1.id,)),
+            make_memory("u1", session="s1", status=MemoryStatus.DELETED, episode_ids=(a2.id,)),
+            make_memory("u1", session="s3", event_time=T0 + 5 * hour),  # from no message
+            make_memory("u2"),
+        ]
+    )
+    users = store.user_summaries()
+    assert [u.user_id for u in users] == ["u1", "u2"]
+    # Memories of any status but deleted; the span is the messages' event times.
+    assert (users[0].episodes, users[0].memories) == (4, 2)
+    assert (users[0].first_at, users[0].last_at) == (T0 - day, T0 + 3 * hour)
+    assert (users[1].episodes, users[1].memories) == (1, 1)
+    assert store.user_summaries(limit=1, offset=1) == [users[1]]
+    assert store.user_summaries(limit=0) == []
+
+    sessions = store.session_summaries("u1")
+    assert [s.session_id for s in sessions] == ["s3", None, "s2", "s1"]  # latest first
+    by_id = {s.session_id: s for s in sessions}
+    assert (by_id["s1"].episodes, by_id["s1"].memories) == (2, 1)
+    assert (by_id["s1"].first_at, by_id["s1"].last_at) == (T0 - day, T0)
+    assert (by_id["s3"].episodes, by_id["s3"].memories) == (0, 1)  # its memory's time
+    assert by_id["s3"].first_at == by_id["s3"].last_at == T0 + 5 * hour
+    assert by_id[None].episodes == 1 and by_id[None].memories == 0
+    assert store.session_summaries("nobody") == []
+
+
+def test_delete_user_erases_every_row_of_the_user_and_nothing_else(
+    store: Store, db_location: str
+) -> None:
+    from rawdb import raw_sql
+
+    from kenning.store.transfer import TABLES
+
+    doomed, secret = "doomed-user-7731", "Zyxwvut-secret"
+    gone = make_episode(doomed, content=f"I live in {secret}")
+    kept = make_episode("keeper", content="I live in Oslo")
+    store.put_episodes([gone, kept])
+    turn = make_memory(doomed, text=f"I live in {secret}", episode_ids=(gone.id,))
+    other = make_memory(doomed, text=f"{secret} is lovely", episode_ids=(gone.id,))
+    survivor = make_memory("keeper", text="I live in Oslo", episode_ids=(kept.id,))
+    store.put_memories([turn, other, survivor])
+    place = Entity(id=_id(), user_id=doomed, name=secret)
+    store.put_entities([place])
+    store.put_mentions([(turn.item.id, place.id)])
+    store.put_links([Link(turn.item.id, other.item.id, LinkType.RELATED)])
+    store.add_history([HistoryRecord(turn.item.id, HistoryAction.ADD, T0, new_text=secret)])
+    call = LLMCall("extract", "m", T0, 1.0, 1, 1, 0.0, True, 1, None)
+    store.put_llm_calls(doomed, [call])
+    before = store.changes_since(doomed, 0)
+    assert before.scope_created is not None and before.head > 0
+
+    result = store.delete_user(doomed)
+    assert result is not None
+    assert (result.erased_memories, result.erased_episodes) == (2, 1)
+    for table in TABLES:
+        rows = raw_sql(db_location, f"SELECT * FROM {table.name}")
+        assert not [r for r in rows if doomed in repr(r) or secret in repr(r)], table.name
+    assert store.list_users() == ["keeper"]
+    assert store.stats(doomed).episodes == 0 and store.stats(doomed).llm.calls == 0
+    # The feed says the scope is gone: indexes of it rebuild.
+    assert store.changes_since(doomed, before.head) == FeedChanges(head=0)
+    assert store.delete_user(doomed) is None  # nothing left
+    # The other user is untouched.
+    assert ids(store.get_memories([survivor.item.id])) == [survivor.item.id]
+    assert ids(store.list_episodes("keeper")) == [kept.id]
+
+    # A user made again under the id is a new scope (another creation time).
+    store.put_episodes([make_episode(doomed, content="hello again")])
+    again = store.changes_since(doomed, 0)
+    assert again.scope_created is not None and again.scope_created != before.scope_created

@@ -183,7 +183,8 @@ def test_an_interrupted_copy_resumes_and_verifies(
 def test_schema_versions_must_match(filled: str, tmp_path: Path) -> None:
     src, dest = open_store(filled), open_store(str(tmp_path / "d.db"))
     try:
-        dest._exec("DELETE FROM schema_migrations WHERE version = 7")  # type: ignore[attr-defined]
+        latest = dest.schema_version
+        dest._exec(f"DELETE FROM schema_migrations WHERE version = {latest}")  # type: ignore[attr-defined]
         with pytest.raises(StoreError, match="schema versions differ"):
             transfer(src, dest)
     finally:

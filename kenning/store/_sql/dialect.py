@@ -9,6 +9,7 @@ differ, and whether rows must be locked explicitly.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from enum import Enum
 from typing import Any
 
 from kenning.store._codec import encode_json, encode_time
+from kenning.store.filters import ValueType
 
 
 class Backend(Enum):
@@ -57,11 +59,40 @@ class Dialect:
         """A migration statement with this dialect's column types."""
         return text.format_map(self.types)
 
+    def json_test(self, column: str, kind: ValueType, operator: str) -> str:
+        """A comparison of a top-level key of a JSON column with a value, true only when
+        the stored value has the JSON type ``kind``. Its three parameters are
+        :meth:`json_key` (twice) and :meth:`json_value`."""
+        if self.backend is Backend.POSTGRES:
+            # jsonb compares within a type (numbers as numbers); the type test keeps the
+            # order between types (strings before numbers...) out of it.
+            return f"(jsonb_typeof({column} -> ?) = '{kind.value}' AND ({column} -> ?) {operator} ?::jsonb)"
+        types = _SQLITE_TYPES[kind]
+        return f"(json_type({column}, ?) IN ({types}) AND json_extract({column}, ?) {operator} ?)"
+
+    def json_key(self, key: str) -> str:
+        """A top-level key as :meth:`json_test` takes it (a parameter, never spliced in)."""
+        if self.backend is Backend.POSTGRES:
+            return key
+        return f'$."{key}"'  # keys never hold '"' or '\\' (kenning.store.filters)
+
+    def json_value(self, value: str | int | float | bool) -> Any:
+        """A value as :meth:`json_test` compares it."""
+        return json.dumps(value) if self.backend is Backend.POSTGRES else value
+
     def json_text(self, column: str, key: str) -> str:
         """The text value of a top-level key of a JSON column."""
         if self.backend is Backend.POSTGRES:
             return f"({column} ->> '{key}')"
         return f"json_extract({column}, '$.{key}')"
+
+
+# SQLite's json_type names of each JSON value type.
+_SQLITE_TYPES = {
+    ValueType.STRING: "'text'",
+    ValueType.NUMBER: "'integer', 'real'",
+    ValueType.BOOLEAN: "'true', 'false'",
+}
 
 
 @functools.lru_cache(maxsize=1024)

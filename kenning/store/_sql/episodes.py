@@ -103,6 +103,14 @@ class EpisodeQueries(SQLBase):
         )
         return R.episode(row) if row else None
 
+    def self_name(self, user_id: str) -> str | None:
+        row = self._one(
+            "SELECT name FROM episodes WHERE user_id = ? AND role = 'user' "
+            "AND name IS NOT NULL ORDER BY seq LIMIT 1",
+            (user_id,),
+        )
+        return str(row[0]) if row else None
+
     def recent_episodes(self, user_id: str, session_id: str | None, limit: int) -> list[Episode]:
         session, params = null_or_equal("session_id", session_id)
         rows = self._rows(

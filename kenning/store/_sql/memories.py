@@ -8,9 +8,11 @@ from typing import Any
 
 from kenning.errors import StaleWrite, StoreError
 from kenning.models import IndexKey, KeyKind, MemoryItem, MemoryKind, MemoryStatus
+from kenning.store._codec import decode_time
 from kenning.store._sql import rows as R
 from kenning.store._sql.core import CHUNK, Row, SQLBase, chunks, marks, null_or_equal
 from kenning.store.base import FeedChanges, MemoryFilter, StoredMemory
+from kenning.store.filters import COMPARISONS, Condition, FilterOp, value_type
 
 
 class MemoryQueries(SQLBase):
@@ -155,7 +157,34 @@ class MemoryQueries(SQLBase):
         if where.end is not None:
             clauses.append("event_time < ?")
             params.append(self._time(where.end))
+        for condition in where.metadata:
+            clause, values = self._metadata_clause(condition)
+            clauses.append(clause)
+            params += values
         return " AND ".join(clauses), params
+
+    def _metadata_clause(self, condition: Condition) -> tuple[str, list[Any]]:
+        """One metadata condition as SQL: comparisons of the key's value, each only with
+        values of its own JSON type; ``ne``/``nin`` are the negation of ``eq``/``in`` (so
+        a memory without the key matches them)."""
+        d = self.dialect
+        key = d.json_key(condition.key)
+        operator = COMPARISONS.get(condition.op, "=")
+        tests = [d.json_test("metadata", value_type(v), operator) for v in condition.values]
+        params: list[Any] = []
+        for value in condition.values:
+            params += [key, key, d.json_value(value)]
+        # A missing key makes the tests NULL, not false: coalesced, so that "not" holds.
+        clause = "COALESCE(" + " OR ".join(tests) + ", FALSE)"
+        if condition.op in (FilterOp.NE, FilterOp.NIN):
+            clause = f"NOT {clause}"
+        return clause, params
+
+    def memory_ids(self, where: MemoryFilter) -> set[str]:
+        clause, params = self._where(where)
+        return {
+            str(row[0]) for row in self._rows(f"SELECT id FROM memories WHERE {clause}", params)
+        }
 
     def list_memories(
         self, where: MemoryFilter, *, limit: int | None = None, offset: int = 0
@@ -293,7 +322,7 @@ class MemoryQueries(SQLBase):
     def changes_since(self, user_id: str, after: int) -> FeedChanges:
         # One statement, so the head and the changes come from one snapshot.
         rows = self._rows(
-            "SELECT s.feed_head, c.memory_id, c.keys_seq > ?, c.erased FROM scopes s "
+            "SELECT s.feed_head, c.memory_id, c.keys_seq > ?, c.erased, s.created_at FROM scopes s "
             "LEFT JOIN changes c ON c.user_id = s.user_id AND c.seq > ? WHERE s.user_id = ?",
             (after, after, user_id),
         )
@@ -302,6 +331,7 @@ class MemoryQueries(SQLBase):
         found = [r for r in rows if r[1] is not None]
         return FeedChanges(
             head=int(rows[0][0]),
+            scope_created=decode_time(rows[0][4]),
             changed=tuple(r[1] for r in found if r[2] and not r[3]),
             touched=tuple(r[1] for r in found if not r[2] and not r[3]),
             erased=tuple(r[1] for r in found if r[3]),

@@ -245,4 +245,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        8,
+        "the user's name",
+        (
+            # Store.self_name: the user's earliest named user-role message, one index seek
+            # however many unnamed messages the user sent.
+            "CREATE INDEX episodes_named ON episodes (user_id, seq) "
+            "WHERE role = 'user' AND name IS NOT NULL",
+        ),
+    ),
 )
