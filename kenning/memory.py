@@ -29,6 +29,7 @@ from kenning.lifecycle.edit import mark_deleted, rewrite
 from kenning.lifecycle.forget import archive, erase, set_flags
 from kenning.lifecycle.undo import lineage_history, undoable
 from kenning.lifecycle.users import erase_user, list_sessions, list_users
+from kenning.llm import ChatClient
 from kenning.models import (
     AddResult,
     ConsolidationReport,
@@ -202,6 +203,11 @@ class Memory:
             index.touch(counts, at, self.settings.recall_gain)
         if self._access.note(counts, at):
             self.flush()
+
+    @property
+    def llm(self) -> ChatClient | None:
+        """The LLM client (``fact_extraction=llm``), or None: task summaries use it too."""
+        return self._chat
 
     @property
     def store(self) -> Store:

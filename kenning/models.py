@@ -424,3 +424,101 @@ class ModelMismatch(enum.StrEnum):
 
     REEMBED = "reembed"  # embed the memory's text keys again with the store's model
     REFUSE = "refuse"  # refuse the import (ImportConflict): nothing of that batch is written
+
+
+# -- task memory (kenning.tasks) ----------------------------------------------------------
+
+
+class TaskStatus(enum.StrEnum):
+    """Where a task stands."""
+
+    ACTIVE = "active"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StepKind(enum.StrEnum):
+    """What a step of a task is: a subgoal (holding steps) or something the agent did or saw."""
+
+    SUBGOAL = "subgoal"
+    ACTION = "action"
+    TOOL_CALL = "tool_call"
+    OBSERVATION = "observation"
+    NOTE = "note"
+
+
+class StepStatus(enum.StrEnum):
+    """A subgoal is open, then done or failed; other steps are recorded; a step replaced by
+    a revision is revised (kept, verbatim)."""
+
+    OPEN = "open"
+    DONE = "done"
+    FAILED = "failed"
+    RECORDED = "recorded"
+    REVISED = "revised"
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A long agent task: its goal, status and outcome; ``steps`` counts its steps."""
+
+    id: str
+    user_id: str
+    goal: str
+    status: TaskStatus
+    created_at: datetime
+    updated_at: datetime
+    agent_id: str | None = None
+    outcome: str | None = None
+    steps: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a task (append-only: a revision is a new step; the old one is kept with
+    status ``revised``). ``number`` is its place in the task (1, 2, ...); ``parent_id`` the
+    subgoal it sits under; ``stale_reason`` is set while a step it depends on was revised."""
+
+    id: str
+    task_id: str
+    user_id: str
+    number: int
+    kind: StepKind
+    text: str
+    status: StepStatus
+    created_at: datetime
+    updated_at: datetime
+    parent_id: str | None = None
+    outcome: str | None = None
+    summary: str | None = None
+    stale_reason: str | None = None
+    depends_on: tuple[str, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """What revising a step did: the new step, the revised one, and every step that
+    depended on it (transitively), now flagged stale."""
+
+    step: Step
+    revised: Step
+    stale: list[Step]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskContext:
+    """A task's working context within a token budget (``TaskMemory.context``): ``text``
+    for the prompt; ``steps`` shown in full, ``collapsed`` finished subgoals shown as their
+    summary, ``stale`` steps flagged, ``memories`` from the user's long-term memory."""
+
+    task: Task
+    text: str
+    tokens: int
+    budget_tokens: int
+    steps: list[Step]
+    collapsed: list[Step]
+    stale: list[Step]
+    memories: list[MemoryItem]
+    omitted: int  # steps of the active subgoal left out for the budget (oldest first)

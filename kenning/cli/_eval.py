@@ -467,3 +467,45 @@ def eval_updates(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
         console.print(f"results written to {out}")
+
+
+@eval_app.command("tasks")
+def eval_tasks(
+    tasks: Annotated[int, typer.Option("--tasks", min=1, help="Number of generated tasks.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed of the task generator.")] = 0,
+    budget: Annotated[
+        int, typer.Option("--budget", min=20, help="Token budget of each task context.")
+    ] = 1500,
+    out: JsonOut = None,
+    db: EvalDb = None,
+) -> None:
+    """Task memory: generated long agent tasks replayed through TaskMemory; questions about
+    earlier steps answered from the context (and expand), its size against the transcript."""
+    from kenning.eval.tasks import generate_tasks, run_tasks
+
+    generated = generate_tasks(tasks, seed=seed)
+    with _eval_memory(db) as memory, progress_bar("tasks", None) as advance:
+        result = run_tasks(memory, generated, budget_tokens=budget, progress=advance)
+    result["generator"] = {"tasks": tasks, "seed": seed}
+    sections: list[tuple[str, dict[str, Any]]] = [
+        (f"answers: {tasks} tasks, {result['steps']} steps, seed {seed}", result["overall"])
+    ]
+    sections += [(f"question type {name}", row) for name, row in result["per_type"].items()]
+    sections += [
+        (
+            f"size (tokens = characters / 4), budget {budget}",
+            {
+                "context mean": result["context"]["tokens_mean"],
+                "context p95": result["context"]["tokens_p95"],
+                "transcript mean": result["transcript"]["tokens_mean"],
+                "transcript p95": result["transcript"]["tokens_p95"],
+                "context / transcript mean": result["ratio"]["mean"],
+                "context / transcript max": result["ratio"]["max"],
+                "expand calls": result["expand"]["calls"],
+                "expanded tokens mean": result["expand"]["tokens_mean"],
+            },
+        ),
+        ("target: answered at <= 25% of the transcript", result["target"]),
+        ("stale flags after revisions", result["stale"]),
+    ]
+    _report(result, out, sections)

@@ -76,3 +76,10 @@ none applies.\
 """
 
 __all__ = ["CONTRADICTION_SYSTEM_PROMPT", "EXTRACTION_SYSTEM_PROMPT", "PROMPT_VERSION"]
+
+SUBGOAL_SUMMARY_SYSTEM_PROMPT = """\
+You summarise one finished subgoal of an agent's task for the agent's working memory.
+You receive the subgoal and its steps (actions, tool calls with results, observations,
+notes), in order. Reply with a JSON object {"summary": "..."}: at most three sentences
+stating the outcome, the facts found that later steps may need (names, numbers, values,
+paths, exactly as in the steps), and why it failed if it did. No preamble."""

@@ -1,4 +1,5 @@
-"""Kenning as an MCP server: ``remember``, ``recall``, ``forget`` and ``list_memories``.
+"""Kenning as an MCP server: ``remember``, ``recall``, ``forget``, ``list_memories`` and the
+task tools (``task_start``, ``task_record``, ``task_context``, ...).
 
 >>> from kenning import Memory                                          # doctest: +SKIP
 >>> from kenning.mcp import create_mcp_server

@@ -1,4 +1,5 @@
-"""The MCP server: four tools over one :class:`kenning.Memory`.
+"""The MCP server: four memory tools and the task tools (:mod:`kenning.mcp._tasks`) over
+one :class:`kenning.Memory`.
 
 Each tool validates its arguments against a JSON schema (bounded sizes), resolves and checks
 the user it touches, calls one ``Memory`` method and returns a bounded, typed result. Errors
@@ -62,7 +63,10 @@ _INSTRUCTIONS = """\
 Kenning is a long-term memory. Call `remember` with facts, preferences and conversation \
 messages worth keeping; call `recall` with a question before answering something that may \
 depend on the past (results are ranked, dated and fitted to a token budget); use \
-`list_memories` to browse and `forget` to archive (or, with hard=true, erase) a memory."""
+`list_memories` to browse and `forget` to archive (or, with hard=true, erase) a memory. \
+For a long task, `task_start` it, open and close subgoals, record steps, and call \
+`task_context` for the working context (plan, current steps, stale ones) instead of \
+rereading the transcript."""
 
 
 # -- schemas (the MCP edge's own; the core models stay free of MCP concerns) -----------
@@ -427,6 +431,9 @@ def create_mcp_server(
         ),
         annotations=ToolAnnotations(title="List memories", read_only_hint=True),
     )
+    from kenning.mcp._tasks import add_task_tools  # imports this module's helpers
+
+    add_task_tools(server, memory, user_of=user_of, user_note=user_note)
     return server
 
 

@@ -20,6 +20,7 @@ from kenning.server._auth import CHALLENGE, KEY_REQUIRED, document_optional_keys
 from kenning.server._errors import CatchAllMiddleware, error_response, install_error_handlers
 from kenning.server._limits import BodyLimitMiddleware, Limits, RateLimiter
 from kenning.server._routes import ROUTERS
+from kenning.server._task_routes import tasks as task_routes
 from kenning.server._transfer_routes import transfer as transfer_routes
 from kenning.server._user_routes import users as user_routes
 from kenning.server.keys import LOCAL, ApiKeys, Principal
@@ -73,6 +74,7 @@ def create_app(
         app.include_router(router)
     app.include_router(transfer_routes)
     app.include_router(user_routes)
+    app.include_router(task_routes)
     app.mount("/mcp", KeyRequired(mcp_app, keys))
     app.mount("/web", StaticFiles(directory=WEB), name="web")
 

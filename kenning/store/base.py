@@ -30,6 +30,8 @@ from kenning.models import (
     MemoryStatus,
     SessionSummary,
     Stats,
+    Step,
+    Task,
     UserSummary,
 )
 from kenning.store.filters import Condition
@@ -358,6 +360,49 @@ class Store(abc.ABC):
         """Remove history entries (only an erase does: they quote erased text)."""
 
     # -- scopes and stats --------------------------------------------------------
+    # -- task memory (kenning.tasks) ----------------------------------------------------
+    @abc.abstractmethod
+    def put_task(self, task: Task) -> Task:
+        """Store a new task (with no steps yet)."""
+
+    @abc.abstractmethod
+    def get_task(self, user_id: str, task_id: str) -> Task | None:
+        """A task of this user, or None."""
+
+    @abc.abstractmethod
+    def list_tasks(self, user_id: str, *, agent_id: str | None = None) -> list[Task]:
+        """The user's tasks (of one agent), oldest first."""
+
+    @abc.abstractmethod
+    def update_task(self, task: Task) -> None:
+        """Write a task's status, outcome and metadata."""
+
+    @abc.abstractmethod
+    def add_task_step(self, step: Step) -> Step:
+        """Append a step (and its dependencies) to its task; returns it with its number,
+        the task's next (counted in the same transaction, so concurrent writers never share
+        one). ``NotFound`` if the task is gone."""
+
+    @abc.abstractmethod
+    def add_task_dependencies(self, step: Step, depends_on: Sequence[str]) -> None:
+        """Record that ``step`` depends on the steps ``depends_on`` (repeats are ignored)."""
+
+    @abc.abstractmethod
+    def task_steps(self, user_id: str, task_id: str) -> list[Step]:
+        """Every step of a task, by number, with what each depends on."""
+
+    @abc.abstractmethod
+    def get_task_step(self, user_id: str, step_id: str) -> Step | None:
+        """One step of this user's tasks by id, or None."""
+
+    @abc.abstractmethod
+    def update_task_steps(self, steps: Sequence[Step]) -> None:
+        """Write steps' status, outcome, summary, stale reason and data (texts never change)."""
+
+    @abc.abstractmethod
+    def delete_tasks(self, user_id: str, task_ids: Sequence[str] | None = None) -> int:
+        """Erase tasks (default: every task of the user) with their steps; how many."""
+
     @abc.abstractmethod
     def list_users(self) -> list[str]:
         """Every user id that has a scope."""

@@ -55,6 +55,9 @@ TABLES = (
     Table("changes", ("user_id", "memory_id")),
     Table("llm_calls", ("id",)),
     Table("api_keys", ("id",), order=("rowid",)),
+    Table("tasks", ("id",)),
+    Table("task_steps", ("id",)),
+    Table("task_dependencies", ("step_id", "depends_on")),
 )
 # Columns holding times and JSON: compared and converted by value.
 TIME_COLUMNS = frozenset(
@@ -76,7 +79,7 @@ TIME_COLUMNS = frozenset(
         "claim_expires",
     ]
 )
-JSON_COLUMNS = frozenset({"metadata", "details"})
+JSON_COLUMNS = frozenset({"metadata", "details", "data"})
 BATCH = 2000
 
 

@@ -67,6 +67,7 @@ def test_the_walk_finds_every_command() -> None:
         "eval matrix",
         "eval sample-longmemeval",
         "eval updates",
+        "eval tasks",
         "fact",
         "forget",
         "undo",

@@ -26,7 +26,19 @@ from kenning.mcp import approx_tokens, create_mcp_server, streamable_http_app
 from kenning.testing import HashEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
-TOOLS = {"remember", "recall", "forget", "list_memories"}
+TOOLS = {"remember", "recall", "forget", "list_memories"} | {
+    f"task_{verb}"
+    for verb in (
+        "start",
+        "open_subgoal",
+        "record",
+        "close_subgoal",
+        "revise",
+        "context",
+        "expand",
+        "finish",
+    )
+}
 
 FACTS = [
     "I adopted a dog named Rex last spring",

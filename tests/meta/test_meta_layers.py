@@ -25,6 +25,7 @@ _ABOVE_MODELS = {
     "read",
     "lifecycle",
     "memory",
+    "tasks",
 } | _EDGES
 FORBIDDEN: dict[str, set[str]] = {
     "kenning.models": _ABOVE_MODELS,
@@ -35,11 +36,15 @@ FORBIDDEN: dict[str, set[str]] = {
     "kenning.llm": _ABOVE_MODELS - {"llm"},
     "kenning.store": _ABOVE_MODELS - {"store"},
     "kenning.embed": _ABOVE_MODELS - {"extract", "embed"},
-    "kenning.index": {"llm", "write", "read", "lifecycle", "memory"} | _EDGES,
-    "kenning.write": {"read", "lifecycle", "memory"} | _EDGES,
-    "kenning.read": {"write", "llm", "lifecycle", "memory"} | _EDGES,
-    "kenning.lifecycle": {"memory"} | _EDGES,
-    "kenning.memory": _EDGES,
+    "kenning.index": {"llm", "write", "read", "lifecycle", "memory", "tasks"} | _EDGES,
+    "kenning.write": {"read", "lifecycle", "memory", "tasks"} | _EDGES,
+    "kenning.read": {"write", "llm", "lifecycle", "memory", "tasks"} | _EDGES,
+    "kenning.lifecycle": {"memory", "tasks"} | _EDGES,
+    "kenning._assembly": {"memory", "tasks"} | _EDGES,
+    "kenning.memory": {"tasks"} | _EDGES,
+    "kenning.async_memory": {"tasks"} | _EDGES,
+    # Task memory sits on Memory; the edges (server, MCP) use it.
+    "kenning.tasks": _EDGES,
     "kenning.eval": _EDGES - {"eval"},
     "kenning.bench": _EDGES - {"bench"},
     "kenning.server": _EDGES - {"server", "mcp"},  # mounts kenning.mcp at /mcp

@@ -12,7 +12,8 @@ same requests every time) so CI is deterministic.
 - Keyed server: the ``Authorization`` header carries a key bound to ``ana`` and ``user_id``
   is pinned to ``ana`` (a free one would only meet 403s); ``memory_id`` and ``episode_id``
   are pinned to a real memory/episode of hers half of the time, so update, forget, undo and
-  history run on real data and not only on 404s.
+  history run on real data and not only on 404s; ``task_id`` and ``step_id`` likewise to a
+  task of hers, its subgoal or its step.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from schemathesis.checks import (
 from serving import Server, ServerFactory
 
 from kenning.server import ApiKeys
+from kenning.tasks import TaskMemory
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_N", "40"))
 """Generated requests per operation (about 15 s for the whole API on 2 cores)."""
@@ -120,11 +122,21 @@ def test_fuzz_keyed_server_never_answers_5xx(make_server: ServerFactory) -> None
     added = memory.add(["I live in Berlin", "I like tea"], user_id="ana")
     fact = memory.add_fact("Ana's cat is Miso", user_id="ana", key="ana.cat")
     memory.update(fact.id, "Ana's cat is called Miso", user_id="ana")
+    tasks = TaskMemory(memory)
+    task = tasks.start("Fuzz the task routes", user_id="ana")
+    subgoal = tasks.open_subgoal(task.id, "a subgoal", user_id="ana")
+    step = tasks.record(task.id, "a step", user_id="ana")
     pins = {"user_id": "ana", "memory_id": fact.id, "episode_id": added.episodes[0].id}
+    task_pins = {"user_id": "ana", "task_id": task.id}
     seen = _fuzz(
         server,
         headers={"Authorization": f"Bearer {made['ana']}"},
-        pinned=[pins, {"user_id": "ana"}],
+        pinned=[
+            pins,
+            {"user_id": "ana"},
+            {**task_pins, "step_id": subgoal.id},
+            {**task_pins, "step_id": step.id},
+        ],
     )
     assert all(max(statuses) < 500 for statuses in seen.values()), seen
     # The key was accepted: every route under /v1/users/ana answered past authentication.

@@ -411,3 +411,123 @@ def test_page_is_served_with_its_files(open_server: Server) -> None:
         assert http.get(f"/web/{name}").status_code == 200
     assert http.get("/web/missing.js").status_code == 404
     assert "/" not in http.get("/openapi.json").json()["paths"]
+
+
+def _made(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
+def test_the_tasks_panel_shows_a_task_as_a_tree(open_server: Server, page: Any) -> None:
+    http = open_server.client()
+    base = "/v1/users/ana/tasks"
+    _made(http.post(base, json={"goal": "Water the plants"}))
+    task = _made(http.post(base, json={"goal": "Plan a trip to Lisbon", "agent_id": "planner"}))
+    t = f"{base}/{task['id']}"
+
+    def subgoal(text: str) -> str:
+        return str(_made(http.post(f"{t}/subgoals", json={"text": text}))["id"])
+
+    def record(text: str, **fields: Any) -> str:
+        return str(_made(http.post(f"{t}/steps", json={"text": text, **fields}))["id"])
+
+    ferries = subgoal("Find ferries")
+    search = record(
+        "search 'ferry timetables'",
+        kind="tool_call",
+        data={"tool": "search", "result": "14 results, first Porto-Lisbon 08:15"},
+    )
+    record("the 08:15 ferry is cheapest", kind="observation")
+    _made(http.post(f"{t}/steps/{ferries}/close", json={"outcome": "take the 08:15 ferry"}))
+    flights = subgoal("Find a direct flight")
+    record("search flights Porto-Lisbon")
+    _made(
+        http.post(
+            f"{t}/steps/{flights}/close",
+            json={"outcome": "no direct flight that day", "failed": True},
+        )
+    )
+    hotel = subgoal("Book a hotel")
+    budget = record("set budget=120")
+    hotels = record("filter hotels under 120", depends_on=[budget])
+    reviews = subgoal("Check reviews")
+    read = record("read the reviews of Hotel Sol", kind="note", depends_on=[hotels])
+    revision = _made(
+        http.post(
+            f"{t}/steps/{budget}/revise",
+            json={"text": "set budget=150", "reason": "the budget went up"},
+        )
+    )
+    new_budget = revision["step"]["id"]
+
+    page.goto(open_server.url + "/")
+    page.fill("#user", "ana")
+    page.click("#connect button")
+    page.wait_for_selector(f"#tasks li[data-task='{task['id']}']")
+    rows = page.locator("#tasks li").all_inner_texts()
+    assert len(rows) == 2 and "Plan a trip to Lisbon" in rows[0], rows  # newest first
+    assert "agent planner" in rows[0] and "11 steps" in rows[0], rows
+    assert page.locator("#task-view").is_hidden()
+    page.locator(f"#tasks li[data-task='{task['id']}'] button").click()
+    page.wait_for_selector(f"#task-tree[data-shown='{task['id']}']")
+    assert page.locator("#task-goal").inner_text() == "Plan a trip to Lisbon"
+
+    def step(step_id: str) -> Any:
+        return page.locator(f"#task-tree li[data-step='{step_id}']")
+
+    def badge(step_id: str) -> str:
+        text: str = step(step_id).locator(":scope > .step-row .badge").inner_text()
+        return text
+
+    # Subgoals at the top, the rest nested under the subgoal it was recorded in.
+    top = page.locator("#task-tree > li").evaluate_all("nodes => nodes.map(n => n.dataset.step)")
+    assert top == [ferries, flights, hotel], top
+    assert step(hotel).locator(f"li[data-step='{reviews}']").count() == 1
+    assert step(reviews).locator(f"li[data-step='{read}']").count() == 1
+    assert step(hotel).locator(f":scope > ol > li[data-step='{new_budget}']").count() == 0
+    assert step(reviews).locator(f":scope > ol > li[data-step='{new_budget}']").count() == 1
+    assert step(ferries).locator(f"li[data-step='{read}']").count() == 0
+    assert step(hotel).locator(":scope > .step-row .number").inner_text() == "#6"
+    # A status badge on every step.
+    badges = {
+        ferries: "done",
+        search: "recorded",
+        flights: "failed",
+        hotel: "open",
+        budget: "revised",
+        hotels: "recorded",
+        reviews: "open",
+        read: "recorded",
+        new_budget: "recorded",
+    }
+    assert {s: badge(s) for s in badges} == badges
+    assert "revises #7" in step(new_budget).inner_text()
+    # The revision flagged its dependents stale, with the reason; nothing else is flagged.
+    stale = page.locator("#task-tree li.stale").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.step)"
+    )
+    assert stale == [hotels, read], stale
+    note = step(hotels).locator(":scope > .stale-note")
+    assert note.inner_text() == "Stale: #7 was revised by #11: the budget went up"
+    assert note.is_visible()
+    assert step(budget).locator(".stale-note").count() == 0
+    # Finished subgoals are collapsed to their summary; a click shows their steps.
+    assert "take the 08:15 ferry" in step(ferries).locator(":scope > .summary").inner_text()
+    assert "no direct flight that day" in step(flights).locator(":scope > .summary").inner_text()
+    assert step(flights).locator(":scope > .expand").inner_text() == "Show 1 step (#5)"
+    assert step(search).is_hidden()
+    toggle = step(ferries).locator(":scope > .expand")
+    assert toggle.inner_text() == "Show 2 steps (#2\u2013#3)"
+    page.locator("#tasks-section").screenshot(path=str(ARTIFACTS / "web_tasks_collapsed.png"))
+    toggle.click()
+    assert step(search).is_visible()
+    assert "14 results, first Porto-Lisbon 08:15" in step(search).inner_text()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert step(hotel).locator(":scope > .expand").count() == 0  # open: shown in full
+    assert no_sideways_scroll(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#tasks-section").screenshot(path=str(ARTIFACTS / "web_tasks.png"))
+    shot(page, "tasks_page")
+    toggle.click()
+    assert step(search).is_hidden()

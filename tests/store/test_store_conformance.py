@@ -29,6 +29,11 @@ from kenning.models import (
     MemoryItem,
     MemoryKind,
     MemoryStatus,
+    Step,
+    StepKind,
+    StepStatus,
+    Task,
+    TaskStatus,
 )
 from kenning.store import Claim, FeedChanges, HistoryRecord, MemoryFilter, Store, StoredMemory
 
@@ -1035,3 +1040,73 @@ def test_delete_user_erases_every_row_of_the_user_and_nothing_else(
     store.put_episodes([make_episode(doomed, content="hello again")])
     again = store.changes_since(doomed, 0)
     assert again.scope_created is not None and again.scope_created != before.scope_created
+
+
+# -- task memory ------------------------------------------------------------------------
+
+
+def _task(user: str = "u1", agent: str | None = "a1") -> Task:
+    return Task(
+        id=_id(),
+        user_id=user,
+        goal="ship it",
+        status=TaskStatus.ACTIVE,
+        created_at=T0,
+        updated_at=T0,
+        agent_id=agent,
+        metadata={"k": 1},
+    )
+
+
+def _task_step(task: Task, text: str, **fields: Any) -> Step:
+    return Step(
+        id=_id(),
+        task_id=task.id,
+        user_id=task.user_id,
+        number=0,
+        kind=fields.pop("kind", StepKind.ACTION),
+        text=text,
+        status=fields.pop("status", StepStatus.RECORDED),
+        created_at=T0,
+        updated_at=T0,
+        **fields,
+    )
+
+
+def test_task_steps_are_numbered_in_order_with_their_dependencies(store: Store) -> None:
+    task = store.put_task(_task())
+    other = store.put_task(_task(agent="a2"))
+    first = store.add_task_step(_task_step(task, "one", data={"result": [1, 2]}))
+    second = store.add_task_step(_task_step(task, "two", depends_on=(first.id,)))
+    elsewhere = store.add_task_step(_task_step(other, "other"))
+    assert (first.number, second.number, elsewhere.number) == (1, 2, 1)
+    steps = store.task_steps("u1", task.id)
+    assert [(s.number, s.text, s.depends_on) for s in steps] == [
+        (1, "one", ()),
+        (2, "two", (first.id,)),
+    ]
+    assert steps[0].data == {"result": [1, 2]}
+    store.add_task_dependencies(second, [first.id, first.id])  # a repeat is ignored
+    assert store.get_task_step("u1", second.id) == steps[1]
+    assert store.get_task_step("u2", second.id) is None  # another user's
+    got = store.get_task("u1", task.id)
+    assert got is not None and got.steps == 2 and got.metadata == {"k": 1}
+    assert [t.id for t in store.list_tasks("u1", agent_id="a2")] == [other.id]
+    assert {t.id for t in store.list_tasks("u1")} == {task.id, other.id}
+
+
+def test_task_steps_and_tasks_update_and_delete(store: Store) -> None:
+    task = store.put_task(_task())
+    step = store.add_task_step(
+        _task_step(task, "subgoal", kind=StepKind.SUBGOAL, status=StepStatus.OPEN)
+    )
+    closed = replace(
+        step, status=StepStatus.DONE, summary="done it", stale_reason="why", data={"x": True}
+    )
+    store.update_task_steps([closed])
+    assert store.task_steps("u1", task.id) == [closed]
+    store.update_task(replace(task, status=TaskStatus.DONE, outcome="shipped", updated_at=T0))
+    got = store.get_task("u1", task.id)
+    assert got is not None and got.status is TaskStatus.DONE and got.outcome == "shipped"
+    assert store.delete_tasks("u1", [task.id]) == 1
+    assert store.get_task("u1", task.id) is None and store.task_steps("u1", task.id) == []

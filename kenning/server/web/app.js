@@ -9,6 +9,7 @@ const MEMORY_PAGES = 10;  // at most this many requests (the newest messages com
 const state = {
   user: "",
   current: null,  // the memory in the detail panel
+  task: null,  // the task shown in the tasks panel
   episodes: new Map(),  // episode id -> episode, of the loaded timeline pages
   derived: new Map(),  // episode id -> the memories folded under that message
   loadedFrom: 0,  // offset of the oldest message loaded (messages are paged newest first)
@@ -476,6 +477,134 @@ async function exportUser() {
   status(`Exported ${state.user} (${Math.max(1, Math.round(blob.size / 1024))} KB)`, "ok");
 }
 
+// -- tasks: the open user's tasks, one shown as its tree of steps ----------------------------
+// A subgoal holds the steps recorded under it (nested subgoals too); a finished one is shown
+// collapsed to its summary, its steps behind a button. Each step: number, kind, status; a
+// stale step (one it depends on was revised) is flagged with the reason.
+const STEP_DATA_CHARS = 160;  // a step's data is shown clipped to this many characters
+
+async function loadTasks() {
+  const list = $("tasks");
+  const note = $("tasks-note");
+  list.replaceChildren();
+  if (!state.user) {
+    note.textContent = "Open a user to see their tasks.";
+    note.hidden = false;
+    hideTask();
+    return;
+  }
+  const found = await api("GET", "/tasks");
+  note.hidden = found.items.length > 0;
+  note.textContent = found.items.length ? "" : `No tasks for this user (${state.user}).`;
+  for (const task of found.items.slice().reverse()) {  // newest first
+    const item = el("li", null, task.id === state.task ? "current" : "");
+    item.dataset.task = task.id;
+    const button = el("button");
+    button.type = "button";
+    button.append(el("span", task.status, `badge status-${task.status}`), el("span", task.goal, "goal"));
+    const meta = [plural(task.steps, "step", "steps"), when(task.created_at)];
+    if (task.agent_id) meta.unshift(`agent ${task.agent_id}`);
+    button.append(el("span", meta.join(" · "), "meta line"));
+    button.addEventListener("click", guarded(() => showTask(task.id)));
+    item.appendChild(button);
+    list.appendChild(item);
+  }
+  if (state.task && found.items.some((t) => t.id === state.task)) await showTask(state.task);
+  else hideTask();
+}
+
+function hideTask() {
+  state.task = null;
+  $("task-view").hidden = true;
+  $("task-tree").replaceChildren();
+  delete $("task-tree").dataset.shown;
+}
+
+async function showTask(id) {
+  const found = await api("GET", `/tasks/${encodeURIComponent(id)}`);
+  state.task = id;
+  document.querySelectorAll("#tasks li").forEach((li) => li.classList.toggle("current", li.dataset.task === id));
+  const task = found.task;
+  $("task-view").hidden = false;
+  $("task-goal").textContent = task.goal;
+  $("task-meta").replaceChildren(el("span", task.status, `badge status-${task.status}`));
+  const meta = [plural(task.steps, "step", "steps"), `started ${when(task.created_at)}`];
+  if (task.agent_id) meta.unshift(`agent ${task.agent_id}`);
+  $("task-meta").append(` ${meta.join(" · ")}`);
+  $("task-outcome").hidden = !task.outcome;
+  $("task-outcome").textContent = task.outcome ? `Outcome: ${task.outcome}` : "";
+  const children = new Map();
+  for (const step of found.steps) {
+    const parent = step.parent_id || "";
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(step);
+  }
+  const tree = $("task-tree");
+  tree.replaceChildren(...(children.get("") || []).map((step) => stepNode(step, children)));
+  if (!found.steps.length) tree.appendChild(el("li", "No steps yet.", "note"));
+  tree.dataset.shown = id;
+}
+
+// The numbers of every step under a subgoal, recursively.
+function numbersUnder(step, children) {
+  const out = [];
+  for (const child of children.get(step.id) || []) out.push(child.number, ...numbersUnder(child, children));
+  return out.sort((a, b) => a - b);
+}
+
+function dataLine(data) {
+  const first = ["tool", "arguments"];  // a tool call reads in order: tool, arguments, result
+  const shown = Object.entries(data || {})
+    .filter(([key]) => key !== "revises" && key !== "revises_number")
+    .sort(([a], [b]) => (first.includes(b) ? 1 : 0) - (first.includes(a) ? 1 : 0) || first.indexOf(a) - first.indexOf(b));
+  if (!shown.length) return null;
+  const text = shown.map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(" · ");
+  return el("div", short(text, STEP_DATA_CHARS), "step-data");
+}
+
+function stepNode(step, children) {
+  const subgoal = step.kind === "subgoal";
+  const item = el("li", null, `step kind-${step.kind} status-${step.status}${step.stale_reason ? " stale" : ""}`);
+  item.dataset.step = step.id;
+  item.dataset.number = step.number;
+  const row = el("div", null, "step-row");
+  row.append(el("span", `#${step.number}`, "number"), el("span", step.kind.replace("_", " "), "kind"));
+  row.append(el("span", step.status, `badge status-${step.status}`), el("span", step.text, "text"));
+  item.appendChild(row);
+  if (step.data && step.data.revises_number) item.appendChild(el("div", `revises #${step.data.revises_number}`, "step-data"));
+  const data = dataLine(step.data);
+  if (data) item.appendChild(data);
+  if (step.stale_reason) item.appendChild(el("div", `Stale: ${step.stale_reason}`, "stale-note"));
+  if (!subgoal) return item;
+  const kids = children.get(step.id) || [];
+  const list = el("ol", null, "tree");
+  list.append(...kids.map((child) => stepNode(child, children)));
+  if (step.status === "open") {
+    if (!kids.length) list.appendChild(el("li", "nothing recorded yet", "note"));
+    item.appendChild(list);
+    return item;
+  }
+  // Finished: collapsed to its summary; its steps behind a button.
+  item.appendChild(el("div", step.summary || step.outcome || "no summary", "summary"));
+  if (kids.length) {
+    const numbers = numbersUnder(step, children);
+    const toggle = el("button", null, "expand quiet small");
+    toggle.type = "button";
+    const span = numbers.length > 1 ? `#${numbers[0]}–#${numbers[numbers.length - 1]}` : `#${numbers[0]}`;
+    const label = () => `${toggle.getAttribute("aria-expanded") === "true" ? "Hide" : "Show"} ${plural(numbers.length, "step", "steps")} (${span})`;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.textContent = label();
+    list.hidden = true;
+    toggle.addEventListener("click", () => {
+      list.hidden = !list.hidden;
+      toggle.setAttribute("aria-expanded", String(!list.hidden));
+      toggle.textContent = label();
+    });
+    item.append(toggle, list);
+  }
+  return item;
+}
+
 // -- users and sessions ----------------------------------------------------------------------
 async function loadUsers() {
   const list = $("users");
@@ -550,7 +679,7 @@ async function deleteUser() {
   clearDetail();
   $("results").replaceChildren();
   await reloadTimeline();
-  await Promise.all([loadSessions(), loadUsers()]);
+  await Promise.all([loadSessions(), loadUsers(), loadTasks()]);
   status(`Erased user ${user}: ${plural(result.erased_episodes, "message", "messages")} and ${plural(result.erased_memories, "memory", "memories")}`, "ok");
 }
 
@@ -571,8 +700,10 @@ async function connect() {
   $("export").disabled = !state.user;
   document.querySelectorAll("#users li").forEach((li) => li.classList.toggle("current", li.dataset.user === state.user));
   status(`User ${state.user}`);
+  state.task = null;
   await reloadTimeline();
   await loadSessions();
+  await loadTasks();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -588,6 +719,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("refresh-users").addEventListener("click", guarded(loadUsers));
   $("delete-user").addEventListener("click", guarded(deleteUser));
   $("more-messages").addEventListener("click", guarded(moreMessages));
+  $("refresh-tasks").addEventListener("click", guarded(loadTasks));
   $("delete").addEventListener("click", guarded(() => change("Delete", "DELETE", "")));
   $("forget").addEventListener("click", guarded(() => change("Forget", "POST", "/forget")));
   $("undo").addEventListener("click", guarded(() => change("Undo", "POST", "/undo", false)));

@@ -255,4 +255,51 @@ MIGRATIONS: tuple[Migration, ...] = (
             "WHERE role = 'user' AND name IS NOT NULL",
         ),
     ),
+    Migration(
+        9,
+        "task memory",
+        (
+            # kenning.tasks: long agent tasks, their steps (append-only; a revision is a new
+            # step) and the dependencies between steps. ``steps`` numbers a task's steps.
+            """CREATE TABLE tasks (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                agent_id TEXT,
+                goal TEXT NOT NULL,
+                status TEXT NOT NULL,
+                outcome TEXT,
+                steps {int} NOT NULL DEFAULT 0,
+                metadata {json} NOT NULL DEFAULT '{{}}',
+                created_at {time} NOT NULL,
+                updated_at {time} NOT NULL
+            )""",
+            "CREATE INDEX tasks_by_user ON tasks (user_id, created_at)",
+            """CREATE TABLE task_steps (
+                id TEXT PRIMARY KEY,
+                task_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                number {int} NOT NULL,
+                parent_id TEXT,
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                status TEXT NOT NULL,
+                outcome TEXT,
+                summary TEXT,
+                stale_reason TEXT,
+                data {json} NOT NULL DEFAULT '{{}}',
+                created_at {time} NOT NULL,
+                updated_at {time} NOT NULL,
+                UNIQUE (task_id, number)
+            )""",
+            "CREATE INDEX task_steps_by_user ON task_steps (user_id)",
+            """CREATE TABLE task_dependencies (
+                step_id TEXT NOT NULL,
+                depends_on TEXT NOT NULL,
+                task_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                PRIMARY KEY (step_id, depends_on)
+            )""",
+            "CREATE INDEX task_dependencies_by_task ON task_dependencies (task_id)",
+        ),
+    ),
 )

@@ -27,6 +27,9 @@ _USER_TABLES = (
     "entities",
     "episodes",
     "llm_calls",
+    "task_dependencies",
+    "task_steps",
+    "tasks",
     "changes",
     "scopes",
 )
