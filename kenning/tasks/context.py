@@ -2,10 +2,13 @@
 from the transcript.
 
 * the **goal** and the **plan**: along the active path (the open subgoals, outermost
-  first), each level's subgoals, a finished one collapsed to one line with its summary and
-  the numbers of the steps it holds (``expand`` brings them back);
-* the **active path in full**: the steps recorded directly under each open subgoal;
-* **stale** steps flagged, one line per revision: the steps it made stale and why;
+  first), each level's subgoals, a finished one collapsed to one line with the numbers of
+  the steps it holds (``expand`` brings them back) and, for the latest few of a level, its
+  summary;
+* the **active subgoal in full**: the steps recorded directly under the innermost open
+  subgoal (the task's own steps when none is open); the outer open subgoals are on the plan;
+* **stale** steps flagged: for each of the latest revisions, the steps it made stale and
+  why; the steps of older revisions on one line;
 * **long-term memories** relevant to the active subgoal, from the user's ``Memory``.
 
 Within the budget, in this order of precedence: the goal and the plan's open subgoals, the
@@ -31,6 +34,8 @@ from kenning.read.tokens import TokenCounter
 from kenning.tasks.summary import line
 
 _MEMORY_SHARE = 8  # long-term memories take at most an eighth of the budget
+SUMMARIZED = 5  # finished subgoals of a level shown with their summary (the latest)
+STALE_REASONS = 5  # revisions whose stale steps are listed with the reason (the latest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +79,9 @@ class Tree:
         return sorted(out, key=lambda s: s.number)
 
 
-def plan_line(subgoal: Step, tree: Tree, depth: int) -> str:
-    """A subgoal in the plan: status, number, text, and (finished) its summary and the
-    numbers of its steps."""
+def plan_line(subgoal: Step, tree: Tree, depth: int, *, summary: bool = True) -> str:
+    """A subgoal in the plan: status, number, text, and (finished) its summary (unless
+    ``summary`` is false) and the numbers of its steps."""
     indent = "  " * depth
     head = f"{indent}[{subgoal.status.value}] #{subgoal.number} {subgoal.text}"
     if subgoal.status is StepStatus.OPEN:
@@ -84,6 +89,8 @@ def plan_line(subgoal: Step, tree: Tree, depth: int) -> str:
     inside = tree.descendants(subgoal.id)
     # Always "steps #a-#b" (one form for whoever reads it back, "#2-#2" included).
     span = f" (steps #{inside[0].number}-#{inside[-1].number})" if inside else ""
+    if not summary:
+        return f"{head}{span}"
     return f"{head} — {subgoal.summary or subgoal.outcome or 'no summary'}{span}"
 
 
@@ -138,28 +145,31 @@ def build_task_context(
     stale = [s for s in steps if s.stale_reason and s.status is not StepStatus.REVISED]
     if stale:
         lines.offer((3, -1), "## Stale steps (a step they depend on was revised)")
-    # One line per revision: the steps it made stale share its reason.
-    by_reason: dict[str, list[Step]] = {}
-    for step in stale:
-        by_reason.setdefault(step.stale_reason or "", []).append(step)
-    for reason, group in by_reason.items():
-        numbers = ", ".join(f"#{s.number}" for s in group)
-        lines.offer((3, group[0].number), f"{numbers} STALE: {reason}")
-    # The active path in full: direct steps of the task and of each open subgoal.
+    for first, text in _stale_lines(stale):
+        lines.offer((3, first), text)
+    # The active subgoal in full (the task's own steps when none is open); the steps of
+    # the subgoals around it are theirs to expand.
     active = [
         s
-        for parent in [None, *[p.id for p in path]]
-        for s in tree.children.get(parent, [])
+        for s in tree.children.get(path[-1].id if path else None, [])
         if s.kind is not StepKind.SUBGOAL and s.status is not StepStatus.REVISED
     ]
     active.sort(key=lambda s: s.number)
     if active:
         lines.offer((2, -1), f"## Current: {path[-1].text if path else task.goal}")
     shown = [s for s in reversed(active) if lines.offer((2, s.number), line(s))]
-    collapsed = [s for _, s, _ in reversed(plan) if s not in path]
-    collapsed = [
-        s for s in collapsed if lines.offer(_place(plan, s), plan_line(s, tree, _depth(plan, s)))
-    ]
+    # Finished subgoals, newest first: the latest few of each level with their summary,
+    # older ones by their text and steps only (working memory favours what is recent;
+    # expand brings any of them back).
+    collapsed: list[Step] = []
+    per_level: dict[int, int] = {}
+    for place, subgoal, depth in reversed(plan):
+        if subgoal in path:
+            continue
+        per_level[depth] = per_level.get(depth, 0) + 1
+        full = per_level[depth] <= SUMMARIZED
+        if lines.offer(place, plan_line(subgoal, tree, depth, summary=full)):
+            collapsed.append(subgoal)
     recalled = _recall(lines, memories, path[-1].text if path else task.goal)
     text = lines.text()
     return TaskContext(
@@ -175,12 +185,23 @@ def build_task_context(
     )
 
 
-def _place(plan: Sequence[tuple[tuple[int, int], Step, int]], step: Step) -> tuple[int, int]:
-    return next(place for place, s, _ in plan if s.id == step.id)
-
-
-def _depth(plan: Sequence[tuple[tuple[int, int], Step, int]], step: Step) -> int:
-    return next(depth for _, s, depth in plan if s.id == step.id)
+def _stale_lines(stale: Sequence[Step]) -> list[tuple[int, str]]:
+    """One line per revision (the steps it made stale share its reason), the latest
+    :data:`STALE_REASONS` with their reason, the steps of older ones on one line."""
+    by_reason: dict[str, list[Step]] = {}
+    for step in stale:
+        by_reason.setdefault(step.stale_reason or "", []).append(step)
+    groups = sorted(by_reason.items(), key=lambda item: item[1][0].number)
+    older, recent = groups[:-STALE_REASONS], groups[-STALE_REASONS:]
+    out: list[tuple[int, str]] = []
+    if older:
+        steps = sorted((s for _, group in older for s in group), key=lambda s: s.number)
+        numbers = ", ".join(f"#{s.number}" for s in steps)
+        out.append((steps[0].number, f"{numbers} STALE: after {len(older)} earlier revisions"))
+    for reason, group in recent:
+        numbers = ", ".join(f"#{s.number}" for s in group)
+        out.append((group[0].number, f"{numbers} STALE: {reason}"))
+    return out
 
 
 def _recall(

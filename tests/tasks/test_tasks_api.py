@@ -220,3 +220,41 @@ def test_two_engines_on_one_store_number_steps_without_gaps_or_repeats(
     finally:
         for engine in engines:
             engine.close()
+
+
+def test_older_finished_subgoals_keep_their_span_but_not_their_summary(tm: TaskMemory) -> None:
+    from kenning.tasks.context import SUMMARIZED
+
+    task = tm.start("Survey eight cities", user_id="u")
+    for n in range(SUMMARIZED + 3):
+        sub = tm.open_subgoal(task.id, f"survey city {n}", user_id="u")
+        tm.record(task.id, f"city {n} has {n * 11} parks", user_id="u", kind="observation")
+        tm.close_subgoal(sub.id, user_id="u")
+    text = tm.context(task.id, user_id="u", budget_tokens=2000).text
+    lines = [ln for ln in text.splitlines() if ln.startswith("[done]")]
+    assert len(lines) == SUMMARIZED + 3 and all("(steps #" in ln for ln in lines)
+    with_summary = [ln for ln in lines if " — city " in ln]
+    assert len(with_summary) == SUMMARIZED
+    assert lines[-SUMMARIZED:] == with_summary  # the latest ones
+
+
+def test_stale_steps_of_older_revisions_share_one_line(tm: TaskMemory) -> None:
+    from kenning.tasks.context import STALE_REASONS
+
+    task = tm.start("Tune the service", user_id="u")
+    users: list[str] = []
+    for n in range(STALE_REASONS + 2):
+        setting = tm.record(task.id, f"set knob{n}=1", user_id="u")
+        users.append(
+            tm.record(task.id, f"run with knob{n}", user_id="u", depends_on=[setting.id]).id
+        )
+        tm.revise(setting.id, f"set knob{n}=2", user_id="u", reason=f"knob{n} too low")
+    context = tm.context(task.id, user_id="u", budget_tokens=2000)
+    assert {s.id for s in context.stale} == set(users)
+    flagged = [ln for ln in context.text.splitlines() if " STALE: " in ln]
+    assert len(flagged) == STALE_REASONS + 1
+    numbers = {s.id: s.number for s in context.stale}
+    assert (
+        flagged[0] == f"#{numbers[users[0]]}, #{numbers[users[1]]} STALE: after 2 earlier revisions"
+    )
+    assert all(f"knob{n} too low" in flagged[n - 1] for n in range(2, STALE_REASONS + 2))
