@@ -41,6 +41,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TextIO, TypeVar
 from kenning.config import Settings
 from kenning.embed.base import Embedder
 from kenning.errors import StoreError
+from kenning.llm import ChatClient
 from kenning.memory import Memory, MessagesInput
 from kenning.models import (
     AddResult,
@@ -158,6 +159,11 @@ class AsyncMemory:
     def embedder(self) -> Embedder:
         """The embedder in use."""
         return self.memory.embedder
+
+    @property
+    def llm(self) -> ChatClient | None:
+        """The LLM client (``fact_extraction=llm``), or None."""
+        return self.memory.llm
 
     async def warm_up(self) -> None:
         """Load the embedding model now (see :meth:`kenning.Memory.warm_up`)."""
