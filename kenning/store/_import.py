@@ -13,7 +13,7 @@ from dataclasses import replace
 from itertools import groupby
 from typing import Any, TypeVar
 
-from kenning.models import Entity, IndexKey, KeyKind, ModelMismatch
+from kenning.models import Entity, IndexKey, KeyKind, ModelMismatch, Step, Task
 from kenning.store._sql.core import Row, chunks, marks, null_or_equal
 from kenning.store._sql.store import SQLStore
 from kenning.store.base import StoredMemory
@@ -336,6 +336,23 @@ class Importer:
                 self.store.put_llm_calls(record.user_id, [call])
                 added += 1
         self._count(RecordType.LLM_CALL, added, len(run))
+
+    # -- tasks -------------------------------------------------------------------------------
+    def _task(self, run: Numbered[Task]) -> None:
+        tasks = [t for _, t in run]
+        new = self._new(run, [t.id for t in tasks], [t.user_id for t in tasks], "tasks")
+        self.store.restore_tasks([t for _, t in new])
+        self._count(RecordType.TASK, len(new), len(run))
+
+    def _task_step(self, run: Numbered[Step]) -> None:
+        steps = [s for _, s in run]
+        tasks = self._owners("tasks", [s.task_id for s in steps])
+        for line, step in run:
+            if tasks.get(step.task_id) != step.user_id:
+                raise ExportFormatError(line, "task_id", f"{step.task_id!r} {_MISSING}")
+        new = self._new(run, [s.id for s in steps], [s.user_id for s in steps], "task_steps")
+        self.store.restore_task_steps([s for _, s in new])
+        self._count(RecordType.TASK_STEP, len(new), len(run))
 
 
 _EPISODE_INSERT = (

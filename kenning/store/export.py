@@ -171,6 +171,9 @@ def _user_records(store: SQLStore, user: str) -> Iterator[Record]:
         yield OwnedHistory(row[-1], R.history([row[:-1]])[0])
     for row in _rows(store, "llm_calls", _LLM_CALL.split(", "), user):
         yield _llm_call(row)
+    for task in store.list_tasks(user):
+        yield task
+        yield from store.task_steps(user, task.id)
 
 
 def _unowned_records(store: SQLStore) -> Iterator[Record]:

@@ -38,6 +38,11 @@ from kenning.models import (
     MemoryItem,
     MemoryKind,
     MemoryStatus,
+    Step,
+    StepKind,
+    StepStatus,
+    Task,
+    TaskStatus,
 )
 from kenning.store._codec import decode_time, encode_time
 from kenning.store.base import StoredMemory
@@ -56,6 +61,8 @@ class RecordType(enum.StrEnum):
     LINK = "link"
     HISTORY = "history"
     LLM_CALL = "llm_call"
+    TASK = "task"
+    TASK_STEP = "task_step"
     END = "end"
 
 
@@ -137,6 +144,8 @@ Record = (
     | LinkRecord
     | OwnedHistory
     | LLMCallRecord
+    | Task
+    | Step
 )
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -290,7 +299,83 @@ def encode(record: Record) -> dict[str, Any]:
         }
     if isinstance(record, OwnedHistory):
         return _history(record)
+    if isinstance(record, Task):
+        return _task(record)
+    if isinstance(record, Step):
+        return _step(record)
     return _llm_call(record)
+
+
+def _task(t: Task) -> dict[str, Any]:
+    return {
+        "type": RecordType.TASK.value,
+        "id": t.id,
+        "user_id": t.user_id,
+        "agent_id": t.agent_id,
+        "goal": t.goal,
+        "status": t.status.value,
+        "outcome": t.outcome,
+        "steps": t.steps,
+        "metadata": t.metadata,
+        "created_at": encode_time(t.created_at),
+        "updated_at": encode_time(t.updated_at),
+    }
+
+
+def _step(s: Step) -> dict[str, Any]:
+    return {
+        "type": RecordType.TASK_STEP.value,
+        "id": s.id,
+        "task_id": s.task_id,
+        "user_id": s.user_id,
+        "number": s.number,
+        "parent_id": s.parent_id,
+        "kind": s.kind.value,
+        "text": s.text,
+        "status": s.status.value,
+        "outcome": s.outcome,
+        "summary": s.summary,
+        "stale_reason": s.stale_reason,
+        "depends_on": list(s.depends_on),
+        "data": s.data,
+        "created_at": encode_time(s.created_at),
+        "updated_at": encode_time(s.updated_at),
+    }
+
+
+def _decode_task(f: Fields) -> Task:
+    return Task(
+        id=f.text("id"),
+        user_id=f.text("user_id"),
+        agent_id=f.opt_text("agent_id"),
+        goal=f.text("goal"),
+        status=f.choice("status", TaskStatus),
+        outcome=f.opt_text("outcome"),
+        steps=f.integer("steps"),
+        metadata=f.obj_field("metadata"),
+        created_at=f.time("created_at"),
+        updated_at=f.time("updated_at"),
+    )
+
+
+def _decode_step(f: Fields) -> Step:
+    return Step(
+        id=f.text("id"),
+        task_id=f.text("task_id"),
+        user_id=f.text("user_id"),
+        number=f.integer("number"),
+        parent_id=f.opt_text("parent_id"),
+        kind=f.choice("kind", StepKind),
+        text=f.text("text"),
+        status=f.choice("status", StepStatus),
+        outcome=f.opt_text("outcome"),
+        summary=f.opt_text("summary"),
+        stale_reason=f.opt_text("stale_reason"),
+        depends_on=f.texts("depends_on"),
+        data=f.obj_field("data"),
+        created_at=f.time("created_at"),
+        updated_at=f.time("updated_at"),
+    )
 
 
 _TYPES: dict[type, RecordType] = {
@@ -301,6 +386,8 @@ _TYPES: dict[type, RecordType] = {
     LinkRecord: RecordType.LINK,
     OwnedHistory: RecordType.HISTORY,
     LLMCallRecord: RecordType.LLM_CALL,
+    Task: RecordType.TASK,
+    Step: RecordType.TASK_STEP,
 }
 
 
@@ -574,6 +661,10 @@ def decode(obj: Mapping[str, Any], line: int) -> Record | End:
         return _decode_history(f)
     if kind is RecordType.LLM_CALL:
         return _decode_llm_call(f)
+    if kind is RecordType.TASK:
+        return _decode_task(f)
+    if kind is RecordType.TASK_STEP:
+        return _decode_step(f)
     counts = f.obj_field("counts")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in counts.values()):
         raise f.error("counts", "must map record types to integers")

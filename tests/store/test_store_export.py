@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from rawdb import raw_sql
 
-from kenning import Memory, MemoryKind, MemoryStatus
+from kenning import Memory, MemoryKind, MemoryStatus, TaskMemory
 from kenning.errors import NotFound
 from kenning.store.export_format import ExportFormatError, ImportConflict
 from kenning.testing import HashEmbedder
@@ -36,7 +36,18 @@ CHAT = [
 QUERIES = ["where does she live?", "who got married?", "dog", "Lisbon", "peanuts", "hiking"]
 NOW = "2024-03-01T12:00:00Z"
 USERS = ("ana", "bo")
-TABLES = ("episodes", "memories", "memory_keys", "entities", "mentions", "links", "history")
+TABLES = (
+    "episodes",
+    "memories",
+    "memory_keys",
+    "entities",
+    "mentions",
+    "links",
+    "history",
+    "tasks",
+    "task_steps",
+    "task_dependencies",
+)
 
 
 @pytest.fixture
@@ -71,6 +82,16 @@ def fill(m: Memory) -> None:
     m.consolidate(user_id="ana")
     for query in QUERIES[:3]:
         m.search(query, user_id="ana", now=NOW)
+    tasks = TaskMemory(m)
+    task = tasks.start("Plan the move to Berlin", user_id="ana", agent_id="planner")
+    flats = tasks.open_subgoal(task.id, "Find a flat", user_id="ana")
+    budget = tasks.record(task.id, "set rent limit to 1200", user_id="ana")
+    tasks.record(
+        task.id, "search flats", user_id="ana", kind="tool_call", data={"result": "12 flats"}
+    )
+    tasks.record(task.id, "shortlist 3 flats", user_id="ana", depends_on=[budget.id])
+    tasks.revise(budget.id, "set rent limit to 1000", user_id="ana", reason="budget cut")
+    tasks.close_subgoal(flats.id, user_id="ana")
 
 
 @pytest.fixture
@@ -88,6 +109,8 @@ def state(location: str) -> list[Any]:
         for user in USERS:
             items = m.get_all(user_id=user, statuses=None, limit=None)
             out += [items, m.episodes(user_id=user, limit=None)]
+            for task in TaskMemory(m).tasks(user_id=user):
+                out += [task, TaskMemory(m).steps(task.id, user_id=user)]
             for item in items:
                 out.append(m.history(item.id, user_id=user))
                 graph = m.graph(item.id, user_id=user)

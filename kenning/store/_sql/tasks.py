@@ -116,26 +116,7 @@ class TaskQueries(SQLBase):
             if counted is None:
                 raise NotFound(f"task {step.task_id!r} not found")
             number = int(counted[0])
-            self._exec(
-                f"INSERT INTO task_steps ({_STEP_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    step.id,
-                    step.task_id,
-                    step.user_id,
-                    number,
-                    step.parent_id,
-                    step.kind.value,
-                    step.text,
-                    step.status.value,
-                    step.outcome,
-                    step.summary,
-                    step.stale_reason,
-                    self.dialect.json(step.data),
-                    self._time(step.created_at),
-                    self._time(step.updated_at),
-                ),
-            )
-            self._put_dependencies(step, step.depends_on)
+            self._insert_step(replace(step, number=number))
         return replace(step, number=number)
 
     def add_task_dependencies(self, step: Step, depends_on: Sequence[str]) -> None:
@@ -195,6 +176,41 @@ class TaskQueries(SQLBase):
                         step.user_id,
                     ),
                 )
+
+    def restore_tasks(self, tasks: Sequence[Task]) -> None:
+        """Insert tasks as they were exported, their step count included (an import)."""
+        with self._write():
+            for task in tasks:
+                self.put_task(task)
+                self._exec("UPDATE tasks SET steps = ? WHERE id = ?", (task.steps, task.id))
+
+    def restore_task_steps(self, steps: Sequence[Step]) -> None:
+        """Insert steps as they were exported, numbers and dependencies included."""
+        with self._write():
+            for step in steps:
+                self._insert_step(step)
+
+    def _insert_step(self, step: Step) -> None:
+        self._exec(
+            f"INSERT INTO task_steps ({_STEP_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                step.id,
+                step.task_id,
+                step.user_id,
+                step.number,
+                step.parent_id,
+                step.kind.value,
+                step.text,
+                step.status.value,
+                step.outcome,
+                step.summary,
+                step.stale_reason,
+                self.dialect.json(step.data),
+                self._time(step.created_at),
+                self._time(step.updated_at),
+            ),
+        )
+        self._put_dependencies(step, step.depends_on)
 
     def delete_tasks(self, user_id: str, task_ids: Sequence[str] | None = None) -> int:
         with self._write():
