@@ -19,8 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from kenning import Memory, MemoryKind, Settings
 from kenning.eval import git_revision
-from kenning.eval.locomo import LocomoConversation, LocomoSession, session_messages
+from kenning.eval.locomo import (
+    LocomoConversation,
+    LocomoSession,
+    load_locomo,
+    session_messages,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LOCOMO = REPO_ROOT.parent / "shared" / "data" / "locomo" / "locomo10.json"
@@ -107,3 +113,33 @@ def turn_lines(session: LocomoSession) -> Iterator[tuple[str, str, str]]:
 def count_turns(conversation: LocomoConversation) -> int:
     """Turns of a conversation that render non-empty."""
     return sum(1 for s in conversation.sessions for _ in turn_lines(s))
+
+
+def compare_searches(locomo: Path, stores: list[str], settings: Settings) -> dict[str, Any]:
+    """Search every LoCoMo question on every store (one copy of the others); count the
+    rankings that differ from the first store's and the largest score gap."""
+    engines = [Memory(location, settings=settings) for location in stores]
+    questions = differing = 0
+    largest_gap = 0.0
+    try:
+        for conversation in load_locomo(locomo):
+            for question in conversation.questions:
+                results = [
+                    m.search(
+                        question.question,
+                        user_id=conversation.sample_id,
+                        kinds=MemoryKind.TURN,
+                        limit=50,
+                    )
+                    for m in engines
+                ]
+                ranked = [[h.memory.id for h in r] for r in results]
+                questions += 1
+                differing += any(r != ranked[0] for r in ranked[1:])
+                for r in results[1:]:
+                    for a, b in zip(results[0], r, strict=False):
+                        largest_gap = max(largest_gap, abs(a.score - b.score))
+    finally:
+        for m in engines:
+            m.close()
+    return {"questions": questions, "differing": differing, "largest_score_gap": largest_gap}

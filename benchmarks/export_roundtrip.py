@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _bench import DEFAULT_LOCOMO, environment, print_table, write_json
+from _bench import DEFAULT_LOCOMO, compare_searches, environment, print_table, write_json
 
-from kenning import Memory, MemoryKind, Settings
+from kenning import Memory, Settings
 from kenning.eval.locomo import load_locomo, session_messages
 from kenning.testing.postgres import LocalPostgres
 
@@ -61,35 +61,6 @@ def static_state(location: str, settings: Settings) -> tuple[list[Any], int, int
                 out.append(entries)
                 histories += len(entries)
     return out, memories, histories
-
-
-def compare_searches(locomo: Path, stores: list[str], settings: Settings) -> dict[str, Any]:
-    """Search every question on every store; count rankings that differ from the first's."""
-    engines = [Memory(location, settings=settings) for location in stores]
-    questions = differing = 0
-    largest_gap = 0.0
-    try:
-        for conversation in load_locomo(locomo):
-            for question in conversation.questions:
-                results = [
-                    m.search(
-                        question.question,
-                        user_id=conversation.sample_id,
-                        kinds=MemoryKind.TURN,
-                        limit=50,
-                    )
-                    for m in engines
-                ]
-                ranked = [[h.memory.id for h in r] for r in results]
-                questions += 1
-                differing += any(r != ranked[0] for r in ranked[1:])
-                for r in results[1:]:
-                    for a, b in zip(results[0], r, strict=False):
-                        largest_gap = max(largest_gap, abs(a.score - b.score))
-    finally:
-        for m in engines:
-            m.close()
-    return {"questions": questions, "differing": differing, "largest_score_gap": largest_gap}
 
 
 def round_trip(source: str, file: Path, destination: str, settings: Settings) -> dict[str, Any]:

@@ -25,12 +25,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
-from _bench import DEFAULT_LOCOMO, environment, print_table, write_json
+from _bench import DEFAULT_LOCOMO, compare_searches, environment, print_table, write_json
 
-from kenning import Memory, MemoryKind, Settings
-from kenning.eval.locomo import load_locomo
+from kenning import Settings
 from kenning.store import open_store
 from kenning.store.transfer import TransferReport, transfer
 from kenning.testing.postgres import LocalPostgres
@@ -45,35 +43,6 @@ def copy(source: str, destination: str) -> tuple[TransferReport, float]:
     finally:
         src.close()
         dest.close()
-
-
-def compare(locomo: Path, stores: list[str], settings: Settings) -> dict[str, Any]:
-    """Search every question on every store; count rankings that differ."""
-    memories = [Memory(location, settings=settings) for location in stores]
-    questions = differing = 0
-    largest_gap = 0.0
-    try:
-        for conversation in load_locomo(locomo):
-            for question in conversation.questions:
-                results = [
-                    m.search(
-                        question.question,
-                        user_id=conversation.sample_id,
-                        kinds=MemoryKind.TURN,
-                        limit=50,
-                    )
-                    for m in memories
-                ]
-                ranked = [[h.memory.id for h in r] for r in results]
-                questions += 1
-                differing += any(r != ranked[0] for r in ranked[1:])
-                for r in results[1:]:
-                    for a, b in zip(results[0], r, strict=False):
-                        largest_gap = max(largest_gap, abs(a.score - b.score))
-    finally:
-        for m in memories:
-            m.close()
-    return {"questions": questions, "differing": differing, "largest_score_gap": largest_gap}
 
 
 def main() -> int:
@@ -91,7 +60,7 @@ def main() -> int:
             back = str(Path(tmp) / "back.db")
             there, there_s = copy(str(args.db), url)
             _, back_s = copy(url, back)
-            figures = compare(args.locomo, [str(args.db), url, back], settings)
+            figures = compare_searches(args.locomo, [str(args.db), url, back], settings)
         finally:
             if local is not None:
                 local.close()

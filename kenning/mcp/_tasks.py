@@ -186,9 +186,6 @@ def add_task_tools(
     user (as for ``remember``), ``user_note`` ends each description."""
     engine = TaskMemory(memory)
 
-    def step_of(task_id: str, step_id: str, user: str) -> Step:
-        return engine.step(task_id, step_id, user_id=user)
-
     def task_start(
         ctx: Context,
         goal: Annotated[str, _text("What the task is to achieve.")],
@@ -249,7 +246,7 @@ def add_task_tools(
     ) -> StepOut:
         user = user_of(user_id, ctx)
         with _tool_errors():
-            subgoal = step_of(task_id, step_id, user)
+            subgoal = engine.step(task_id, step_id, user_id=user)
             closed = engine.close_subgoal(subgoal.id, user_id=user, outcome=outcome, failed=failed)
         return StepOut.of(closed)
 
@@ -263,7 +260,7 @@ def add_task_tools(
     ) -> RevisionOut:
         user = user_of(user_id, ctx)
         with _tool_errors():
-            step = step_of(task_id, step_id, user)
+            step = engine.step(task_id, step_id, user_id=user)
             revision = engine.revise(step.id, text, user_id=user, reason=reason)
         return RevisionOut.of(revision)
 
@@ -297,7 +294,7 @@ def add_task_tools(
     ) -> Expanded:
         user = user_of(user_id, ctx)
         with _tool_errors():
-            subgoal = step_of(task_id, step_id, user)
+            subgoal = engine.step(task_id, step_id, user_id=user)
             steps = engine.expand(subgoal.id, user_id=user)
         return Expanded(
             task_id=task_id, subgoal_id=subgoal.id, steps=[StepOut.of(s) for s in steps]

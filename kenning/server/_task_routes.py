@@ -145,11 +145,6 @@ def _tasks(request: Request) -> TaskMemory:
     return TaskMemory(_memory(request))  # holds only references: as cheap as a lookup
 
 
-def _step_of(engine: TaskMemory, task_id: str, step_id: str, user_id: str) -> Step:
-    """The step, if it belongs to this task of this user (404 otherwise)."""
-    return engine.step(task_id, step_id, user_id=user_id)
-
-
 def _texts(request: Request, **texts: str | None) -> None:
     limits = _limits(request)
     for field, text in texts.items():
@@ -247,7 +242,7 @@ def close_subgoal(
     body = body or CloseRequest()
     _texts(request, outcome=body.outcome)
     engine = _tasks(request)
-    step = _step_of(engine, task_id, step_id, user_id)
+    step = engine.step(task_id, step_id, user_id=user_id)
     closed = engine.close_subgoal(
         step.id, user_id=user_id, outcome=body.outcome, failed=body.failed
     )
@@ -264,7 +259,7 @@ def revise_step(
 ) -> JSONResponse:
     _texts(request, text=body.text, reason=body.reason)
     engine = _tasks(request)
-    step = _step_of(engine, task_id, step_id, user_id)
+    step = engine.step(task_id, step_id, user_id=user_id)
     revision = engine.revise(
         step.id, body.text, user_id=user_id, reason=body.reason, data=body.data
     )
@@ -278,7 +273,7 @@ def revise_step(
 )
 def resolve_step(request: Request, user_id: ScopedUser, task_id: str, step_id: str) -> JSONResponse:
     engine = _tasks(request)
-    step = _step_of(engine, task_id, step_id, user_id)
+    step = engine.step(task_id, step_id, user_id=user_id)
     return _json(engine.resolve(step.id, user_id=user_id))
 
 
@@ -291,7 +286,7 @@ def depend_step(
     request: Request, user_id: ScopedUser, task_id: str, step_id: str, body: DependRequest
 ) -> JSONResponse:
     engine = _tasks(request)
-    step = _step_of(engine, task_id, step_id, user_id)
+    step = engine.step(task_id, step_id, user_id=user_id)
     return _json(engine.depend(step.id, on=body.on, user_id=user_id))
 
 
@@ -302,7 +297,7 @@ def depend_step(
 )
 def expand_step(request: Request, user_id: ScopedUser, task_id: str, step_id: str) -> JSONResponse:
     engine = _tasks(request)
-    step = _step_of(engine, task_id, step_id, user_id)
+    step = engine.step(task_id, step_id, user_id=user_id)
     return _json({"items": engine.expand(step.id, user_id=user_id)})
 
 

@@ -341,7 +341,8 @@ class Importer:
     def _task(self, run: Numbered[Task]) -> None:
         tasks = [t for _, t in run]
         new = self._new(run, [t.id for t in tasks], [t.user_id for t in tasks], "tasks")
-        self.store.restore_tasks([t for _, t in new])
+        for _, task in new:
+            self.store.put_task(task)
         self._count(RecordType.TASK, len(new), len(run))
 
     def _task_step(self, run: Numbered[Step]) -> None:

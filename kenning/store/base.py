@@ -363,7 +363,7 @@ class Store(abc.ABC):
     # -- task memory (kenning.tasks) ----------------------------------------------------
     @abc.abstractmethod
     def put_task(self, task: Task) -> Task:
-        """Store a new task (with no steps yet)."""
+        """Store a new task (its ``steps`` count as given: 0, or an imported task's)."""
 
     @abc.abstractmethod
     def get_task(self, user_id: str, task_id: str) -> Task | None:

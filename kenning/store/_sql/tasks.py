@@ -69,7 +69,7 @@ class TaskQueries(SQLBase):
                     task.goal,
                     task.status.value,
                     task.outcome,
-                    0,
+                    task.steps,  # 0 for a new task; an import keeps the count
                     self.dialect.json(task.metadata),
                     self._time(task.created_at),
                     self._time(task.updated_at),
@@ -176,13 +176,6 @@ class TaskQueries(SQLBase):
                         step.user_id,
                     ),
                 )
-
-    def restore_tasks(self, tasks: Sequence[Task]) -> None:
-        """Insert tasks as they were exported, their step count included (an import)."""
-        with self._write():
-            for task in tasks:
-                self.put_task(task)
-                self._exec("UPDATE tasks SET steps = ? WHERE id = ?", (task.steps, task.id))
 
     def restore_task_steps(self, steps: Sequence[Step]) -> None:
         """Insert steps as they were exported, numbers and dependencies included."""
