@@ -180,11 +180,17 @@ class Settings(BaseSettings):
 
     # -- retrieval components (docs/retrieval.md); each can be switched off ----------------
     passage_words: int = Field(
-        default=0,
+        default=24,
         ge=0,
-        description="Messages and documents longer than this many words and a half are also "
-        "indexed under overlapping passages of this many words, each a dense key (the model "
-        "reads only the first 256 word pieces); 0 = off. Applies to memories added after.",
+        description="Messages (not documents, which are chunked) longer than this many words "
+        "and a half are also indexed under overlapping passages of this many words, each a "
+        "dense key: a remark in passing inside a long message is found by its own meaning. "
+        "0 = none stored. Applies to messages added after.",
+    )
+    passages: bool = Field(
+        default=True,
+        description="Search scores a message by its best passage as well as its whole text "
+        "(off: by its whole text only; the passages stay stored).",
     )
     document_chunk_chars: int = Field(
         default=1200,

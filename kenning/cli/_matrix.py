@@ -68,10 +68,16 @@ def matrix_tables(report: MatrixReport) -> tuple[TextTable, TextTable]:
     )
     names = tuple(by_name)
     deltas = TextTable(
-        f"each variant minus the default (noise margin {summary.noise:g})",
-        ("variant", *names, "better than default on"),
+        "each variant minus the default; better or worse on: where its 95% paired bootstrap "
+        f"interval excludes 0 (a fixed margin of {summary.noise:g} without per-question figures)",
+        ("variant", *names, "better than default on", "worse than default on"),
         tuple(
-            (v.variant, *(_signed(v.deltas[n]) for n in names), ", ".join(v.better_on) or "-")
+            (
+                v.variant,
+                *(_signed(v.deltas[n]) for n in names),
+                ", ".join(v.better_on) or "-",
+                ", ".join(v.worse_on) or "-",
+            )
             for v in summary.variants
         ),
     )

@@ -107,10 +107,15 @@ class Timer:
         limit: int,
         kind: MemoryKind,
         record: bool = True,
+        now: datetime | None = None,
     ) -> list[Hit]:
-        """Call ``memory.search`` restricted to one kind and time it (``record=False``: don't)."""
+        """Call ``memory.search`` restricted to one kind and time it (``record=False``: don't).
+
+        ``now`` is when the question is asked, if the dataset says (relative times in the query
+        are resolved against it); else the engine's default, the scope's latest event time.
+        """
         started = time.perf_counter()
-        result = memory.search(query, user_id=user_id, limit=limit, kinds=[kind])
+        result = memory.search(query, user_id=user_id, limit=limit, kinds=[kind], now=now)
         if record:
             self.query_durations.append(time.perf_counter() - started)
         return list(result.hits)

@@ -43,8 +43,10 @@ class SupportsMemory(SupportsAdd, Protocol):
         user_id: str,
         limit: int = 10,
         kinds: list[MemoryKind] | None = None,
+        now: datetime | None = None,
     ) -> SearchResult:
-        """Ranked hits for ``query`` in ``user_id``'s scope, best first."""
+        """Ranked hits for ``query`` in ``user_id``'s scope, best first (relative times in
+        the query resolved against ``now``)."""
         ...
 
 

@@ -7,7 +7,7 @@ headline metrics beside the default's, so every component's contribution is visi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ __all__ = [
     "PARAMETERS",
     "SupportsConfigure",
     "configured",
+    "kept_metrics",
     "level_ablation",
     "variant_plan",
 ]
@@ -36,6 +37,7 @@ _ALL_OFF: dict[str, Any] = {
     "diversity": False,
     "adaptive_granularity": False,
     "lifecycle": False,
+    "passages": False,
     "agreement_guard": False,
 }
 
@@ -49,6 +51,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no pseudo-relevance feedback": {"prf": False},
     "no entity feedback (term feedback kept)": {"entity_feedback_weight": 0.0},
     "no lifecycle (facts, validity, retention)": {"lifecycle": False},
+    "no passages": {"passages": False},
     "no agreement guard": {"agreement_guard": False},
     "with newest-wins": {"newest_wins": True},
     "with MMR diversity": {"diversity": True},
@@ -108,10 +111,14 @@ def configured(memory: SupportsMemory, changes: Mapping[str, Any]) -> Iterator[N
 
 
 def level_ablation(
-    plan: Mapping[str, Mapping[str, Any]], rows: Mapping[str, Iterable[Scored]]
+    plan: Mapping[str, Mapping[str, Any]],
+    rows: Mapping[str, Iterable[Scored]],
+    per_question: Mapping[str, list[dict[str, float]]] | None = None,
 ) -> dict[str, Any]:
     """``result["ablation"]`` of a runner that scores several levels (session, turn): per
-    variant its changes and its ``"<level> <metric>"`` means; each row's group is its level."""
+    variant its changes and its ``"<level> <metric>"`` means; each row's group is its level.
+    ``per_question`` (variant -> one dict per question, see :func:`kept_metrics`) is kept
+    beside them when given."""
     return {
         name: {
             "changes": dict(plan[name]),
@@ -120,6 +127,17 @@ def level_ablation(
                 for level, group in summarize(rows[name]).groups.items()
                 for metric, value in group.as_dict().items()
             },
+            **({"per_question": per_question[name]} if per_question else {}),
         }
         for name in plan
     }
+
+
+def kept_metrics(
+    scores: Mapping[str, float], keep: Collection[str], level: str | None = None
+) -> dict[str, float]:
+    """One question's metrics that a caller asked to keep per question (``per_question``):
+    the development matrix's headline metrics, for its paired bootstrap. A runner of several
+    levels names them ``"<level> <metric>"``, as in its ablation's means."""
+    prefix = f"{level} " if level else ""
+    return {prefix + m: v for m, v in scores.items() if prefix + m in keep}

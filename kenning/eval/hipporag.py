@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured, variant_plan
+from .ablation import DEFAULT, configured, kept_metrics, variant_plan
 from .metrics import Scored, recall_at_k, summarize
 
 __all__ = [
@@ -293,6 +293,7 @@ def run_hipporag(
     batch_size: int = 256,
     progress: Progress | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
+    per_question: Collection[str] = (),
 ) -> dict[str, Any]:
     """Ingest the corpus once into ``user_id``'s scope and score passage recall per question.
 
@@ -301,7 +302,8 @@ def run_hipporag(
     the ``idx`` metadata. ``recall@k`` is HippoRAG's: the fraction of a question's gold passages
     in the top ``k``, averaged over questions. Questions without gold are skipped and counted.
     With ``variants`` (see :mod:`kenning.eval.ablation`), every question is also answered under
-    each variant and ``result["ablation"]`` compares them.
+    each variant and ``result["ablation"]`` compares them, with the metrics named in
+    ``per_question`` kept for every question.
     """
     if batch_size < 1:
         raise ValidationError("batch_size", f"must be at least 1, got {batch_size}")
@@ -369,7 +371,15 @@ def run_hipporag(
     }
     if len(plan) > 1:
         result["ablation"] = {
-            name: {"changes": dict(plan[name]), "overall": summarize(r).overall.as_dict()}
+            name: {
+                "changes": dict(plan[name]),
+                "overall": summarize(r).overall.as_dict(),
+                **(
+                    {"per_question": [kept_metrics(row.metrics, per_question) for row in r]}
+                    if per_question
+                    else {}
+                ),
+            }
             for name, r in rows.items()
         }
     return result

@@ -35,7 +35,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsContext, SupportsMemory
-from .ablation import DEFAULT, configured, variant_plan
+from .ablation import DEFAULT, configured, kept_metrics, variant_plan
 from .metrics import Scored, all_at_k, any_at_k, ndcg_at_k, recall_at_k, summarize
 
 __all__ = [
@@ -330,6 +330,7 @@ def run_locomo(
     progress: Progress | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
     context_budget: int | None = None,
+    per_question: Collection[str] = (),
 ) -> dict[str, Any]:
     """Ingest each conversation into its own scope and score turn retrieval per question.
 
@@ -338,7 +339,8 @@ def run_locomo(
     categories 1-4 with evidence is one ``search(question, kinds=[TURN], limit=max(ks))``; hits
     map to ``dia_id`` through their metadata. ``progress(done, total)`` runs per conversation.
     With ``variants`` (name -> settings changes, see :mod:`kenning.eval.ablation`), every question
-    is also answered under each variant and ``result["ablation"]`` compares them.
+    is also answered under each variant and ``result["ablation"]`` compares them; the metrics
+    named in ``per_question`` are also kept there for every question, in order.
     With ``context_budget``, each question's context block (``Memory.context`` at that many
     tokens, default kinds) is built too, and ``result["context"]`` says for how many questions
     it holds an evidence turn, beside how many the top 10 turn hits hold one.
@@ -425,10 +427,22 @@ def run_locomo(
         result["context"] = _context_summary(blocks, context_budget)
     if len(plan) > 1:
         result["ablation"] = {
-            name: {"changes": dict(plan[name]), **_summary(variant_rows)[1]}
+            name: {
+                "changes": dict(plan[name]),
+                **_summary(variant_rows)[1],
+                **_per_question(variant_rows, per_question),
+            }
             for name, variant_rows in rows.items()
         }
     return result
+
+
+def _per_question(
+    rows: list[tuple[int, str, dict[str, float]]], keep: Collection[str]
+) -> dict[str, Any]:
+    if not keep:
+        return {}
+    return {"per_question": [kept_metrics(metrics, keep) for _, _, metrics in rows]}
 
 
 def _summary(rows: list[tuple[int, str, dict[str, float]]]) -> tuple[int, dict[str, Any]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +38,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured, level_ablation, variant_plan
+from .ablation import DEFAULT, configured, kept_metrics, level_ablation, variant_plan
 from .metrics import Scored, ndcg_any_at_k, recall_all_at_k, recall_any_at_k, summarize
 
 __all__ = [
@@ -267,6 +267,7 @@ def run_longmemeval(
     limit_questions: int | None = None,
     progress: Progress | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
+    per_question: Collection[str] = (),
 ) -> dict[str, Any]:
     """Ingest each question's haystack into its own scope and score session and turn retrieval.
 
@@ -280,7 +281,8 @@ def run_longmemeval(
     is sorted by question type: a prefix would hold one or two types only). A level whose gold is
     empty for a question is skipped for that level and counted in ``config["skipped"]``.
     With ``variants`` (see :mod:`kenning.eval.ablation`), every question is also answered under
-    each variant and ``result["ablation"]`` compares them (flattened ``"<level> <metric>"``).
+    each variant and ``result["ablation"]`` compares them (flattened ``"<level> <metric>"``),
+    with the metrics named in ``per_question`` kept for every scored question.
     """
     cut_offs = check_ks(ks)
     limit = max(cut_offs)
@@ -288,6 +290,7 @@ def run_longmemeval(
     timer = Timer()
     plan = variant_plan(variants)
     variant_rows: dict[str, list[Scored]] = {name: [] for name in plan}
+    kept: dict[str, list[dict[str, float]]] = {name: [] for name in plan}
     session_rows: list[Scored] = []
     turn_rows: list[Scored] = []
     skipped = {"abstention": 0, "no_gold_session": 0, "no_gold_turn": 0}
@@ -317,6 +320,7 @@ def run_longmemeval(
                 (MemoryKind.TURN, metadata_key("turn_id"), turn_gold, turn_rows, "turn"),
             )
             for name, changes in plan.items():
+                question_kept: dict[str, float] = {}
                 with configured(memory, changes):
                     for kind, key, gold, rows, level in levels:
                         if not gold:
@@ -330,11 +334,15 @@ def run_longmemeval(
                             limit=limit,
                             kind=kind,
                             record=name == DEFAULT,
+                            now=question.question_date,
                         )
                         scores = score_longmemeval(ranked_ids(hits, key), gold, cut_offs)
                         if name == DEFAULT:
                             rows.append(Scored(question.question_type, scores))
                         variant_rows[name].append(Scored(level, scores))
+                        question_kept |= kept_metrics(scores, per_question, level)
+                if session_gold or turn_gold:
+                    kept[name].append(question_kept)
         if progress is not None:
             progress(done, len(questions))
     sessions = summarize(session_rows)
@@ -370,5 +378,5 @@ def run_longmemeval(
         },
     }
     if len(plan) > 1:
-        result["ablation"] = level_ablation(plan, variant_rows)
+        result["ablation"] = level_ablation(plan, variant_rows, kept if per_question else None)
     return result

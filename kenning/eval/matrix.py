@@ -8,8 +8,9 @@ limits and variants is loaded instead, so an interrupted run loses one dataset a
 ``leave_one_out`` chooses, for each dataset in turn, the variant (which components are on) with the
 best mean gain over plain dense + BM25 on all the *other* datasets, and reports the left-out
 dataset's figure under that choice. That figure, never one chosen on the dataset itself, is the
-project's. It also lists, per variant, its difference from the default on each dataset: a
-component is on by default only if switching it off is nowhere better by more than the noise.
+project's. It also lists, per variant, its difference from the default on each dataset, with
+a 95% paired bootstrap interval over the dataset's questions (``paired_interval``): a component
+is on by default only if switching it off is nowhere better beyond that noise.
 ``kenning eval matrix`` draws the two tables, for the terminal and as markdown.
 """
 
@@ -21,6 +22,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from kenning.errors import ValidationError
 
@@ -45,6 +48,7 @@ __all__ = [
     "VariantDeltas",
     "development_datasets",
     "leave_one_out",
+    "paired_interval",
     "run_matrix",
     "select_datasets",
 ]
@@ -227,6 +231,61 @@ class MatrixOutcome:
         ablation = self.result.get("ablation") or {}
         return {name: self.dataset.value(v["overall"]) for name, v in ablation.items()}
 
+    def intervals(self) -> dict[str, tuple[float, float]]:
+        """Variant name -> the 95% paired bootstrap interval of its headline minus the
+        default's (variants whose result kept no per-question metrics are left out)."""
+        ablation = self.result.get("ablation") or {}
+        base = (ablation.get(DEFAULT) or {}).get("per_question")
+        if not base:
+            return {}
+        return {
+            name: paired_interval(self.dataset.headline, base, v["per_question"])
+            for name, v in ablation.items()
+            if name != DEFAULT and v.get("per_question")
+        }
+
+
+def paired_interval(
+    headline: Sequence[str],
+    base: Sequence[Mapping[str, float]],
+    variant: Sequence[Mapping[str, float]],
+    *,
+    resamples: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """The ``level`` interval of a variant's headline minus the default's, by a paired
+    bootstrap over questions: the same resampled questions for both, so what they share
+    (hard and easy questions) cancels out.
+
+    ``base`` and ``variant`` hold one dict per question, in the same order, with the headline
+    metrics the question has (a question may lack a level, as in LongMemEval); the headline of
+    a resample is the mean over ``headline`` of each metric's mean over the questions with it.
+    """
+    if len(base) != len(variant):
+        raise ValidationError("variant", f"{len(variant)} questions, the default has {len(base)}")
+    if not base:
+        raise ValidationError("base", "no question")
+
+    def matrix(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        return np.array([[r.get(m, np.nan) for m in headline] for r in rows], dtype=np.float64)
+
+    a, b = matrix(base), matrix(variant)
+    picks = np.random.default_rng(seed).integers(0, len(base), size=(resamples, len(base)))
+
+    def headline_of(values: np.ndarray) -> np.ndarray:
+        taken = values[picks]  # resamples x questions x metrics
+        present = ~np.isnan(taken)
+        sums = np.where(present, taken, 0.0).sum(axis=1)
+        counts = present.sum(axis=1)
+        means = np.divide(sums, counts, out=np.full_like(sums, np.nan), where=counts > 0)
+        return np.asarray(np.nanmean(means, axis=1))  # a level no resampled question has
+
+    differences = headline_of(b) - headline_of(a)
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(differences, [tail, 100 - tail])
+    return float(low), float(high)
+
 
 @dataclass(frozen=True, slots=True)
 class LeftOut:
@@ -244,11 +303,15 @@ class LeftOut:
 @dataclass(frozen=True, slots=True)
 class VariantDeltas:
     """A variant's headline minus the default's on each dataset, and the datasets where it is
-    better than the default by more than the noise (for a "no X" variant: where X hurts)."""
+    better (for a "no X" variant: where X hurts) or worse than the default beyond the noise:
+    its 95% paired bootstrap interval (``intervals``) lies above or below 0, or, for a dataset
+    without per-question figures, the difference exceeds the fixed noise margin."""
 
     variant: str
     deltas: Mapping[str, float]
     better_on: tuple[str, ...]
+    worse_on: tuple[str, ...] = ()
+    intervals: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,14 +333,36 @@ def _rounded(value: float) -> float:
     return round(value, 12)
 
 
-def leave_one_out(table: Mapping[str, Mapping[str, float]], *, noise: float = 0.005) -> LeaveOneOut:
+def _beyond(
+    name: str,
+    sign: int,
+    intervals: Mapping[str, tuple[float, float]],
+    deltas: Mapping[str, float],
+    noise: float,
+) -> bool:
+    """Whether the difference on ``name`` is beyond noise in the direction of ``sign``: by its
+    bootstrap interval where there is one, else by the fixed margin."""
+    if name in intervals:
+        low, high = intervals[name]
+        return _rounded(low) > 0 if sign > 0 else _rounded(high) < 0
+    return _rounded(sign * deltas[name]) > noise
+
+
+def leave_one_out(
+    table: Mapping[str, Mapping[str, float]],
+    *,
+    noise: float = 0.005,
+    intervals: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
+) -> LeaveOneOut:
     """Leave-one-dataset-out choice of a variant, for each dataset in turn.
 
     ``table`` maps dataset -> variant -> headline figure; every dataset needs ``"default"`` and
     ``PLAIN``, and only the variants measured on every dataset compete. For a dataset ``d``, the
     chosen variant maximises the mean over the other datasets ``e`` of
     ``table[e][v] - table[e][PLAIN]``; ties go to the default, then to name order. With a single
-    dataset there is nothing to choose on: the default stands.
+    dataset there is nothing to choose on: the default stands. ``intervals`` (dataset ->
+    variant -> paired bootstrap interval of the difference from the default) decide where a
+    variant is better or worse beyond noise; without one, the fixed ``noise`` margin does.
     """
     if not table:
         raise ValidationError("table", "no dataset")
@@ -301,8 +386,14 @@ def leave_one_out(table: Mapping[str, Mapping[str, float]], *, noise: float = 0.
     deltas = []
     for variant in (v for v in common if v != DEFAULT):
         by_dataset = {name: row[variant] - row[DEFAULT] for name, row in table.items()}
-        better = tuple(n for n, d in by_dataset.items() if _rounded(d) > noise)
-        deltas.append(VariantDeltas(variant, by_dataset, better))
+        known = {
+            name: (intervals or {}).get(name, {})[variant]
+            for name in table
+            if variant in (intervals or {}).get(name, {})
+        }
+        better = tuple(n for n in by_dataset if _beyond(n, 1, known, by_dataset, noise))
+        worse = tuple(n for n in by_dataset if _beyond(n, -1, known, by_dataset, noise))
+        deltas.append(VariantDeltas(variant, by_dataset, better, worse, known))
     return LeaveOneOut(tuple(rows), tuple(deltas), noise)
 
 
@@ -362,7 +453,12 @@ def run_matrix(
             bar = progress(dataset) if progress else nullcontext(None)
             with memory_factory() as memory, bar as advance:
                 run = dataset.runner(
-                    *dataset.inputs, memory, progress=advance, variants=plan, **args
+                    *dataset.inputs,
+                    memory,
+                    progress=advance,
+                    variants=plan,
+                    per_question=dataset.headline,
+                    **args,
                 )
             result = {**run, "matrix": stamp}
             write_json(path, result)
@@ -371,4 +467,6 @@ def run_matrix(
         if on_done is not None:
             on_done(outcome)
     table = {o.dataset.name: o.headlines() for o in outcomes}
-    return MatrixReport(tuple(outcomes), table, leave_one_out(table, noise=noise))
+    intervals = {o.dataset.name: o.intervals() for o in outcomes}
+    summary = leave_one_out(table, noise=noise, intervals=intervals)
+    return MatrixReport(tuple(outcomes), table, summary)

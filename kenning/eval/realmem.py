@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ from ._common import (
     stamp,
 )
 from ._protocol import SupportsMemory
-from .ablation import DEFAULT, configured, level_ablation, variant_plan
+from .ablation import DEFAULT, configured, kept_metrics, level_ablation, variant_plan
 from .longmemeval import score_longmemeval
 from .metrics import Scored, summarize
 
@@ -223,16 +223,19 @@ def run_realmem(
     limit_queries: int | None = None,
     progress: Progress | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
+    per_question: Collection[str] = (),
 ) -> dict[str, Any]:
     """Ingest each person's history up to each query, then score session and turn retrieval
     (``recall_any``, ``recall_all`` and ``ndcg_any`` at each k); see the module docstring.
     With ``variants`` (see :mod:`kenning.eval.ablation`) every query is also answered under
-    each variant at the same point of the history, and ``result["ablation"]`` compares them."""
+    each variant at the same point of the history, and ``result["ablation"]`` compares them,
+    with the metrics named in ``per_question`` kept for every query."""
     cut_offs = check_ks(ks)
     histories = load_realmem(folder)[:limit_persons]
     timer = Timer()
     plan = variant_plan(variants)
     rows: dict[str, dict[str, list[Scored]]] = {n: {"session": [], "turn": []} for n in plan}
+    kept: dict[str, list[dict[str, float]]] = {n: [] for n in plan}
     pairs = list(_queries(histories, limit_queries))
     ingests: dict[str, _Ingest] = {}
     for done, (history, query) in enumerate(pairs, start=1):
@@ -240,7 +243,14 @@ def run_realmem(
         ingest.up_to(query.session, query.turn)
         for name, changes in plan.items():
             with configured(memory, changes):
-                _answer(memory, timer, history.person, query, cut_offs, rows[name], name)
+                scores = _answer(memory, timer, history.person, query, cut_offs, rows[name], name)
+            kept[name].append(
+                {
+                    key: value
+                    for level, metrics in scores.items()
+                    for key, value in kept_metrics(metrics, per_question, level).items()
+                }
+            )
         if progress is not None:
             progress(done, len(pairs))
     summaries = {level: summarize(scored) for level, scored in rows[DEFAULT].items()}
@@ -276,7 +286,7 @@ def run_realmem(
             ]
             for name, by_level in rows.items()
         }
-        result["ablation"] = level_ablation(plan, levels)
+        result["ablation"] = level_ablation(plan, levels, kept if per_question else None)
     return result
 
 
@@ -288,8 +298,10 @@ def _answer(
     cut_offs: tuple[int, ...],
     rows: dict[str, list[Scored]],
     variant: str,
-) -> None:
-    """Search the query at both levels (a level without gold is skipped) and score it."""
+) -> dict[str, dict[str, float]]:
+    """Search the query at both levels (a level without gold is skipped) and score it;
+    returns each level's scores."""
+    out: dict[str, dict[str, float]] = {}
     levels = (
         ("session", MemoryKind.SESSION, session_key, query.gold_sessions),
         ("turn", MemoryKind.TURN, metadata_key("turn"), query.gold_turns),
@@ -307,3 +319,5 @@ def _answer(
         )
         scores = score_longmemeval(ranked_ids(hits, key), gold, cut_offs)
         rows[level].append(Scored(query.category, scores))
+        out[level] = scores
+    return out

@@ -122,13 +122,17 @@ class PoolView(ScopeIndex):
         found: list[int] = self._members.get(at).tolist()
         return found
 
-    def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
-        return self._parent.dense_scores_at(query_vector, self._positions)
+    def dense_scores(
+        self, query_vector: npt.NDArray[np.float32], *, passages: bool = True
+    ) -> FloatArray:
+        return self._parent.dense_scores_at(query_vector, self._positions, passages=passages)
 
     def dense_scores_at(
-        self, query_vector: npt.NDArray[np.float32], positions: IntArray
+        self, query_vector: npt.NDArray[np.float32], positions: IntArray, *, passages: bool = True
     ) -> FloatArray:
-        return self._parent.dense_scores_at(query_vector, self._positions[positions])
+        return self._parent.dense_scores_at(
+            query_vector, self._positions[positions], passages=passages
+        )
 
     def nearest(
         self, query_vector: npt.NDArray[np.float32], k: int, *, depth: int | None = None

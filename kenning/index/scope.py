@@ -92,6 +92,7 @@ class ScopeIndex:
             "_mention_table",
             "_incidence",
             "_latest",
+            "_extra",
         }
     )
 
@@ -118,6 +119,7 @@ class ScopeIndex:
         # gathered per memory with one fancy index (memories with more rows are listed).
         self._first_row = Column(np.int64, -1)
         self._more_rows: dict[int, list[int]] = {}
+        self._extra: tuple[IntArray, IntArray] | None = None  # _more_rows flat, cached
         self._lexical_row = Column(np.int64, -1)
         self._lexical_owner = Column(np.int64, -1)  # by BM25 row: its memory's position
         self._dense_owner = Column(np.int64, -1)
@@ -233,7 +235,10 @@ class ScopeIndex:
         self._first_row.set(position, rows[0] if rows else -1)
         if len(rows) > 1:
             self._more_rows[position] = rows[1:]
-        document = list(key_texts)
+            self._extra = None
+        # BM25 reads the memory's text once: its passages (the other text keys) repeat it in
+        # windows, which would only inflate its term frequencies and length.
+        document = list(key_texts[:1])
         if self.key_expansion:
             document += [expansions[kind] for kind in sorted(expansions) if expansions[kind]]
         lexical_row = self.lexical.add("\n".join(document))
@@ -341,7 +346,8 @@ class ScopeIndex:
             self.dense.clear(row)
             self._dense_owner.set(row, -1)
         self._first_row.set(position, -1)
-        self._more_rows.pop(position, None)
+        if self._more_rows.pop(position, None) is not None:
+            self._extra = None
         row = int(self._lexical_row.values[position])
         if row >= 0:
             self.lexical.remove(row)
@@ -599,19 +605,34 @@ class ScopeIndex:
         return self._incidence
 
     # -- scores -----------------------------------------------------------------------
+    def _extra_rows(self) -> tuple[IntArray, IntArray]:
+        """Every memory's dense rows after its first (its passages), flat: (owner, row)."""
+        if self._extra is None:
+            owners = [p for p, rows in self._more_rows.items() for _ in rows]
+            rows = [r for more in self._more_rows.values() for r in more]
+            self._extra = (np.asarray(owners, dtype=np.int64), np.asarray(rows, dtype=np.int64))
+        return self._extra
+
     def _best_of_rows(
-        self, positions: IntArray, score_rows: Callable[[IntArray], npt.NDArray[np.float32]]
+        self,
+        positions: IntArray,
+        score_rows: Callable[[IntArray], npt.NDArray[np.float32]],
+        *,
+        passages: bool = True,
     ) -> FloatArray:
-        """Best score over each memory's dense rows (-inf for memories without any)."""
+        """Best score over each memory's dense rows (-inf for memories without any); with
+        ``passages`` off, over its first row (its text key) only."""
         rows = self._first_row.values[positions]
         has = rows >= 0
         best = np.full(len(positions), -np.inf, dtype=np.float64)
         best[has] = score_rows(rows[has])
-        if self._more_rows:  # only memories with several text keys: a few, if any
-            several = np.fromiter(self._more_rows, dtype=np.int64, count=len(self._more_rows))
-            for i in np.flatnonzero(np.isin(positions, several)).tolist():
-                extra = score_rows(np.asarray(self._more_rows[int(positions[i])], dtype=np.int64))
-                best[i] = max(best[i], float(extra.max()))
+        if passages and self._more_rows:
+            owners, extra = self._extra_rows()
+            place = np.full(len(self), -1, dtype=np.int64)
+            place[positions] = np.arange(len(positions))
+            wanted = place[owners] >= 0
+            if wanted.any():
+                np.maximum.at(best, place[owners[wanted]], score_rows(extra[wanted]))
         return best
 
     def _rows_of(self, position: int) -> list[int]:
@@ -619,16 +640,23 @@ class ScopeIndex:
         first = int(self._first_row.values[position])
         return [] if first < 0 else [first, *self._more_rows.get(position, [])]
 
-    def dense_scores(self, query_vector: npt.NDArray[np.float32]) -> FloatArray:
-        """Best cosine similarity over each memory's keys (-inf for memories without keys)."""
+    def dense_scores(
+        self, query_vector: npt.NDArray[np.float32], *, passages: bool = True
+    ) -> FloatArray:
+        """Best cosine similarity over each memory's keys (-inf for memories without keys);
+        ``passages`` off: its text key's alone."""
         every_row = self.dense.scores(query_vector)
-        return self._best_of_rows(np.arange(len(self)), lambda rows: every_row[rows])
+        return self._best_of_rows(
+            np.arange(len(self)), lambda rows: every_row[rows], passages=passages
+        )
 
     def dense_scores_at(
-        self, query_vector: npt.NDArray[np.float32], positions: IntArray
+        self, query_vector: npt.NDArray[np.float32], positions: IntArray, *, passages: bool = True
     ) -> FloatArray:
         """:meth:`dense_scores` of some memories only."""
-        return self._best_of_rows(positions, lambda rows: self.dense.rescore(query_vector, rows))
+        return self._best_of_rows(
+            positions, lambda rows: self.dense.rescore(query_vector, rows), passages=passages
+        )
 
     def nearest(
         self, query_vector: npt.NDArray[np.float32], k: int, *, depth: int | None = None

@@ -28,6 +28,7 @@ Adjustment = tuple[FloatArray, FloatArray]  # (raw value, what it added or took 
 # query: the granularity lifts, the entity graph, both feedback signals, and the subject mark.
 REORDERING = frozenset({"turn", "round", "session", "graph", "prf", "entities", "subject"})
 _EPSILON = 1e-9
+_MARGIN = 1e-3
 
 
 def top(scores: FloatArray, k: int) -> npt.NDArray[np.int64]:
@@ -44,21 +45,27 @@ def _first(scores: FloatArray) -> int | None:
 
 
 def agreement_guard(
-    signals: Mapping[str, FloatArray],
+    dense: FloatArray,
+    lexical: FloatArray,
     contributions: Mapping[str, FloatArray],
     fused: FloatArray,
     reordering: Collection[str] = REORDERING,
 ) -> Adjustment | None:
-    """Lift the memory first on both dense and BM25 above every candidate that beats it only
-    through re-ordering signals (in place). Returns the ``agreement`` adjustment, or None when
-    no memory is first on both or none needed lifting.
+    """Lift the memory first on both ``dense`` and ``lexical`` above every candidate that
+    beats it only through re-ordering signals (in place). Returns the ``agreement``
+    adjustment, or None when no memory is first on both or none needed lifting.
+
+    When no candidate matches the query lexically (``lexical`` all -inf: the query's words,
+    the names it asks about aside, appear nowhere), the lexical search has no opinion and
+    the dense first stands alone.
 
     A rival "beats it only through re-ordering" when its share of the score from the other
     signals (dense, BM25, time, speaker, recency...) is no larger: its lead comes from lifts,
     graph or feedback, which are guesses about the best candidates, not evidence of their own.
     """
-    first = _first(signals["dense"])
-    if first is None or first != _first(signals["bm25"]):
+    first = _first(dense)
+    lexical_first = _first(lexical)
+    if first is None or lexical_first not in (None, first):
         return None
     reasons = np.zeros(len(fused))
     for name, part in contributions.items():
@@ -67,7 +74,9 @@ def agreement_guard(
     rivals = (fused > fused[first]) & (reasons <= reasons[first] + _EPSILON)
     if not rivals.any():
         return None
-    gain = float(fused[rivals].max() - fused[first]) + _EPSILON
+    # A clear margin: retention, applied later, differs by a hair between memories searched a
+    # moment apart, and must not undo the lift by accident.
+    gain = float(fused[rivals].max() * (1.0 + _MARGIN) - fused[first]) + _EPSILON
     fused[first] += gain
     raw = np.zeros(len(fused))
     added = np.zeros(len(fused))

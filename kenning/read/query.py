@@ -66,6 +66,16 @@ def asks_current(query: str) -> bool:
     return _CURRENT.search(query) is not None
 
 
+def without_names(query: str, names: Collection[str]) -> str:
+    """The query without the given names: each full name, and the first name of a multi-word
+    one (as :func:`named_speakers` finds them), with a possessive "'s" (longest first)."""
+    variants = {v for name in names if name.strip() for v in (name, name.split()[0])}
+    for variant in sorted(variants, key=len, reverse=True):
+        pattern = rf"(?<!\w){re.escape(variant)}(?:['\u2019]s)?(?!\w)"
+        query = re.sub(pattern, " ", query, flags=re.IGNORECASE)
+    return query
+
+
 def named_speakers(query: str, speakers: Collection[str]) -> tuple[str, ...]:
     """The speakers a query names, by full name or, for multi-word names, first name."""
     lowered = query.casefold()

@@ -49,6 +49,7 @@ from kenning.read.query import (
     asks_past,
     named_speakers,
     without_current_words,
+    without_names,
 )
 from kenning.read.retention import retention
 from kenning.read.stages import Stage, timed
@@ -105,6 +106,7 @@ class SearchSettings:
     diversity: bool
     mmr_lambda: float
     lifecycle: bool
+    passages: bool
     agreement_guard: bool
     newest_wins: bool
     competitor_similarity: float
@@ -423,7 +425,7 @@ def _rank(
     candidates = np.flatnonzero(mask)
     if len(candidates) == 0:
         return None
-    dense = index.dense_scores(query_vector)
+    dense = index.dense_scores(query_vector, passages=s.passages)
     bm25 = _no_score(index.lexical_scores(lexical_query))
     signals = {"dense": dense[candidates], "bm25": bm25[candidates]}
     weights = dict(s.weights)
@@ -486,7 +488,8 @@ def _rank(
     contributions = {name: part / total for name, part in contributions.items()}
     adjustments: dict[str, tuple[FloatArray, FloatArray]] = {}
     if s.agreement_guard:
-        agreement = agreement_guard(signals, contributions, fused)
+        lexical = _content_lexical(index, lexical_query, analysis, candidates, signals["bm25"])
+        agreement = agreement_guard(signals["dense"], lexical, contributions, fused)
         if agreement is not None:
             adjustments["agreement"] = agreement
     if s.lifecycle:
@@ -525,6 +528,22 @@ def _rank(
         vectors = index.vectors([int(candidates[i]) for i in pool])
         best = pool[mmr(fused[pool], vectors, len(best), lambda_=s.mmr_lambda)]
     return _Ranked(candidates, best, fused, signals, contributions, adjustments)
+
+
+def _content_lexical(
+    index: ScopeIndex,
+    lexical_query: str,
+    analysis: QueryAnalysis,
+    candidates: npt.NDArray[np.int64],
+    bm25: FloatArray,
+) -> FloatArray:
+    """BM25 of the query without the names of the speakers it names, for the agreement
+    guard: "what is Ana's diet?" in Ana's own chat matches every fact restated as "Ana ...",
+    which says who, not what (the speaker signal has who)."""
+    if not analysis.speakers:
+        return bm25
+    content = without_names(lexical_query, analysis.speakers)
+    return _no_score(index.lexical_scores(content))[candidates]
 
 
 _COMPETITION_WINDOW = 10

@@ -79,14 +79,16 @@ def _message_draft(kind: MemoryKind, episode: Episode, now: datetime, passage_wo
     return Draft(item, keys, expansions=memory_expansions(item))
 
 
-def _document_drafts(
-    episode: Episode, now: datetime, passage_words: int, chunking: Chunking
-) -> list[Draft]:
+def _document_drafts(episode: Episode, now: datetime, chunking: Chunking) -> list[Draft]:
     """A document's memory, or one per chunk when it is longer than a chunk: each with its
-    ``offset`` in the document (and ``chunk``/``chunks``), the document's episode its source."""
+    ``offset`` in the document (and ``chunk``/``chunks``), the document's episode its source.
+
+    No passages: a document's chunk is one coherent text, and windows cut from it lose what it
+    is about (measured on MuSiQue, 24-word passages cost 0.068 recall@5).
+    """
     chunks = chunk_document(episode.content, chunking.size, chunking.overlap)
     if len(chunks) == 1:
-        return [_message_draft(MemoryKind.DOCUMENT, episode, now, passage_words)]
+        return [_message_draft(MemoryKind.DOCUMENT, episode, now, 0)]
     drafts = []
     for number, chunk in enumerate(chunks):
         item = replace(
@@ -103,7 +105,7 @@ def _document_drafts(
             },
         )
         prefix = f"{episode.name}: " if episode.name else ""
-        keys = (prefix + chunk.text, *(prefix + p for p in passages(chunk.text, passage_words)))
+        keys = (prefix + chunk.text,)
         drafts.append(Draft(item, keys, expansions=memory_expansions(item)))
     return drafts
 
@@ -186,7 +188,7 @@ def derive(
         previous = latest.get(episode.session_id)
         latest[episode.session_id] = episode
         if episode.role == DOCUMENT_ROLE:
-            drafts += _document_drafts(episode, now, passage_words, chunking)
+            drafts += _document_drafts(episode, now, chunking)
             continue
         drafts.append(_message_draft(MemoryKind.TURN, episode, now, passage_words))
         if previous is None:

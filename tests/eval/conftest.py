@@ -37,6 +37,7 @@ class SearchCall:
     user_id: str
     limit: int
     kinds: list[MemoryKind] | None
+    now: datetime | None = None
 
 
 @dataclass
@@ -114,8 +115,9 @@ class FakeMemory:
         user_id: str,
         limit: int = 10,
         kinds: list[MemoryKind] | None = None,
+        now: datetime | None = None,
     ) -> SearchResult:
-        self.searches.append(SearchCall(query, user_id, limit, kinds))
+        self.searches.append(SearchCall(query, user_id, limit, kinds, now))
         query_words = _words(query)
         candidates = [
             item for item in self.items.get(user_id, []) if kinds is None or item.kind in kinds

@@ -164,6 +164,9 @@ def test_runner_on_hand_made_file(hand_path: Path, fake_memory: Any) -> None:
         ([MemoryKind.SESSION], 50),
         ([MemoryKind.TURN], 50),
     ]
+    # Asked at the question's date ("10 days ago" counts from there), not at the last session's.
+    asked = datetime(2023, 6, 1, 10, 0, tzinfo=UTC)
+    assert [s.now for s in fake_memory.searches] == [asked, asked]
     assert set(result) == {
         "dataset",
         "path",

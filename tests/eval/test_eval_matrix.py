@@ -20,6 +20,7 @@ from kenning.eval.matrix import (
     PLAIN,
     MatrixLimits,
     development_datasets,
+    paired_interval,
     select_datasets,
 )
 
@@ -70,6 +71,49 @@ def test_component_flags_use_the_noise_margin() -> None:
     assert leave_one_out(TABLE, noise=0.01).harmful_components == ()
     edge = {"A": _row(0.5, 0.505, 0.5), "B": _row(0.5, 0.5051, 0.5)}
     assert {v.variant: v.better_on for v in leave_one_out(edge).variants}[NO_X] == ("B",)
+
+
+def test_paired_bootstrap_interval() -> None:
+    headline = ("recall@10",)
+    base = [{"recall@10": float(i % 2)} for i in range(200)]
+    # the same figures: nothing to tell apart
+    assert paired_interval(headline, base, base) == (0.0, 0.0)
+    # better on 30 of 200 questions, never worse: 0.15 more, and surely above 0
+    better = [{"recall@10": 1.0 if i < 60 else r["recall@10"]} for i, r in enumerate(base)]
+    low, high = paired_interval(headline, base, better)
+    assert 0.0 < low < 0.15 < high < 0.25
+    # one question of 200 better, one worse: within noise
+    swapped = [dict(r) for r in base]
+    swapped[0]["recall@10"], swapped[1]["recall@10"] = 1.0, 0.0
+    low, high = paired_interval(headline, base, swapped)
+    assert low < 0.0 < high
+    # the same seed, the same interval
+    assert paired_interval(headline, base, better) == paired_interval(headline, base, better)
+
+
+def test_paired_bootstrap_over_levels_a_question_may_lack() -> None:
+    # the headline is the mean of two levels' means; question 2 has no turn level
+    headline = ("session recall_all@10", "turn recall_all@10")
+    both = {"session recall_all@10": 1.0, "turn recall_all@10": 0.0}
+    base = [both] * 40 + [{"session recall_all@10": 0.0}] * 20
+    up = [
+        dict(r, **({"turn recall_all@10": 1.0} if "turn recall_all@10" in r else {})) for r in base
+    ]
+    low, high = paired_interval(headline, base, up)
+    assert low == pytest.approx(0.5) and high == pytest.approx(0.5)  # turn mean 0 -> 1, halved
+    with pytest.raises(ValidationError):
+        paired_interval(headline, base, up[:2])  # not the same questions
+
+
+def test_intervals_decide_better_and_worse_where_known() -> None:
+    # On C, "no X" is 0.006 better: beyond the fixed margin, but its interval holds 0; on B it
+    # is 0.01 worse and its interval lies below 0; A and D have no interval (margin rules).
+    intervals = {"B": {NO_X: (-0.02, -0.001)}, "C": {NO_X: (-0.002, 0.014)}}
+    deltas = {v.variant: v for v in leave_one_out(TABLE, intervals=intervals).variants}
+    assert deltas[NO_X].better_on == ()
+    assert deltas[NO_X].worse_on == ("B",)
+    assert dict(deltas[NO_X].intervals) == {"B": (-0.02, -0.001), "C": (-0.002, 0.014)}
+    assert deltas[WITH_Y].worse_on == ("D",)  # by the margin: 0.1 - 0.6
 
 
 def test_ties_prefer_the_default_then_name_order() -> None:
@@ -268,9 +312,13 @@ def test_matrix_end_to_end_with_resume(data: Path, tmp_path: Path, kenning: Any)
         result = json.loads(path.read_text(encoding="utf-8"))
         assert result["matrix"]["dataset"] == name
         assert list(result["ablation"]) == list(MATRIX_VARIANTS)
+        # every variant kept its headline metrics per question, for the paired bootstrap
+        per_question = [v["per_question"] for v in result["ablation"].values()]
+        assert len({len(rows) for rows in per_question}) == 1 and per_question[0]
     hotpotqa = json.loads(files["hotpotqa"].read_text(encoding="utf-8"))
     assert hotpotqa["matrix"]["limits"] == {"limit_questions": 1} and hotpotqa["questions"] == 1
     assert "left-out choice" in first.stdout and "no entity graph" in first.stdout
+    assert "worse than default on" in first.stdout
 
     table = md.read_text(encoding="utf-8")
     assert table.startswith("Command: `kenning eval matrix")

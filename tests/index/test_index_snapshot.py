@@ -317,3 +317,21 @@ def test_closing_rewrites_the_snapshot_only_after_memories_changed(db: Path) -> 
     writer.close()
     after_add = snapshot.read_manifest(_snapshot_of(db))
     assert after_add is not None and after_add["position"] == head > written["position"]
+
+
+def test_a_scope_with_passages_searched_before_closing_is_restored(tmp_path: Path) -> None:
+    # Long messages carry passage keys (several dense rows each); a search before closing
+    # fills the index's caches of them, which a snapshot must not write.
+    path = tmp_path / "p.db"
+    memory = _open(path)
+    _fill(memory, 60)
+    long = " ".join(f"word{i} about the garden and the river" for i in range(12))
+    memory.add([{"role": "user", "content": f"{long} marzipan recipe"}], user_id=USER)
+    assert memory.search("marzipan recipe", user_id=USER, limit=3).hits
+    memory.close()
+    _snapshot_of(path)
+    with _both(path) as (restored, built):
+        a, b = restored._registry.get(USER), built._registry.get(USER)
+        assert a._more_rows and a._more_rows.keys() == b._more_rows.keys()
+        _same_index(a, b)
+        _same_results(restored, built)

@@ -72,3 +72,36 @@ def test_an_updated_long_message_is_found_by_its_new_detail(
         memory.update(long.id, f"{FILLER} {BIKE}", user_id="u")
         assert _dense_first(memory, "how do I fix a squeaky bicycle chain?").endswith(BIKE)
         assert not _dense_first(memory, "which spices go in the tomato soup?").endswith(SOUP)
+
+
+def test_passages_switch_off_at_search_time_and_keep_bm25_to_the_text(
+    tmp_path: Path, minilm: OnnxEmbedder
+) -> None:
+    # On by default (24 words); configure(passages=False) scores by the whole text only, on the
+    # same store, and a message's BM25 document is its text once, whatever its passages.
+    settings = Settings(db_path=tmp_path / "s.db", embedding_cache_path="")
+    assert settings.passage_words == 24 and settings.passages
+    with Memory(settings=settings, embedder=minilm) as memory:
+        memory.add([{"role": "assistant", "content": f"{FILLER} {SOUP}"}], user_id="u")
+        memory.add("I had soup for lunch with my sister.", user_id="u")
+        query = "which spices go in the tomato soup?"
+        with_passages = memory.search(query, user_id="u", kinds="turn", limit=2).hits
+        assert with_passages[0].memory.text.endswith(SOUP)
+        memory.configure(passages=False)
+        without = memory.search(query, user_id="u", kinds="turn", limit=2).hits
+        long_dense = {h.memory.text[:20]: h.signals["dense"].raw for h in without}
+        assert long_dense["The weather report c"] < with_passages[0].signals["dense"].raw
+        bm25 = {h.memory.text[:20]: h.signals["bm25"].raw for h in with_passages}
+        assert bm25 == {h.memory.text[:20]: h.signals["bm25"].raw for h in without}
+
+
+def test_documents_get_no_passages(tmp_path: Path, minilm: OnnxEmbedder) -> None:
+    # A document is one coherent text: windows cut from it lose what it is about.
+    settings = Settings(db_path=tmp_path / "d.db", embedding_cache_path="", passage_words=24)
+    with Memory(settings=settings, embedder=minilm) as memory:
+        memory.add([{"role": "document", "content": f"{FILLER} {SOUP}"}], user_id="u")
+        memory.add([{"role": "assistant", "content": f"{FILLER} {SOUP}"}], user_id="u")
+        query = "which spices go in the tomato soup?"
+        hits = {h.memory.kind.value: h for h in memory.search(query, user_id="u", limit=5).hits}
+        document, turn = hits["document"], hits["turn"]
+        assert document.signals["dense"].raw < turn.signals["dense"].raw
