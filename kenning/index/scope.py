@@ -619,20 +619,28 @@ class ScopeIndex:
         score_rows: Callable[[IntArray], npt.NDArray[np.float32]],
         *,
         passages: bool = True,
+        every: bool = False,
     ) -> FloatArray:
         """Best score over each memory's dense rows (-inf for memories without any); with
-        ``passages`` off, over its first row (its text key) only."""
+        ``passages`` off, over its first row (its text key) only. ``every``: ``positions`` are
+        all the memories, in order."""
         rows = self._first_row.values[positions]
         has = rows >= 0
         best = np.full(len(positions), -np.inf, dtype=np.float64)
         best[has] = score_rows(rows[has])
-        if passages and self._more_rows:
+        if not (passages and self._more_rows):
+            return best
+        if every:  # positions are every memory in order: the flat passage rows apply as they are
             owners, extra = self._extra_rows()
-            place = np.full(len(self), -1, dtype=np.int64)
-            place[positions] = np.arange(len(positions))
-            wanted = place[owners] >= 0
-            if wanted.any():
-                np.maximum.at(best, place[owners[wanted]], score_rows(extra[wanted]))
+            np.maximum.at(best, owners, score_rows(extra))
+            return best
+        # A few positions (a candidate pool): their own passage rows, not the whole scope's.
+        places = [
+            (i, r) for i, p in enumerate(positions.tolist()) for r in self._more_rows.get(p, ())
+        ]
+        if places:
+            at, rows = np.asarray(places, dtype=np.int64).T
+            np.maximum.at(best, at, score_rows(rows))
         return best
 
     def _rows_of(self, position: int) -> list[int]:
@@ -647,7 +655,7 @@ class ScopeIndex:
         ``passages`` off: its text key's alone."""
         every_row = self.dense.scores(query_vector)
         return self._best_of_rows(
-            np.arange(len(self)), lambda rows: every_row[rows], passages=passages
+            np.arange(len(self)), lambda rows: every_row[rows], passages=passages, every=True
         )
 
     def dense_scores_at(

@@ -16,7 +16,7 @@ returns what it changed so that a hit's ``signals`` show the reason:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -46,13 +46,14 @@ def _first(scores: FloatArray) -> int | None:
 
 def agreement_guard(
     dense: FloatArray,
-    lexical: FloatArray,
+    lexical: Callable[[], FloatArray],
     contributions: Mapping[str, FloatArray],
     fused: FloatArray,
     reordering: Collection[str] = REORDERING,
 ) -> Adjustment | None:
-    """Lift the memory first on both ``dense`` and ``lexical`` above every candidate that
-    beats it only through re-ordering signals (in place). Returns the ``agreement``
+    """Lift the memory first on both ``dense`` and ``lexical()`` above every candidate that
+    beats it only through re-ordering signals (in place); ``lexical`` is called only when
+    some rival would need lifting (it may cost a BM25 pass). Returns the ``agreement``
     adjustment, or None when no memory is first on both or none needed lifting.
 
     When no candidate matches the query lexically (``lexical`` all -inf: the query's words,
@@ -64,15 +65,14 @@ def agreement_guard(
     graph or feedback, which are guesses about the best candidates, not evidence of their own.
     """
     first = _first(dense)
-    lexical_first = _first(lexical)
-    if first is None or lexical_first not in (None, first):
+    if first is None:
         return None
     reasons = np.zeros(len(fused))
     for name, part in contributions.items():
         if name not in reordering:
             reasons = reasons + part
     rivals = (fused > fused[first]) & (reasons <= reasons[first] + _EPSILON)
-    if not rivals.any():
+    if not rivals.any() or _first(lexical()) not in (None, first):
         return None
     # A clear margin: retention, applied later, differs by a hair between memories searched a
     # moment apart, and must not undo the lift by accident.

@@ -488,8 +488,12 @@ def _rank(
     contributions = {name: part / total for name, part in contributions.items()}
     adjustments: dict[str, tuple[FloatArray, FloatArray]] = {}
     if s.agreement_guard:
-        lexical = _content_lexical(index, lexical_query, analysis, candidates, signals["bm25"])
-        agreement = agreement_guard(signals["dense"], lexical, contributions, fused)
+        agreement = agreement_guard(
+            signals["dense"],
+            lambda: _content_lexical(index, lexical_query, analysis, candidates, signals["bm25"]),
+            contributions,
+            fused,
+        )
         if agreement is not None:
             adjustments["agreement"] = agreement
     if s.lifecycle:

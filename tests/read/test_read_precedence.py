@@ -29,7 +29,7 @@ def test_a_memory_first_on_dense_and_bm25_is_lifted_above_a_reordered_rival() ->
     }
     fused = sum(contributions.values())
     assert fused[1] > fused[0]
-    adjustment = agreement_guard(dense, bm25, contributions, fused)
+    adjustment = agreement_guard(dense, lambda: bm25, contributions, fused)
     assert adjustment is not None
     raw, added = adjustment
     assert fused[0] > fused[1] > fused[2]  # first again, the others in their order
@@ -44,7 +44,7 @@ def test_without_any_lexical_match_the_dense_first_stands_alone() -> None:
     dense, bm25 = _arrays([0.9, 0.5], [-INF, -INF])
     contributions = {"dense": np.array([0.30, 0.10]), "entities": np.array([0.0, 0.35])}
     fused = sum(contributions.values())
-    assert agreement_guard(dense, bm25, contributions, fused) is not None
+    assert agreement_guard(dense, lambda: bm25, contributions, fused) is not None
     assert fused[0] > fused[1]
 
 
@@ -57,7 +57,7 @@ def test_a_rival_with_a_reason_of_its_own_keeps_its_place() -> None:
     }
     fused = sum(contributions.values())
     before = fused.copy()
-    assert agreement_guard(dense, bm25, contributions, fused) is None
+    assert agreement_guard(dense, lambda: bm25, contributions, fused) is None
     assert fused.tolist() == before.tolist()
 
 
@@ -65,7 +65,7 @@ def test_no_guard_when_dense_and_bm25_disagree_on_the_first() -> None:
     dense, bm25 = _arrays([0.9, 0.7], [1.0, 3.0])
     contributions = {"dense": np.array([0.3, 0.2]), "graph": np.array([0.0, 0.5])}
     fused = sum(contributions.values())
-    assert agreement_guard(dense, bm25, contributions, fused) is None
+    assert agreement_guard(dense, lambda: bm25, contributions, fused) is None
 
 
 def _unit(*vectors: list[float]) -> np.ndarray:
